@@ -1,0 +1,55 @@
+# Cityroom: one command to run the demo, one to test. Both set up what they need first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+QM := resources/i18n/cityroom_ko.qm
+ARGS ?=
+
+.PHONY: run test setup system lint check unit bench screenshots translations clean
+
+## run: set up, then open the workstation in standalone demo mode
+run: setup
+	$(PY) main.py $(ARGS)
+
+## test: set up, then lint, type-check, check the architecture and run every test headless
+test: setup check
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+## check: ruff, mypy and the import contracts
+check: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	PYTHONPATH=. $(VENV)/bin/lint-imports
+
+## setup: system packages (as root or with sudo), the virtual environment, translations
+setup: system $(STAMP) $(QM)
+
+system:
+	@bash tools/setup_system.sh
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cityroom needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+$(QM): resources/i18n/cityroom_ko.ts $(STAMP)
+	$(VENV)/bin/pyside6-lrelease -silent $< -qm $@
+
+## translations: refresh the .ts source from the code (then translate new entries)
+translations: $(STAMP)
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(git ls-files 'ui/*.py' 'panels/*.py') -ts resources/i18n/cityroom_ko.ts
+
+## bench: run the benchmarks and record them in docs/benchmarks.md
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+## screenshots: refresh the screenshots in docs/ from the real application
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(PY) main.py --db var/screenshot.db --seed 11 --speed 60 --language ko --screenshot docs/screenshots/main-window-ko.png --quit-after 12
+	QT_QPA_PLATFORM=offscreen $(PY) main.py --db var/screenshot-en.db --seed 11 --speed 60 --language en --screenshot docs/screenshots/main-window-en.png --quit-after 12
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache $(QM)

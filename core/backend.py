@@ -1,0 +1,93 @@
+"""The seam between the workstation and wherever the event log lives.
+
+The UI talks only to ``Backend``: it submits commands, publishes field facts, subscribes to
+events after a sequence number, and queries. Every call returns at once with a ``Future``, so no
+caller blocks on disk or network. ``LocalBackend`` serves a SQLite log in this process; a remote
+backend speaks the same protocol over the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from core.commands import Command
+from core.events import EventRecord, NewEvent
+from core.state import CityState
+
+EventsCallback = Callable[[list[EventRecord]], None]
+
+
+class BackendMode(StrEnum):
+    """Where the log lives, as the status bar shows it."""
+
+    STANDALONE = "standalone"
+    REMOTE = "remote"
+    REPLAY = "replay"
+
+
+@dataclass(frozen=True, slots=True)
+class LogStats:
+    """Counts over a whole log."""
+
+    events: int
+    last_seq: int
+    by_type: dict[str, int]
+    incidents_by_status: dict[str, int]
+    first_ts_ms: int | None
+    last_ts_ms: int | None
+
+
+class Subscription(Protocol):
+    """A live feed of events; cancel it to stop deliveries."""
+
+    def cancel(self) -> None:
+        """Stop delivering events (idempotent)."""
+        ...
+
+
+class Backend(Protocol):
+    """What the workstation needs from an event log, local or remote."""
+
+    mode: BackendMode
+    location: str
+
+    def submit(
+        self, command: Command, actor: str, ts_ms: int | None = None
+    ) -> Future[list[EventRecord]]:
+        """Decide ``command`` against current state and append its events.
+
+        ``ts_ms`` is when the fact happened, for sources that know it (a simulator playing
+        simulated time, a report relayed late); by default the log stamps it.
+        """
+        ...
+
+    def publish(self, events: Sequence[NewEvent]) -> Future[list[EventRecord]]:
+        """Append facts from field devices or the simulator (no decision needed)."""
+        ...
+
+    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> Subscription:
+        """Deliver every event after ``after_seq``, then each new batch, in order, once.
+
+        ``callback`` runs on a backend thread; it must hand the batch over and return quickly.
+        """
+        ...
+
+    def snapshot(self) -> Future[CityState]:
+        """A private copy of the current folded state (to seed a replica)."""
+        ...
+
+    def incident_events(self, incident_id: str) -> Future[list[EventRecord]]:
+        """Every event about one incident, in order."""
+        ...
+
+    def stats(self) -> Future[LogStats]:
+        """Counts over the whole log."""
+        ...
+
+    def close(self) -> None:
+        """Finish pending work and release the log."""
+        ...

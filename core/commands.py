@@ -1,0 +1,267 @@
+"""Commands: what a person or a field system asks of the centre, and the rules that decide them.
+
+``decide`` checks a command against the current state and returns the events that record it, or
+raises ``IllegalTransition``/``CommandRejected`` with a message that says what to do instead.
+Commands never change state themselves: the events do, when folded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.catalogue import CATALOGUE
+from core.errors import CommandRejected, IllegalTransition
+from core.events import (
+    DomainEvent,
+    IncidentAcknowledged,
+    IncidentAssigned,
+    IncidentClosed,
+    IncidentDispatched,
+    IncidentEscalated,
+    IncidentLinked,
+    IncidentMerged,
+    IncidentNoteAdded,
+    IncidentObserved,
+    IncidentReopened,
+    IncidentReported,
+    IncidentResolved,
+    IncidentStarted,
+    NewEvent,
+)
+from core.model import STATUS_NAMES, Incident, IncidentStatus
+from core.state import CityState
+
+St = IncidentStatus
+_OPEN = frozenset(s for s in St if s.is_open)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of all commands."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportIncident(Command):
+    """Open a new incident; the centre gives it its id."""
+
+    type_code: str
+    lat: float
+    lon: float
+    district_code: str | None
+    severity: int | None = None  # None: the catalogue's default
+    summary: str = ""
+    reference: str | None = None
+    cameras: tuple[str, ...] = ()
+    sensors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentCommand(Command):
+    """A command about one existing incident."""
+
+    incident_id: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge(IncidentCommand):
+    """Take notice of a new incident."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assign(IncidentCommand):
+    """Give the incident to ``assignee`` (or hand it over)."""
+
+    assignee: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StartWork(IncidentCommand):
+    """The assignee starts working it."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkDispatched(IncidentCommand):
+    """Record that outside agencies were engaged."""
+
+    agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Resolve(IncidentCommand):
+    """The situation is over."""
+
+
+@dataclass(frozen=True, slots=True)
+class Close(IncidentCommand):
+    """Close a resolved incident's record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate(IncidentCommand):
+    """Raise to a supervisor and one severity level up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen(IncidentCommand):
+    """Bring back a resolved or closed incident."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeDuplicate(IncidentCommand):
+    """Fold this incident into ``into_id`` as a duplicate."""
+
+    into_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote(IncidentCommand):
+    """Add a memo (the text is the comment)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddObservation(Command):
+    """Attach a field observation to an incident."""
+
+    incident_id: str
+    text_ko: str
+    text_en: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResources(Command):
+    """Link cameras and sensors to an incident."""
+
+    incident_id: str
+    cameras: tuple[str, ...] = ()
+    sensors: tuple[str, ...] = ()
+
+
+# action name, statuses it may start from, and what to do instead when it may not
+_RULES: dict[type[IncidentCommand], tuple[str, frozenset[IncidentStatus], str]] = {
+    Acknowledge: ("acknowledge", frozenset({St.NEW}), "it is already acknowledged"),
+    Assign: (
+        "assign",
+        frozenset({St.ACKNOWLEDGED, St.ASSIGNED, St.IN_PROGRESS, St.DISPATCHED}),
+        "acknowledge it first",
+    ),
+    StartWork: ("start work on", frozenset({St.ASSIGNED}), "assign it first"),
+    MarkDispatched: (
+        "mark as dispatched",
+        frozenset({St.IN_PROGRESS, St.DISPATCHED}),
+        "start work on it first",
+    ),
+    Resolve: (
+        "resolve",
+        frozenset({St.ACKNOWLEDGED, St.ASSIGNED, St.IN_PROGRESS, St.DISPATCHED}),
+        "acknowledge it first",
+    ),
+    Close: ("close", frozenset({St.RESOLVED}), "resolve it first"),
+    Escalate: ("escalate", _OPEN, "reopen it first"),
+    Reopen: ("reopen", frozenset({St.RESOLVED, St.CLOSED}), "it is still open"),
+    MergeDuplicate: ("merge", _OPEN, "only open incidents can be merged"),
+    AddNote: ("add a note to", frozenset(St), ""),
+}
+
+
+def is_allowed(command: type[IncidentCommand], status: IncidentStatus) -> bool:
+    """Whether the lifecycle lets ``command`` run on an incident in ``status``."""
+    rule = _RULES.get(command)
+    return rule is not None and status in rule[1]
+
+
+def _incident(state: CityState, incident_id: str) -> Incident:
+    incident = state.incidents.get(incident_id)
+    if incident is None:
+        raise CommandRejected(f"There is no incident {incident_id!r}.")
+    return incident
+
+
+def _check(command: IncidentCommand, incident: Incident) -> None:
+    action, allowed, hint = _RULES[type(command)]
+    if incident.status not in allowed:
+        status = STATUS_NAMES[incident.status][1]
+        raise IllegalTransition(f"Cannot {action} {incident.id}: it is {status}; {hint}.")
+
+
+def decide(
+    state: CityState, command: Command, *, source: str, actor: str, now_ms: int | None = None
+) -> list[NewEvent]:
+    """The events that carry out ``command`` against ``state``, or a clear rejection."""
+    events = _decide(state, command)
+    return [e.to_new(source, actor, now_ms) for e in events]
+
+
+def _decide(state: CityState, command: Command) -> list[DomainEvent]:
+    if isinstance(command, ReportIncident):
+        entry = CATALOGUE.get(command.type_code)
+        if entry is None:
+            raise CommandRejected(
+                f"Unknown incident type {command.type_code!r}; see the incident catalogue."
+            )
+        severity = command.severity if command.severity is not None else int(entry.severity)
+        if not 1 <= severity <= 4:
+            raise CommandRejected(
+                f"Severity must be 1 (critical) to 4 (information), not {severity}."
+            )
+        if not (-90 <= command.lat <= 90 and -180 <= command.lon <= 180):
+            raise CommandRejected(f"Location {command.lat}, {command.lon} is not a WGS 84 point.")
+        return [
+            IncidentReported(
+                state.next_incident_id(),
+                command.type_code,
+                severity,
+                command.lat,
+                command.lon,
+                command.district_code,
+                command.summary,
+                command.reference,
+                command.cameras,
+                command.sensors,
+            )
+        ]
+    if isinstance(command, AddObservation):
+        _incident(state, command.incident_id)
+        return [
+            IncidentObserved(command.incident_id, command.text_ko, command.text_en, command.data)
+        ]
+    if isinstance(command, LinkResources):
+        _incident(state, command.incident_id)
+        return [IncidentLinked(command.incident_id, command.cameras, command.sensors)]
+    if not isinstance(command, IncidentCommand) or type(command) not in _RULES:
+        raise CommandRejected(f"Unknown command {type(command).__name__}.")
+    incident = _incident(state, command.incident_id)
+    _check(command, incident)
+    iid, comment = incident.id, command.comment
+    if isinstance(command, Assign):
+        if not command.assignee.strip():
+            raise CommandRejected(f"Say whom to assign {iid} to.")
+        return [IncidentAssigned(iid, comment, command.assignee.strip())]
+    if isinstance(command, MergeDuplicate):
+        if command.into_id == iid:
+            raise CommandRejected(f"{iid} cannot be merged into itself.")
+        target = _incident(state, command.into_id)
+        if not target.status.is_open:
+            raise IllegalTransition(
+                f"Cannot merge {iid} into {target.id}: it is "
+                f"{STATUS_NAMES[target.status][1]}; merge into an open incident."
+            )
+        return [IncidentMerged(iid, comment, target.id)]
+    if isinstance(command, AddNote):
+        if not comment.strip():
+            raise CommandRejected("A note needs some text.")
+        return [IncidentNoteAdded(iid, comment)]
+    if isinstance(command, Escalate):
+        return [IncidentEscalated(iid, comment, max(1, incident.severity - 1))]
+    if isinstance(command, MarkDispatched):
+        return [IncidentDispatched(iid, comment, command.agencies)]
+    simple: dict[type[IncidentCommand], type[DomainEvent]] = {
+        Acknowledge: IncidentAcknowledged,
+        StartWork: IncidentStarted,
+        Resolve: IncidentResolved,
+        Close: IncidentClosed,
+        Reopen: IncidentReopened,
+    }
+    return [simple[type(command)](iid, comment)]  # type: ignore[call-arg]

@@ -1,0 +1,56 @@
+"""Errors the user can cause, each with a message that names the thing and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CityroomError(Exception):
+    """Base of every error Cityroom reports to a person rather than a developer."""
+
+
+class LogOpenError(CityroomError):
+    """An event log file cannot be used. The file is never modified when this is raised."""
+
+    def __init__(self, path: Path, problem: str, fix: str) -> None:
+        self.path = path
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"Event log {path}: {problem}. {fix}")
+
+
+class CorruptLogError(LogOpenError):
+    """The file is not a readable SQLite database, or its contents are damaged."""
+
+
+class ForeignLogError(LogOpenError):
+    """The file is a SQLite database but not a Cityroom event log."""
+
+
+class NewerLogError(LogOpenError):
+    """The log was written by a newer Cityroom whose schema this version does not know."""
+
+
+class LogLocationError(LogOpenError):
+    """The log cannot be created or written where it was asked to be (missing or read-only)."""
+
+
+class LogWriteError(CityroomError):
+    """An append failed (disk full, I/O error); nothing of the failed batch was written."""
+
+
+class ChainBrokenError(CityroomError):
+    """Verification found an event whose hash chain or sequence does not hold."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(f"event {seq}: {reason}")
+
+
+class CommandRejected(CityroomError):
+    """A command cannot be applied to the current state (unknown incident, bad argument)."""
+
+
+class IllegalTransition(CommandRejected):
+    """The incident's lifecycle does not allow this step from its current status."""

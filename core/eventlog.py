@@ -1,0 +1,378 @@
+"""The append-only, hash-chained event log in one SQLite file (WAL mode).
+
+Each event stores the SHA-256 of the previous event, so any change to a stored event breaks the
+chain at that event. Appends are batched into one transaction each: a crash or a full disk leaves
+either the whole batch or none of it. An ``EventLog`` is used from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from core.clock import Clock, SystemClock
+from core.errors import (
+    ChainBrokenError,
+    CorruptLogError,
+    ForeignLogError,
+    LogLocationError,
+    LogOpenError,
+    LogWriteError,
+    NewerLogError,
+)
+from core.events import EventRecord, NewEvent, canonical_json
+from core.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+
+GENESIS_HASH = bytes(32)
+_COLUMNS = "seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash"
+_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_NEW_LOG_FIX = "Start a new log elsewhere with --db NEW_FILE.db; this file was left untouched."
+_KEEP_SNAPSHOTS = 3
+
+
+def chain_hash(
+    prev_hash: bytes,
+    seq: int,
+    ts_ms: int,
+    type_: str,
+    source: str,
+    actor: str,
+    subject: str | None,
+    payload_json: str,
+) -> bytes:
+    """SHA-256 over the previous hash and every stored field of one event."""
+    body = (
+        f"{seq}\x1f{ts_ms}\x1f{type_}\x1f{source}\x1f{actor}\x1f{subject or ''}\x1f{payload_json}"
+    )
+    return hashlib.sha256(prev_hash + body.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of checking a log: its schema, SQLite integrity and hash chain."""
+
+    path: Path
+    events: int
+    schema_version: int
+    first_bad: ChainBrokenError | None
+    integrity: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the file, the schema and every link of the chain are sound."""
+        return self.first_bad is None and self.integrity == "ok"
+
+
+def _inspect_existing(path: Path) -> None:
+    """Check without writing that ``path`` is a Cityroom log this version can open."""
+    uri = f"file:{quote(str(path))}?mode=ro"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise LogLocationError(path, f"cannot be opened ({exc})", _NEW_LOG_FIX) from exc
+    try:
+        app_id = int(probe.execute("PRAGMA application_id").fetchone()[0])
+        version = int(probe.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise CorruptLogError(
+            path,
+            f"is not a readable event log: the file is damaged or not SQLite ({exc})",
+            _NEW_LOG_FIX,
+        ) from exc
+    finally:
+        probe.close()
+    if app_id != APPLICATION_ID:
+        raise ForeignLogError(
+            path, "is a SQLite database of another program, not a Cityroom event log", _NEW_LOG_FIX
+        )
+    if version > SCHEMA_VERSION:
+        raise NewerLogError(
+            path,
+            f"was written by a newer Cityroom (schema {version}; this version knows up to "
+            f"{SCHEMA_VERSION})",
+            "Open it with a newer Cityroom, or start a new log elsewhere with --db NEW_FILE.db; "
+            "this file was left untouched.",
+        )
+
+
+class EventLog:
+    """An open event log. Create with :meth:`open`."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path, clock: Clock, readonly: bool) -> None:
+        self._db = db
+        self.path = path
+        self._clock = clock
+        self.readonly = readonly
+        self.last_seq, self.last_hash, self.last_ts = self._read_tail()
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], clock: Clock | None = None, readonly: bool = False
+    ) -> EventLog:
+        """Open (or create, unless ``readonly``) the log at ``path``.
+
+        Raises a ``LogOpenError`` subclass naming the file and the fix when the file is missing,
+        damaged, foreign, newer than this version, or in a place that cannot be written.
+        """
+        path = Path(path)
+        clock = clock or SystemClock()
+        if path.is_dir():
+            raise LogLocationError(path, "is a folder", "Give a file name, e.g. --db city.db.")
+        exists = path.exists() and path.stat().st_size > 0
+        if exists:
+            _inspect_existing(path)
+        elif readonly:
+            raise LogLocationError(
+                path, "does not exist", "Check the path, or create a log with 'simulate --db'."
+            )
+        elif not path.parent.exists():
+            raise LogLocationError(
+                path,
+                f"cannot be created: the folder {path.parent} does not exist",
+                "Create the folder or choose another file with --db.",
+            )
+        if readonly:
+            db = sqlite3.connect(
+                f"file:{quote(str(path))}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            return cls(db, path, clock, readonly=True)
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose
+            # the last commits, and never corrupts the file.
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrate(db)
+        except sqlite3.OperationalError as exc:
+            raise LogLocationError(
+                path,
+                f"cannot be written here ({exc})",
+                "Choose a writable location with --db, e.g. in your home folder.",
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            raise CorruptLogError(path, f"is damaged ({exc})", _NEW_LOG_FIX) from exc
+        return cls(db, path, clock, readonly=False)
+
+    def close(self) -> None:
+        """Close the file; the log object is unusable afterwards."""
+        self._db.close()
+
+    def _read_tail(self) -> tuple[int, bytes, int]:
+        row = self._db.execute(
+            "SELECT seq, hash, ts_ms FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return 0, GENESIS_HASH, 0
+        return int(row[0]), bytes(row[1]), int(row[2])
+
+    @property
+    def schema_version(self) -> int:
+        """The file's schema version."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- appending ------------------------------------------------------------------------
+
+    def append(self, events: Sequence[NewEvent]) -> list[EventRecord]:
+        """Append ``events`` in one transaction and return their stored records.
+
+        Timestamps never run backwards: an event older than the log's last one is stamped with
+        the last timestamp. Raises ``LogWriteError`` (nothing written) when the write fails.
+        """
+        if not events:
+            return []
+        if self.readonly:
+            raise LogWriteError(f"{self.path} was opened read-only")
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            # Read the tail inside the write lock: another process may have appended.
+            seq, prev, last_ts = self._read_tail()
+            now = self._clock.now_ms()
+            records: list[EventRecord] = []
+            for event in events:
+                seq += 1
+                ts = event.ts_ms if event.ts_ms is not None else now
+                ts = last_ts = max(ts, last_ts)
+                payload = canonical_json(event.payload)
+                type_ = str(event.type)
+                digest = chain_hash(
+                    prev, seq, ts, type_, event.source, event.actor, event.subject, payload
+                )
+                records.append(
+                    EventRecord(
+                        seq,
+                        ts,
+                        type_,
+                        event.source,
+                        event.actor,
+                        event.subject,
+                        payload,
+                        prev,
+                        digest,
+                    )
+                )
+                prev = digest
+            db.executemany(_INSERT, [_row(r) for r in records])
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise LogWriteError(
+                f"Could not append {len(events)} event(s) to {self.path}: {exc}. Nothing of "
+                "this batch was written; free disk space or choose another location with --db."
+            ) from exc
+        self.last_seq, self.last_hash, self.last_ts = seq, prev, last_ts
+        return records
+
+    # -- reading --------------------------------------------------------------------------
+
+    def read(
+        self, after_seq: int = 0, until_seq: int | None = None, chunk: int = 5000
+    ) -> Iterator[EventRecord]:
+        """Yield events with ``after_seq < seq <= until_seq`` in order."""
+        upper = until_seq if until_seq is not None else 1 << 62
+        cursor = self._db.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+            (after_seq, upper),
+        )
+        while rows := cursor.fetchmany(chunk):
+            for row in rows:
+                yield _record(row)
+
+    def by_subject(self, subject: str) -> list[EventRecord]:
+        """Every event about one incident or sensor, in order."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE subject = ? ORDER BY seq", (subject,)
+        ).fetchall()
+        return [_record(r) for r in rows]
+
+    def max_seq(self) -> int:
+        """The newest sequence number in the file (it may be past ours if others appended)."""
+        row = self._db.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def count_by_type(self) -> dict[str, int]:
+        """Number of events of each type."""
+        rows = self._db.execute("SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY type")
+        return {str(t): int(n) for t, n in rows}
+
+    def time_span(self) -> tuple[int | None, int | None]:
+        """Timestamps of the first and last events (None when empty)."""
+        row = self._db.execute("SELECT MIN(ts_ms), MAX(ts_ms) FROM events").fetchone()
+        return row[0], row[1]
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def save_snapshot(self, seq: int, state: bytes, fold_version: int) -> None:
+        """Store folded state as of ``seq``, keeping only the newest few snapshots."""
+        if self.readonly:
+            return
+        row = self._db.execute("SELECT hash, ts_ms FROM events WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise ValueError(f"no event {seq} to snapshot at")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT OR REPLACE INTO snapshots (seq, ts_ms, event_hash, fold_version, state) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (seq, row[1], row[0], fold_version, state),
+            )
+            self._db.execute(
+                "DELETE FROM snapshots WHERE seq NOT IN "
+                "(SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
+                (_KEEP_SNAPSHOTS,),
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise LogWriteError(f"Could not save a snapshot to {self.path}: {exc}") from exc
+
+    def latest_snapshot(
+        self, fold_version: int, max_seq: int | None = None
+    ) -> tuple[int, bytes] | None:
+        """The newest snapshot at or before ``max_seq`` whose event hash still matches."""
+        upper = max_seq if max_seq is not None else 1 << 62
+        rows = self._db.execute(
+            "SELECT s.seq, s.state FROM snapshots s JOIN events e ON e.seq = s.seq "
+            "WHERE s.seq <= ? AND s.fold_version = ? AND e.hash = s.event_hash "
+            "ORDER BY s.seq DESC LIMIT 1",
+            (upper, fold_version),
+        ).fetchone()
+        return None if rows is None else (int(rows[0]), bytes(rows[1]))
+
+    # -- verification ---------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Check SQLite integrity, the schema and every link of the hash chain."""
+        integrity = str(self._db.execute("PRAGMA quick_check").fetchone()[0])
+        first_bad: ChainBrokenError | None = None
+        expected_seq, prev, last_ts, count = 1, GENESIS_HASH, 0, 0
+        try:
+            for rec in self.read():
+                count += 1
+                if rec.seq != expected_seq:
+                    first_bad = ChainBrokenError(
+                        rec.seq, f"sequence gap: expected {expected_seq}, found {rec.seq}"
+                    )
+                elif rec.prev_hash != prev:
+                    first_bad = ChainBrokenError(rec.seq, "previous-hash link does not match")
+                elif rec.ts_ms < last_ts:
+                    first_bad = ChainBrokenError(rec.seq, "timestamp runs backwards")
+                elif rec.hash != chain_hash(
+                    rec.prev_hash,
+                    rec.seq,
+                    rec.ts_ms,
+                    rec.type,
+                    rec.source,
+                    rec.actor,
+                    rec.subject,
+                    rec.payload_json,
+                ):
+                    first_bad = ChainBrokenError(rec.seq, "contents changed after writing")
+                if first_bad is not None:
+                    break
+                expected_seq, prev, last_ts = rec.seq + 1, rec.hash, rec.ts_ms
+        except sqlite3.DatabaseError as exc:
+            first_bad = ChainBrokenError(expected_seq, f"unreadable ({exc})")
+        return VerifyReport(self.path, count, self.schema_version, first_bad, integrity)
+
+
+def _row(r: EventRecord) -> tuple[object, ...]:
+    return (
+        r.seq,
+        r.ts_ms,
+        r.type,
+        r.source,
+        r.actor,
+        r.subject,
+        r.payload_json,
+        r.prev_hash,
+        r.hash,
+    )
+
+
+def _record(row: tuple[object, ...]) -> EventRecord:
+    seq, ts, type_, source, actor, subject, payload, prev, digest = row
+    return EventRecord(
+        int(seq),  # type: ignore[call-overload]
+        int(ts),  # type: ignore[call-overload]
+        str(type_),
+        str(source),
+        str(actor),
+        None if subject is None else str(subject),
+        str(payload),
+        bytes(prev),  # type: ignore[call-overload]
+        bytes(digest),  # type: ignore[call-overload]
+    )
+
+
+__all__ = ["GENESIS_HASH", "EventLog", "LogOpenError", "VerifyReport", "chain_hash"]

@@ -1,0 +1,287 @@
+"""Typed domain events and the records the event log stores them as.
+
+An event is a fact: it is appended once and never changed. Each typed event class maps to one
+``EventType``; its fields are its JSON payload, so ``encode``/``decode`` are exact inverses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+
+
+class EventType(StrEnum):
+    """Every kind of event the log holds."""
+
+    INCIDENT_REPORTED = "incident.reported"
+    INCIDENT_ACKNOWLEDGED = "incident.acknowledged"
+    INCIDENT_ASSIGNED = "incident.assigned"
+    INCIDENT_STARTED = "incident.started"
+    INCIDENT_DISPATCHED = "incident.dispatched"
+    INCIDENT_RESOLVED = "incident.resolved"
+    INCIDENT_CLOSED = "incident.closed"
+    INCIDENT_ESCALATED = "incident.escalated"
+    INCIDENT_REOPENED = "incident.reopened"
+    INCIDENT_MERGED = "incident.merged"
+    INCIDENT_NOTE_ADDED = "incident.note_added"
+    INCIDENT_OBSERVED = "incident.observed"
+    INCIDENT_LINKED = "incident.linked"
+    SENSOR_READING = "sensor.reading"
+    SIMULATOR_STATE = "simulator.state"
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    """The one serialisation of a payload that is stored and hashed."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended: the log gives it a sequence number and hash."""
+
+    type: EventType
+    source: str
+    actor: str
+    payload: dict[str, Any]
+    subject: str | None = None
+    ts_ms: int | None = None  # None: the log stamps it with its clock
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as stored: sequence number, UTC ms timestamp, payload and hash chain."""
+
+    seq: int
+    ts_ms: int
+    type: str
+    source: str
+    actor: str
+    subject: str | None
+    payload_json: str
+    prev_hash: bytes
+    hash: bytes
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The decoded JSON payload."""
+        value: dict[str, Any] = json.loads(self.payload_json)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Base of the typed events; subclasses set ``TYPE`` and declare payload fields."""
+
+    TYPE: ClassVar[EventType]
+    SUBJECT_FIELD: ClassVar[str | None] = None
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON payload: every declared field, tuples as lists."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def subject(self) -> str | None:
+        """The id of the entity this event is about (an incident, a sensor), for indexing."""
+        if self.SUBJECT_FIELD is None:
+            return None
+        value = getattr(self, self.SUBJECT_FIELD)
+        return str(value) if value is not None else None
+
+    def to_new(self, source: str, actor: str, ts_ms: int | None = None) -> NewEvent:
+        """Wrap as an event ready to append."""
+        return NewEvent(self.TYPE, source, actor, self.payload(), self.subject(), ts_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentReported(DomainEvent):
+    """A new incident entered the centre (a 112/119 report, a sensor rule, an operator)."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_REPORTED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    type_code: str
+    severity: int
+    lat: float
+    lon: float
+    district_code: str | None
+    summary: str = ""
+    reference: str | None = None  # the reporting system's own id (e.g. a 112 case number)
+    cameras: tuple[str, ...] = ()
+    sensors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _IncidentStep(DomainEvent):
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentAcknowledged(_IncidentStep):
+    """An operator took notice of the incident."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_ACKNOWLEDGED
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentAssigned(_IncidentStep):
+    """The incident was given to an operator (담당자 할당), or handed over to another."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_ASSIGNED
+    assignee: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentStarted(_IncidentStep):
+    """The assignee started working the incident."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_STARTED
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDispatched(_IncidentStep):
+    """Outside agencies were engaged (the packets themselves are their own events)."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_DISPATCHED
+    agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentResolved(_IncidentStep):
+    """The situation is over."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_RESOLVED
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentClosed(_IncidentStep):
+    """The record is complete and closed."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_CLOSED
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentEscalated(_IncidentStep):
+    """Raised to a supervisor; severity becomes ``severity``."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_ESCALATED
+    severity: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentReopened(_IncidentStep):
+    """A resolved or closed incident came back."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_REOPENED
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentMerged(_IncidentStep):
+    """The incident duplicates ``into_id`` and is folded into it."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_MERGED
+    into_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentNoteAdded(_IncidentStep):
+    """A free-text memo on the incident (the text is in ``comment``)."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_NOTE_ADDED
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentObserved(DomainEvent):
+    """A fact from the field about an incident (a camera sees smoke, LPR read plates)."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_OBSERVED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    text_ko: str
+    text_en: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentLinked(DomainEvent):
+    """Cameras or sensors were linked to an incident."""
+
+    TYPE: ClassVar[EventType] = EventType.INCIDENT_LINKED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    cameras: tuple[str, ...] = ()
+    sensors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SensorReading(DomainEvent):
+    """One reading from a field device."""
+
+    TYPE: ClassVar[EventType] = EventType.SENSOR_READING
+    SUBJECT_FIELD: ClassVar[str | None] = "sensor_id"
+    sensor_id: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorState(DomainEvent):
+    """The built-in city simulator started, paused, changed speed or stopped."""
+
+    TYPE: ClassVar[EventType] = EventType.SIMULATOR_STATE
+    state: str
+    seed: int | None = None
+    speed: float | None = None
+    scenario: str | None = None
+
+
+EVENT_CLASSES: dict[str, type[DomainEvent]] = {
+    cls.TYPE.value: cls
+    for cls in (
+        IncidentReported,
+        IncidentAcknowledged,
+        IncidentAssigned,
+        IncidentStarted,
+        IncidentDispatched,
+        IncidentResolved,
+        IncidentClosed,
+        IncidentEscalated,
+        IncidentReopened,
+        IncidentMerged,
+        IncidentNoteAdded,
+        IncidentObserved,
+        IncidentLinked,
+        SensorReading,
+        SimulatorState,
+    )
+}
+
+_TUPLE_FIELDS: dict[type[DomainEvent], frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("tuple"))
+    for cls in EVENT_CLASSES.values()
+}
+
+_FIELD_NAMES: dict[type[DomainEvent], frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls)) for cls in EVENT_CLASSES.values()
+}
+
+E = TypeVar("E", bound=DomainEvent)
+
+
+def decode(record: EventRecord) -> DomainEvent | None:
+    """The typed event for a record, or None for a type this version does not know."""
+    cls = EVENT_CLASSES.get(record.type)
+    if cls is None:
+        return None
+    payload = record.payload
+    for name in _TUPLE_FIELDS[cls]:
+        if name in payload:
+            payload[name] = tuple(payload[name])
+    known = _FIELD_NAMES[cls]
+    # Fields added by newer versions are ignored rather than crashing older readers.
+    return cls(**{k: v for k, v in payload.items() if k in known})

@@ -1,0 +1,301 @@
+"""``LocalBackend``: the Backend protocol over a SQLite event log in this process.
+
+One writer thread owns the log and the authoritative folded state. Every call is a job on its
+queue, so commands are decided against state that no one else is changing, and appends are
+serialised. Consecutive ``publish`` jobs are coalesced into one transaction for throughput.
+Appends by other processes to the same file are picked up and folded too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from core.backend import BackendMode, EventsCallback, LogStats
+from core.clock import Clock, SystemClock
+from core.commands import Command, decide
+from core.eventlog import EventLog
+from core.events import EventRecord, NewEvent
+from core.notices import NoticeBoard, NoticeLevel
+from core.state import FOLD_VERSION, CityState, rebuild
+
+log = logging.getLogger("cityroom.backend")
+
+_STOP = object()
+_BACKLOG_CHUNK = 5000
+
+
+@dataclass(eq=False)
+class _Subscription:
+    callback: EventsCallback
+    owner: LocalBackend
+    active: bool = True
+
+    def cancel(self) -> None:
+        self.active = False
+        self.owner._drop(self)
+
+
+@dataclass
+class _Job:
+    run: Callable[[], Any]
+    future: Future[Any] = field(default_factory=Future)
+    publish: Sequence[NewEvent] | None = None
+
+
+class LocalBackend:
+    """The standalone workstation's backend. Open the log with :meth:`open`."""
+
+    mode = BackendMode.STANDALONE
+
+    def __init__(
+        self,
+        event_log: EventLog,
+        *,
+        source: str = "workstation",
+        notices: NoticeBoard | None = None,
+        snapshot_every: int = 50_000,
+        tail_interval_s: float = 0.25,
+    ) -> None:
+        self._log = event_log
+        self.location = str(event_log.path)
+        self.source = source
+        self.notices = notices or NoticeBoard()
+        self._snapshot_every = snapshot_every
+        self._tail_interval_s = tail_interval_s
+        self._jobs: queue.Queue[Any] = queue.Queue()
+        self._subscribers: list[_Subscription] = []
+        self._state = CityState()
+        self._last_snapshot_seq = 0
+        self._closed = False
+        self.ready: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, name="event-log-writer", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def open(cls, path: str | Path, clock: Clock | None = None, **kwargs: Any) -> LocalBackend:
+        """Open (or create) the log at ``path``; raises ``LogOpenError`` naming the problem."""
+        return cls(EventLog.open(path, clock or SystemClock()), **kwargs)
+
+    # -- protocol -------------------------------------------------------------------------
+
+    def submit(
+        self, command: Command, actor: str, ts_ms: int | None = None
+    ) -> Future[list[EventRecord]]:
+        """Decide and append ``command`` on the writer thread."""
+
+        def run() -> list[EventRecord]:
+            self._catch_up()
+            events = decide(self._state, command, source=self.source, actor=actor, now_ms=ts_ms)
+            return self._append(events)
+
+        return self._enqueue(_Job(run))
+
+    def publish(self, events: Sequence[NewEvent]) -> Future[list[EventRecord]]:
+        """Append facts as they are."""
+        events = list(events)
+        return self._enqueue(_Job(lambda: self._append(events), publish=events))
+
+    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> _Subscription:
+        """Deliver the backlog after ``after_seq``, then every new batch."""
+        subscription = _Subscription(callback, self)
+
+        def run() -> None:
+            self._catch_up()
+            cursor = after_seq
+            while cursor < self._state.last_seq and subscription.active:
+                batch = list(islice(self._log.read(cursor, self._state.last_seq), _BACKLOG_CHUNK))
+                if not batch:
+                    break
+                self._deliver_to(subscription, batch)
+                cursor = batch[-1].seq
+            if subscription.active:
+                self._subscribers.append(subscription)
+
+        self._enqueue(_Job(run))
+        return subscription
+
+    def snapshot(self) -> Future[CityState]:
+        """A copy of the authoritative state."""
+
+        def run() -> CityState:
+            self._catch_up()
+            return self._state.copy()
+
+        return self._enqueue(_Job(run))
+
+    def incident_events(self, incident_id: str) -> Future[list[EventRecord]]:
+        """All events about one incident."""
+        return self._enqueue(_Job(lambda: self._log.by_subject(incident_id)))
+
+    def stats(self) -> Future[LogStats]:
+        """Counts over the whole log."""
+
+        def run() -> LogStats:
+            self._catch_up()
+            by_type = self._log.count_by_type()
+            first, last = self._log.time_span()
+            statuses = Counter(i.status.value for i in self._state.incidents.values())
+            return LogStats(
+                sum(by_type.values()), self._log.last_seq, by_type, dict(statuses), first, last
+            )
+
+        return self._enqueue(_Job(run))
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Finish queued jobs, snapshot, close the file and stop the writer thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(_STOP)
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            log.error("event-log writer did not stop within %.1f s", timeout_s)
+
+    # -- writer thread --------------------------------------------------------------------
+
+    def _enqueue(self, job: _Job) -> Future[Any]:
+        if self._closed:
+            job.future.set_exception(RuntimeError(f"the event log {self.location} is closed"))
+            return job.future
+        self._jobs.put(job)
+        return job.future
+
+    def _drop(self, subscription: _Subscription) -> None:
+        # Runs on any thread; list.remove under the GIL is atomic enough for a list of few items
+        # and the writer iterates over a copy.
+        with contextlib.suppress(ValueError):
+            self._subscribers.remove(subscription)
+
+    def _run(self) -> None:
+        try:
+            self._state = rebuild(self._log)
+            self._last_snapshot_seq = self._state.last_seq
+            self.ready.set_result(None)
+        except Exception as exc:
+            self.ready.set_exception(exc)
+            self.notices.post(NoticeLevel.ERROR, "event log", f"Could not read the log: {exc}")
+        while True:
+            try:
+                first = self._jobs.get(timeout=self._tail_interval_s)
+            except queue.Empty:
+                self._safely(self._catch_up)
+                continue
+            jobs = [first]
+            while len(jobs) < 256:
+                try:
+                    jobs.append(self._jobs.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(job is _STOP for job in jobs)
+            self._run_jobs([job for job in jobs if job is not _STOP])
+            if stop:
+                break
+        self._finish()
+
+    def _run_jobs(self, jobs: list[_Job]) -> None:
+        i = 0
+        while i < len(jobs):
+            job = jobs[i]
+            if job.publish is not None:
+                # Coalesce a run of publish jobs into one transaction.
+                run = [job]
+                while i + len(run) < len(jobs) and jobs[i + len(run)].publish is not None:
+                    run.append(jobs[i + len(run)])
+                self._publish_run(run)
+                i += len(run)
+                continue
+            self._run_one(job)
+            i += 1
+
+    def _publish_run(self, run: list[_Job]) -> None:
+        if len(run) == 1:
+            self._run_one(run[0])
+            return
+        events = [e for job in run for e in job.publish or ()]
+        try:
+            records = self._append(events)
+        except Exception as exc:
+            for job in run:
+                job.future.set_exception(exc)
+            return
+        start = 0
+        for job in run:
+            n = len(job.publish or ())
+            job.future.set_result(records[start : start + n])
+            start += n
+
+    def _run_one(self, job: _Job) -> None:
+        try:
+            job.future.set_result(job.run())
+        except Exception as exc:
+            job.future.set_exception(exc)
+
+    def _safely(self, fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception as exc:
+            self.notices.post(NoticeLevel.ERROR, "event log", str(exc))
+
+    def _append(self, events: Sequence[NewEvent]) -> list[EventRecord]:
+        before = self._state.last_seq
+        records = self._log.append(events)
+        if records and records[0].seq > before + 1:
+            # Another process appended in between: fold and deliver its events first.
+            self._fold_and_deliver(list(self._log.read(before, records[0].seq - 1)))
+        self._fold_and_deliver(records)
+        if self._state.last_seq - self._last_snapshot_seq >= self._snapshot_every:
+            self._save_snapshot()
+        return records
+
+    def _catch_up(self) -> None:
+        if self._log.max_seq() > self._state.last_seq:
+            for chunk in _chunks(self._log.read(self._state.last_seq), _BACKLOG_CHUNK):
+                self._fold_and_deliver(chunk)
+
+    def _fold_and_deliver(self, records: list[EventRecord]) -> None:
+        if not records:
+            return
+        self._state.apply_all(records)
+        for subscription in list(self._subscribers):
+            self._deliver_to(subscription, records)
+
+    def _deliver_to(self, subscription: _Subscription, records: list[EventRecord]) -> None:
+        if not subscription.active:
+            return
+        try:
+            subscription.callback(records)
+        except Exception as exc:
+            self.notices.post(NoticeLevel.ERROR, "event feed", f"A subscriber failed: {exc!r}")
+
+    def _save_snapshot(self) -> None:
+        try:
+            self._log.save_snapshot(self._state.last_seq, self._state.to_bytes(), FOLD_VERSION)
+            self._last_snapshot_seq = self._state.last_seq
+        except Exception as exc:
+            self.notices.post(NoticeLevel.WARNING, "event log", f"Snapshot skipped: {exc}")
+
+    def _finish(self) -> None:
+        if self._state.last_seq > self._last_snapshot_seq and not self._log.readonly:
+            self._save_snapshot()
+        self._log.close()
+
+
+def _chunks(records: Any, size: int) -> Any:
+    chunk: list[EventRecord] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

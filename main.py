@@ -1,0 +1,185 @@
+"""Cityroom: the operator workstation of a smart-city integrated operations centre.
+
+Composition root and command line. Heavy modules (Qt, the UI) are imported only on the paths
+that need them, so headless subcommands start fast and never load a GUI toolkit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.errors import CityroomError
+
+DEFAULT_DB = Path.home() / ".local" / "share" / "cityroom" / "cityroom.db"
+PROFILES = ("lite", "full")
+STATUSES = (
+    "new",
+    "acknowledged",
+    "assigned",
+    "in_progress",
+    "dispatched",
+    "resolved",
+    "closed",
+    "merged",
+)
+
+
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or 'max': {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("speed must be above 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="cityroom",
+        description="Cityroom operator workstation. Without a command, opens the window in "
+        "standalone demo mode.",
+    )
+    parser.add_argument(
+        "--db", type=Path, default=None, help=f"event log file (default {DEFAULT_DB})"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="lite",
+        help="demo city size: lite (~2,900 cameras) or full (29,477)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="save a screenshot of the main window to PNG, then exit",
+    )
+    parser.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="exit after SECONDS (with --screenshot: shoot just before)",
+    )
+    parser.add_argument(
+        "--no-simulator", action="store_true", help="do not start the built-in city simulator"
+    )
+    parser.add_argument("--speed", type=_speed, default=1.0, help="simulator speed factor")
+    parser.add_argument(
+        "--rate", type=float, default=20.0, help="simulator background events per simulated second"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="simulator seed")
+    parser.add_argument(
+        "--language",
+        choices=("ko", "en"),
+        default=None,
+        help="user-interface language (default: settings, then system locale)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sim = commands.add_parser("simulate", help="run the city simulator headless into a log")
+    sim.add_argument("--db", type=Path, required=True, dest="sub_db")
+    sim.add_argument("--profile", choices=PROFILES, default="lite", dest="sub_profile")
+    sim.add_argument(
+        "--scenario", default=None, help="play only this scenario (default: all of them in turn)"
+    )
+    sim.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        dest="sub_speed",
+        help="simulated seconds per second, or 'max' for as fast as possible",
+    )
+    sim.add_argument(
+        "--rate",
+        type=float,
+        default=20.0,
+        dest="sub_rate",
+        help="background events per simulated second",
+    )
+    sim.add_argument(
+        "--count",
+        type=int,
+        default=None,
+        help="append COUNT background events as fast as possible, then stop",
+    )
+    sim.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="simulated seconds to play (default: until the scenario ends or "
+        "Ctrl-C; 3600 with --speed max)",
+    )
+    sim.add_argument("--seed", type=int, default=1, dest="sub_seed")
+
+    log = commands.add_parser("log", help="inspect an event log")
+    log_commands = log.add_subparsers(dest="log_command", metavar="LOG_COMMAND", required=True)
+    stats = log_commands.add_parser("stats", help="counts of events and incidents")
+    stats.add_argument("--db", type=Path, required=True, dest="sub_db")
+    stats.add_argument("--json", action="store_true")
+    verify = log_commands.add_parser("verify", help="check the hash chain and schema")
+    verify.add_argument("--db", type=Path, required=True, dest="sub_db")
+
+    incidents = commands.add_parser("incidents", help="list incidents of a log")
+    inc_commands = incidents.add_subparsers(
+        dest="inc_command", metavar="INC_COMMAND", required=True
+    )
+    listing = inc_commands.add_parser("list", help="print the incidents")
+    listing.add_argument("--db", type=Path, required=True, dest="sub_db")
+    listing.add_argument("--status", choices=STATUSES, default=None)
+    listing.add_argument("--json", action="store_true")
+    return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a headless subcommand."""
+    from core import headless
+
+    db = str(args.sub_db)
+    if args.command == "simulate":
+        return headless.simulate(
+            db,
+            profile=args.sub_profile,
+            scenario_name=args.scenario,
+            speed=args.sub_speed,
+            rate=args.sub_rate,
+            count=args.count,
+            duration_s=args.duration,
+            seed=args.sub_seed,
+        )
+    if args.command == "log":
+        if args.log_command == "stats":
+            return headless.log_stats(db, args.json)
+        return headless.log_verify(db)
+    return headless.incidents_list(db, args.status, args.json)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from panels import all_panels
+            from ui.app import run_gui
+
+            return run_gui(args, DEFAULT_DB, all_panels())
+        return run_command(args)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours.
+        sys.stderr.close()
+        return 0
+    except (CityroomError, KeyError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"cityroom: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

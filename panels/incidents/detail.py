@@ -1,0 +1,180 @@
+"""The selected incident: its facts and its own timeline of events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.catalogue import SERVICE_NAMES
+from core.events import EventRecord, EventType
+from core.model import STATUS_NAMES, Incident
+from ui.context import AppContext
+
+
+def local_time(ts_ms: int) -> str:
+    """Local wall-clock time of a UTC millisecond timestamp."""
+    return datetime.fromtimestamp(ts_ms / 1000).astimezone().strftime("%m-%d %H:%M:%S")
+
+
+class IncidentDetailView(QWidget):
+    """Facts of one incident and every event about it, refreshed as new ones arrive."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.incident_id: str | None = None
+        self._request = 0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.heading = QLabel(self.tr("Select an incident to see its details."))
+        self.heading.setObjectName("heading")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        facts = QWidget()
+        self.form = QFormLayout(facts)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("status", self.tr("Status")),
+            ("district", self.tr("District")),
+            ("location", self.tr("Location")),
+            ("reported", self.tr("Reported")),
+            ("assignee", self.tr("Assignee")),
+            ("service", self.tr("Service")),
+            ("summary", self.tr("Summary")),
+            ("linked", self.tr("Linked")),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            self.form.addRow(label, value)
+        layout.addWidget(facts)
+        self.timeline = QTreeWidget()
+        self.timeline.setRootIsDecorated(False)
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.setHeaderLabels(
+            [self.tr("Time"), self.tr("Event"), self.tr("By"), self.tr("Details")]
+        )
+        self.timeline.setColumnWidth(0, 120)
+        self.timeline.setColumnWidth(1, 130)
+        self.timeline.setColumnWidth(2, 150)
+        layout.addWidget(self.timeline, 1)
+        self._event_names = {
+            EventType.INCIDENT_REPORTED: self.tr("Reported"),
+            EventType.INCIDENT_ACKNOWLEDGED: self.tr("Acknowledged"),
+            EventType.INCIDENT_ASSIGNED: self.tr("Assigned"),
+            EventType.INCIDENT_STARTED: self.tr("Work started"),
+            EventType.INCIDENT_DISPATCHED: self.tr("Dispatched"),
+            EventType.INCIDENT_RESOLVED: self.tr("Resolved"),
+            EventType.INCIDENT_CLOSED: self.tr("Closed"),
+            EventType.INCIDENT_ESCALATED: self.tr("Escalated"),
+            EventType.INCIDENT_REOPENED: self.tr("Reopened"),
+            EventType.INCIDENT_MERGED: self.tr("Merged"),
+            EventType.INCIDENT_NOTE_ADDED: self.tr("Note"),
+            EventType.INCIDENT_OBSERVED: self.tr("Observation"),
+            EventType.INCIDENT_LINKED: self.tr("Linked"),
+        }
+        context.store.incidentsChanged.connect(self._on_store_incidents_changed)
+
+    def show_incident(self, incident_id: str | None) -> None:
+        """Show ``incident_id`` (None clears the view) and load its timeline."""
+        self.incident_id = incident_id
+        self.timeline.clear()
+        self._refresh_facts()
+        if incident_id is not None:
+            self._load_timeline()
+
+    def _on_store_incidents_changed(self, ids: set[str]) -> None:
+        if self.incident_id in ids:
+            self._refresh_facts()
+            self._load_timeline()
+
+    def _load_timeline(self) -> None:
+        assert self.incident_id is not None
+        self._request += 1
+        request, incident_id = self._request, self.incident_id
+        future = self._context.backend.incident_events(incident_id)
+
+        def show(records: list[EventRecord]) -> None:
+            if request == self._request:  # a newer selection or refresh supersedes this one
+                self._fill_timeline(records)
+
+        self._context.invoker.when_done(future, show)
+
+    def _fill_timeline(self, records: list[EventRecord]) -> None:
+        self.timeline.clear()
+        items = [
+            QTreeWidgetItem(
+                [
+                    local_time(r.ts_ms),
+                    self._event_names.get(r.type, r.type),  # type: ignore[call-overload]
+                    r.actor,
+                    self._details(r),
+                ]
+            )
+            for r in records
+        ]
+        self.timeline.addTopLevelItems(items)
+        if items:
+            self.timeline.scrollToItem(items[-1])
+
+    def _details(self, record: EventRecord) -> str:
+        payload = record.payload
+        pick = self._context.pick
+        if record.type == EventType.INCIDENT_OBSERVED:
+            return pick(payload.get("text_ko", ""), payload.get("text_en", ""))
+        parts = []
+        for key in ("summary", "assignee", "into_id", "comment"):
+            if payload.get(key):
+                parts.append(str(payload[key]))
+        if payload.get("severity") and record.type == EventType.INCIDENT_ESCALATED:
+            parts.insert(0, self.tr("severity %1").replace("%1", str(payload["severity"])))
+        for key in ("cameras", "sensors", "agencies"):
+            if payload.get(key):
+                parts.append(", ".join(payload[key]))
+        return " · ".join(parts)
+
+    def _refresh_facts(self) -> None:
+        incident = (
+            self._context.store.state.incidents.get(self.incident_id) if self.incident_id else None
+        )
+        if incident is None:
+            self.heading.setText(self.tr("Select an incident to see its details."))
+            for value in self.fields.values():
+                value.clear()
+            return
+        self._fill_facts(incident)
+
+    def _fill_facts(self, incident: Incident) -> None:
+        pick = self._context.pick
+        entry = incident.incident_type
+        name = pick(entry.name_ko, entry.name_en) if entry else incident.type_code
+        severity = self.tr("severity %1").replace("%1", str(incident.severity))
+        self.heading.setText(f"{incident.id} · {name} · {severity}")
+        district = next(
+            (d for d in self._context.city.districts if d.code == incident.district_code), None
+        )
+        status = pick(*STATUS_NAMES[incident.status])
+        if incident.merged_into:
+            status += f" → {incident.merged_into}"
+        self.fields["status"].setText(status)
+        self.fields["district"].setText(pick(district.name, district.name_en) if district else "—")
+        self.fields["location"].setText(f"{incident.lat:.5f}, {incident.lon:.5f}")
+        self.fields["reported"].setText(
+            f"{local_time(incident.opened_ms)} · {incident.reported_by}"
+        )
+        self.fields["assignee"].setText((incident.assignee or "—").removeprefix("operator:"))
+        self.fields["service"].setText(pick(*SERVICE_NAMES[entry.service]) if entry else "—")
+        self.fields["summary"].setText(incident.summary or "—")
+        linked = [*incident.cameras, *incident.sensors, *incident.duplicates]
+        self.fields["linked"].setText(", ".join(linked) if linked else "—")

@@ -1,0 +1,347 @@
+"""The incident queue: every open incident by severity and age, and the actions to work them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.catalogue import SERVICE_NAMES, Service
+from core.commands import IncidentCommand, is_allowed
+from core.model import STATUS_NAMES, Incident, IncidentStatus
+from panels.incidents.actions import ACTIONS, Ask, IncidentAction
+from panels.incidents.detail import IncidentDetailView
+from panels.incidents.dialogs import CommandDialog
+from panels.incidents.model import (
+    INCIDENT_ID_ROLE,
+    Column,
+    IncidentFilterProxy,
+    IncidentTableModel,
+)
+from ui.context import AppContext
+from ui.sound import AlertSound
+from ui.visibility import timer_while_visible
+
+
+class IncidentQueuePanel(QWidget):
+    """Queue, filters, actions and the selected incident's detail."""
+
+    commandFailed = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.model = IncidentTableModel(context, self)
+        self.proxy = IncidentFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.sound = AlertSound(self)
+        self.actions_by_key: dict[str, QAction] = {}
+        self._build()
+        store = context.store
+        store.incidentsChanged.connect(self._on_store_incidents_changed)
+        store.incidentsReported.connect(self._on_store_incidents_reported)
+        context.selection.incidentSelected.connect(self._on_selection_incident_selected)
+        self._age_timer = timer_while_visible(self, 1000, self.model.refresh_ages)
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self.banner.hide)
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        layout.addLayout(self._build_filters())
+        layout.addLayout(self._build_actions())
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.SEVERITY, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in (
+            (Column.SEVERITY, 80),
+            (Column.TYPE, 190),
+            (Column.DISTRICT, 110),
+            (Column.STATUS, 100),
+            (Column.AGE, 80),
+            (Column.ASSIGNEE, 110),
+        ):
+            self.table.setColumnWidth(column, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_context_menu)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.detail = IncidentDetailView(self.context)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        self._update_actions()
+
+    def _build_filters(self) -> QHBoxLayout:
+        pick = self.context.pick
+        row = QHBoxLayout()
+        self.service_filter = QComboBox()
+        self.service_filter.addItem(self.tr("All services"), None)
+        for service in Service:
+            self.service_filter.addItem(pick(*SERVICE_NAMES[service]), service)
+        self.district_filter = QComboBox()
+        self.district_filter.addItem(self.tr("All districts"), None)
+        for district in sorted(self.context.city.districts, key=lambda d: pick(d.name, d.name_en)):
+            self.district_filter.addItem(pick(district.name, district.name_en), district.code)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem(self.tr("Open incidents"), IncidentFilterProxy.OPEN)
+        self.status_filter.addItem(self.tr("All statuses"), None)
+        for status in IncidentStatus:
+            self.status_filter.addItem(pick(*STATUS_NAMES[status]), status.value)
+        self.count_label = QLabel()
+        for label, combo in (
+            (self.tr("Service"), self.service_filter),
+            (self.tr("District"), self.district_filter),
+            (self.tr("Status"), self.status_filter),
+        ):
+            row.addWidget(QLabel(label))
+            row.addWidget(combo)
+            combo.currentIndexChanged.connect(self._on_filters_changed)
+        row.addStretch(1)
+        row.addWidget(self.count_label)
+        return row
+
+    def _build_actions(self) -> QHBoxLayout:
+        labels = {
+            "acknowledge": self.tr("Acknowledge"),
+            "assign": self.tr("Assign"),
+            "start": self.tr("Start work"),
+            "dispatched": self.tr("Dispatched"),
+            "escalate": self.tr("Escalate"),
+            "resolve": self.tr("Resolve"),
+            "close": self.tr("Close"),
+            "reopen": self.tr("Reopen"),
+            "merge": self.tr("Merge duplicate"),
+            "note": self.tr("Note"),
+        }
+        row = QHBoxLayout()
+        for spec in ACTIONS:
+            action = QAction(labels[spec.key], self)
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{labels[spec.key]} ({spec.shortcut})")
+            action.triggered.connect(lambda _=False, s=spec: self.run_action(s))
+            self.addAction(action)
+            self.actions_by_key[spec.key] = action
+            # A plain button mirrors the action so its label can show the shortcut key.
+            button = QToolButton()
+            button.setText(f"{labels[spec.key]}  [{spec.shortcut}]")
+            button.setToolTip(action.toolTip())
+            button.setObjectName(f"action-{spec.key}")
+            button.clicked.connect(action.trigger)
+            action.enabledChanged.connect(button.setEnabled)
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    # -- selection ------------------------------------------------------------------------
+
+    def selected_incidents(self) -> list[Incident]:
+        """The incidents selected in the table, in table order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        incidents = self.context.store.state.incidents
+        out = []
+        for row in rows:
+            incident_id = self.proxy.index(row, 0).data(INCIDENT_ID_ROLE)
+            if incident_id in incidents:
+                out.append(incidents[incident_id])
+        return out
+
+    def select_incident(self, incident_id: str) -> bool:
+        """Select and show one incident; False if it is filtered out or unknown."""
+        source_row = self.model.row_of(incident_id)
+        if source_row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+        if not index.isValid():
+            return False
+        self.table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def _on_table_selection_changed(self, *_: Any) -> None:
+        selected = self.selected_incidents()
+        incident_id = selected[0].id if len(selected) == 1 else None
+        self.detail.show_incident(incident_id)
+        self.context.selection.select_incident(incident_id, origin=self)
+        self._update_actions()
+
+    def _on_selection_incident_selected(self, incident_id: str | None, origin: object) -> None:
+        if origin is not self and incident_id is not None:
+            self.select_incident(incident_id)
+
+    # -- store updates --------------------------------------------------------------------
+
+    def _on_store_incidents_changed(self, incident_ids: set[str]) -> None:
+        self.model.upsert(incident_ids)
+        self._update_count()
+        self._update_actions()
+
+    def _on_store_incidents_reported(self, incident_ids: list[str]) -> None:
+        incidents = self.context.store.state.incidents
+        critical = [i for i in incident_ids if incidents[i].severity == 1]
+        if critical:
+            if self.context.settings.alert_sound:
+                self.sound.play()
+            QApplication.alert(self.window(), 3000)
+
+    def _on_filters_changed(self) -> None:
+        self.proxy.set_filters(
+            self.service_filter.currentData(),
+            self.district_filter.currentData(),
+            self.status_filter.currentData(),
+        )
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count_label.setText(
+            self.tr("%1 shown of %2")
+            .replace("%1", str(self.proxy.rowCount()))
+            .replace("%2", str(self.model.rowCount()))
+        )
+
+    def _update_actions(self) -> None:
+        selected = self.selected_incidents()
+        for spec in ACTIONS:
+            allowed = [i for i in selected if is_allowed(spec.command, i.status)]
+            enabled = bool(allowed) and (spec.many or len(selected) == 1)
+            self.actions_by_key[spec.key].setEnabled(enabled)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _on_table_context_menu(self, position: Any) -> None:
+        if not self.table.indexAt(position).isValid():
+            return
+        menu = QMenu(self)
+        for spec in ACTIONS:
+            menu.addAction(self.actions_by_key[spec.key])
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def run_action(self, spec: IncidentAction, values: dict[str, str] | None = None) -> None:
+        """Ask what the action needs (unless ``values`` are given) and send its commands."""
+        targets = [i for i in self.selected_incidents() if is_allowed(spec.command, i.status)]
+        if not targets or (not spec.many and len(targets) > 1):
+            return
+        if values is None:
+            values = self._ask(spec, targets)
+            if values is None:
+                return
+        for incident in targets:
+            command = self._command(spec, incident.id, values)
+            future = self.context.backend.submit(command, self.context.actor)
+            self.context.invoker.when_done(future, lambda _records: None, self._on_command_failed)
+
+    def _command(
+        self, spec: IncidentAction, incident_id: str, values: dict[str, str]
+    ) -> IncidentCommand:
+        command = spec.command(incident_id, values.get("comment", ""))
+        extra = {k: v for k, v in values.items() if k in ("assignee", "into_id")}
+        return replace(command, **extra) if extra else command
+
+    def _ask(self, spec: IncidentAction, targets: list[Incident]) -> dict[str, str] | None:
+        label = self.actions_by_key[spec.key].text()
+        subject = ", ".join(incident.id for incident in targets)
+        kwargs: dict[str, Any] = {}
+        if spec.ask is Ask.ASSIGNEE:
+            kwargs["assignees"] = self._known_operators()
+        elif spec.ask is Ask.TARGET:
+            kwargs["targets"] = self._merge_targets(targets[0])
+            if not kwargs["targets"]:
+                self.show_banner(self.tr("There is no other open incident to merge into."))
+                return None
+        elif spec.ask is Ask.NOTE:
+            kwargs["comment_required"] = True
+        dialog = CommandDialog(label, subject, self, **kwargs)
+        if dialog.exec() != CommandDialog.DialogCode.Accepted:
+            return None
+        return dialog.values()
+
+    def _merge_targets(self, duplicate: Incident) -> list[tuple[str, str]]:
+        # Same type first, then nearest in time: the likely original is at the top.
+        candidates = [
+            i
+            for i in self.context.store.state.incidents.values()
+            if i.status.is_open and i.id != duplicate.id
+        ]
+        candidates.sort(
+            key=lambda i: (
+                i.type_code != duplicate.type_code,
+                abs(i.opened_ms - duplicate.opened_ms),
+            )
+        )
+        pick = self.context.pick
+        out = []
+        for i in candidates[:200]:
+            entry = i.incident_type
+            name = pick(entry.name_ko, entry.name_en) if entry else i.type_code
+            out.append((i.id, f"{i.id} · {name}"))
+        return out
+
+    def _known_operators(self) -> list[str]:
+        me = self.context.actor.removeprefix("operator:")
+        seen = {i.assignee for i in self.context.store.state.incidents.values() if i.assignee}
+        return [me, *sorted(seen - {me})]
+
+    def _on_command_failed(self, error: BaseException) -> None:
+        self.show_banner(str(error), error=True)
+        self.commandFailed.emit(str(error))
+
+    def show_banner(self, text: str, error: bool = False) -> None:
+        """Show a message above the queue (errors stay 15 s, information 5 s)."""
+        self.banner.setText(text)
+        self.banner.setProperty("level", "error" if error else "info")
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.banner.show()
+        self._banner_timer.start(15000 if error else 5000)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A hidden queue keeps no timers running."""
+        self._banner_timer.stop()
+        self.banner.hide()
+        super().hideEvent(event)
+
+    def current_index(self) -> QModelIndex:
+        """The table's current index (for tests and keyboard focus)."""
+        return self.table.currentIndex()

@@ -1,0 +1,387 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ko_KR">
+<context>
+    <name>CityStatusBar</name>
+    <message>
+        <source>Event log: %1</source>
+        <translation>이벤트 로그: %1</translation>
+    </message>
+    <message>
+        <source>Standalone</source>
+        <translation>독립 실행</translation>
+    </message>
+    <message>
+        <source>Remote</source>
+        <translation>원격</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>재현</translation>
+    </message>
+    <message>
+        <source>Mode: %1</source>
+        <translation>모드: %1</translation>
+    </message>
+    <message>
+        <source>%1 events/s</source>
+        <translation>초당 %1 이벤트</translation>
+    </message>
+    <message>
+        <source>Simulator: off</source>
+        <translation>시뮬레이터: 꺼짐</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>실행 중</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>일시정지</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>정지</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>종료</translation>
+    </message>
+    <message>
+        <source>Simulator: %1 ×%2</source>
+        <translation>시뮬레이터: %1 ×%2</translation>
+    </message>
+</context>
+<context>
+    <name>CommandDialog</name>
+    <message>
+        <source>Assign to</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <source>Duplicate of</source>
+        <translation>원 사건</translation>
+    </message>
+    <message>
+        <source>Required</source>
+        <translation>필수</translation>
+    </message>
+    <message>
+        <source>Optional comment</source>
+        <translation>메모 (선택)</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>메모</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentDetailView</name>
+    <message>
+        <source>Select an incident to see its details.</source>
+        <translation>사건을 선택하면 상세 내용이 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>자치구</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>위치</translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation>접수</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>서비스</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>개요</translation>
+    </message>
+    <message>
+        <source>Linked</source>
+        <translation>연계</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>시각</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>이벤트</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>처리자</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>내용</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>할당됨</translation>
+    </message>
+    <message>
+        <source>Work started</source>
+        <translation>처리 시작</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>출동</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>해결됨</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>종결됨</translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <translation>상향 보고됨</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>재개됨</translation>
+    </message>
+    <message>
+        <source>Merged</source>
+        <translation>병합됨</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>메모 추가</translation>
+    </message>
+    <message>
+        <source>Observation</source>
+        <translation>현장 상황</translation>
+    </message>
+    <message>
+        <source>severity %1</source>
+        <translation>등급 %1</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentQueuePanel</name>
+    <message>
+        <source>All services</source>
+        <translation>전체 서비스</translation>
+    </message>
+    <message>
+        <source>All districts</source>
+        <translation>전체 자치구</translation>
+    </message>
+    <message>
+        <source>Open incidents</source>
+        <translation>미종결 사건</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>전체 상태</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>서비스</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>자치구</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>확인</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>담당자 할당</translation>
+    </message>
+    <message>
+        <source>Start work</source>
+        <translation>처리 시작</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>출동</translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation>상향 보고</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>해결</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>종결</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>재개</translation>
+    </message>
+    <message>
+        <source>Merge duplicate</source>
+        <translation>중복 병합</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>메모 추가</translation>
+    </message>
+    <message>
+        <source>%1 shown of %2</source>
+        <translation>%2건 중 %1건 표시</translation>
+    </message>
+    <message>
+        <source>There is no other open incident to merge into.</source>
+        <translation>병합할 다른 미종결 사건이 없습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentTableModel</name>
+    <message>
+        <source>Sev</source>
+        <translation>등급</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>유형</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>자치구</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>경과</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>사건 번호</translation>
+    </message>
+    <message>
+        <source>Critical</source>
+        <translation>긴급</translation>
+    </message>
+    <message>
+        <source>Major</source>
+        <translation>중요</translation>
+    </message>
+    <message>
+        <source>Minor</source>
+        <translation>경미</translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation>정보</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Cityroom — City Integrated Operations Centre</source>
+        <translation>Cityroom — 도시통합운영센터</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>파일(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>설정(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>종료(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Simulator</source>
+        <translation>시뮬레이터(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause / resume</source>
+        <translation>일시정지 / 재개(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>속도</translation>
+    </message>
+</context>
+<context>
+    <name>Panels</name>
+    <message>
+        <source>Incident queue</source>
+        <translation>사건 목록</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>시스템 설정 따름</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>A new language applies when Cityroom starts again.</source>
+        <translation>언어 변경은 Cityroom을 다시 시작하면 적용됩니다.</translation>
+    </message>
+    <message>
+        <source>Sound for new critical incidents</source>
+        <translation>긴급 사건 발생 시 경보음</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <source>The file was not changed. Start a new event log elsewhere?</source>
+        <translation>파일은 변경되지 않았습니다. 다른 위치에 새 이벤트 로그를 시작할까요?</translation>
+    </message>
+    <message>
+        <source>Start a new log…</source>
+        <translation>새 로그 시작…</translation>
+    </message>
+    <message>
+        <source>New event log</source>
+        <translation>새 이벤트 로그</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,70 @@
+"""A real workstation for GUI tests: a SQLite log, the lite city, the main window, offscreen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from core.city import City, load_city
+from core.commands import ReportIncident
+from core.local_backend import LocalBackend
+from core.notices import NoticeBoard
+from panels import all_panels
+from panels.incidents.panel import IncidentQueuePanel
+from ui.app import build_context
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+
+@lru_cache(maxsize=1)
+def lite_city() -> City:
+    return load_city("lite")
+
+
+@dataclass
+class Workstation:
+    context: AppContext
+    window: MainWindow
+    backend: LocalBackend
+
+    @property
+    def queue(self) -> IncidentQueuePanel:
+        panel = self.window.panels["incidents"]
+        assert isinstance(panel, IncidentQueuePanel)
+        return panel
+
+    def report(
+        self,
+        type_code: str,
+        district: str = "11230",
+        severity: int | None = None,
+        actor: str = "agency:112",
+    ) -> str:
+        lat, lon = lite_city().district(district).centroid
+        records = self.backend.submit(
+            ReportIncident(type_code, lat, lon, district, severity), actor
+        ).result()
+        return str(records[0].subject)
+
+
+@pytest.fixture
+def workstation(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
+    backend = LocalBackend.open(tmp_path / "events.db")
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.alert_sound = False
+    context = build_context(backend, lite_city(), NoticeBoard(), settings, "en")
+    window = MainWindow(context, all_panels())
+    qtbot.addWidget(window)
+    context.store.start()
+    window.show()
+    qtbot.waitUntil(lambda: context.store.is_loaded)
+    yield Workstation(context, window, backend)
+    window.close()
+    context.store.stop()
+    backend.close()

@@ -1,0 +1,169 @@
+"""The incident queue as an operator uses it: rows, order, actions, keys, filters, detail."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from core.commands import Acknowledge
+from core.model import IncidentStatus
+from panels.incidents.actions import ACTIONS
+from panels.incidents.model import INCIDENT_ID_ROLE, Column
+from tests.gui.conftest import Workstation
+
+ACTION = {a.key: a for a in ACTIONS}
+
+
+def shown_ids(ws: Workstation) -> list[str]:
+    proxy = ws.queue.proxy
+    return [proxy.index(row, 0).data(INCIDENT_ID_ROLE) for row in range(proxy.rowCount())]
+
+
+def cell(ws: Workstation, incident_id: str, column: Column) -> str:
+    proxy = ws.queue.proxy
+    row = shown_ids(ws).index(incident_id)
+    return str(proxy.index(row, column).data())
+
+
+def test_queue_fills_sorted_by_severity_then_age(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    bin_full = ws.report("E-BIN")  # severity 4
+    assault = ws.report("P-ASL")  # 2
+    fire = ws.report("F-FIRE")  # 1
+    parking = ws.report("T-PARK")  # 3
+    kidnap = ws.report("P-KID")  # 1, younger than the fire
+    qtbot.waitUntil(lambda: len(shown_ids(ws)) == 5)
+    assert shown_ids(ws) == [fire, kidnap, assault, parking, bin_full]
+    assert cell(ws, fire, Column.TYPE) == "fire"
+    assert cell(ws, fire, Column.DISTRICT) == "Gangnam-gu"
+    assert cell(ws, fire, Column.STATUS) == "new"
+    assert cell(ws, fire, Column.SEVERITY).startswith("1")
+
+
+def test_actions_follow_the_lifecycle_and_record_the_comment(
+    qtbot, workstation: Workstation
+) -> None:
+    ws = workstation
+    fire = ws.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in shown_ids(ws))
+    assert ws.queue.select_incident(fire)
+    enabled = {k for k, a in ws.queue.actions_by_key.items() if a.isEnabled()}
+    assert enabled == {"acknowledge", "escalate", "merge", "note"}
+    ws.queue.run_action(ACTION["acknowledge"], {"comment": "smoke on camera 3"})
+    qtbot.waitUntil(lambda: cell(ws, fire, Column.STATUS) == "acknowledged")
+    ws.queue.run_action(ACTION["assign"], {"comment": "", "assignee": "operator:lee"})
+    qtbot.waitUntil(lambda: cell(ws, fire, Column.ASSIGNEE) == "lee")
+    assert ws.queue.actions_by_key["start"].isEnabled()
+    assert not ws.queue.actions_by_key["close"].isEnabled()
+    incident = ws.context.store.state.incidents[fire]
+    assert incident.transitions[1].comment == "smoke on camera 3"
+    assert incident.transitions[1].actor == ws.context.actor
+
+
+def test_keyboard_shortcut_acknowledges_with_one_key_and_enter(
+    qtbot, workstation: Workstation
+) -> None:
+    ws = workstation
+    fire = ws.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in shown_ids(ws))
+    ws.queue.select_incident(fire)
+    ws.queue.table.setFocus()
+
+    def answer_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert dialog is not None, "pressing A should open the acknowledge dialog"
+        qtbot.keyClicks(dialog.comment, "confirmed")
+        qtbot.keyClick(dialog.comment, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer_dialog)
+    qtbot.keyClick(ws.queue.table, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: cell(ws, fire, Column.STATUS) == "acknowledged")
+    assert ws.context.store.state.incidents[fire].transitions[-1].comment == "confirmed"
+
+
+def test_a_rejected_command_shows_a_clear_banner(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    fire = ws.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in shown_ids(ws))
+    ws.queue.select_incident(fire)
+    # Another operator acknowledges first; ours arrives second and must be refused clearly.
+    ws.backend.submit(Acknowledge(fire), "operator:other").result()
+    with qtbot.waitSignal(ws.queue.commandFailed) as failed:
+        ws.queue._on_table_selection_changed()  # not yet folded: the action is still offered
+        ws.queue.run_action(ACTION["acknowledge"], {"comment": ""})
+    assert "already acknowledged" in failed.args[0]
+    assert ws.queue.banner.isVisible()
+    assert fire in ws.queue.banner.text()
+
+
+def test_filters_by_district_status_and_service(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    gangnam_fire = ws.report("F-FIRE", "11230")
+    jongno_fire = ws.report("F-FIRE", "11010")
+    jongno_bin = ws.report("E-BIN", "11010")
+    qtbot.waitUntil(lambda: len(shown_ids(ws)) == 3)
+    queue = ws.queue
+    queue.district_filter.setCurrentIndex(queue.district_filter.findData("11010"))
+    assert set(shown_ids(ws)) == {jongno_fire, jongno_bin}
+    queue.service_filter.setCurrentIndex(queue.service_filter.findData("fire_dispatch"))
+    assert shown_ids(ws) == [jongno_fire]
+    queue.district_filter.setCurrentIndex(0)
+    assert set(shown_ids(ws)) == {gangnam_fire, jongno_fire}
+    queue.service_filter.setCurrentIndex(0)
+    queue.select_incident(jongno_bin)
+    queue.run_action(ACTION["acknowledge"], {"comment": ""})
+    qtbot.waitUntil(lambda: cell(ws, jongno_bin, Column.STATUS) == "acknowledged")
+    queue.run_action(ACTION["resolve"], {"comment": "emptied"})
+    qtbot.waitUntil(lambda: jongno_bin not in shown_ids(ws))  # open incidents only by default
+    queue.status_filter.setCurrentIndex(queue.status_filter.findData("resolved"))
+    assert shown_ids(ws) == [jongno_bin]
+    assert "1 shown of 3" in queue.count_label.text()
+
+
+def test_detail_shows_the_incident_timeline(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    fire = ws.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in shown_ids(ws))
+    ws.queue.select_incident(fire)
+    detail = ws.queue.detail
+    qtbot.waitUntil(lambda: detail.timeline.topLevelItemCount() == 1)
+    assert fire in detail.heading.text()
+    ws.queue.run_action(ACTION["acknowledge"], {"comment": "seen"})
+    qtbot.waitUntil(lambda: detail.timeline.topLevelItemCount() == 2)
+    last = detail.timeline.topLevelItem(1)
+    assert last.text(1) == "Acknowledged" and last.text(3) == "seen"
+    assert detail.fields["status"].text() == "acknowledged"
+
+
+def test_new_critical_incidents_sound_the_alert(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    ws.context.settings.alert_sound = True
+    ws.report("E-BIN")
+    ws.report("T-PARK")
+    qtbot.waitUntil(lambda: len(shown_ids(ws)) == 2)
+    assert ws.queue.sound.played == 0
+    ws.report("P-KID")
+    qtbot.waitUntil(lambda: ws.queue.sound.played == 1)
+
+
+def test_status_bar_shows_mode_rate_and_simulator(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    bar = ws.window.status
+    assert "Standalone" in bar.mode_label.text()
+    assert "Simulator: off" in bar.simulator_label.text()
+    for _ in range(5):
+        ws.report("E-BIN")
+    qtbot.waitUntil(lambda: len(shown_ids(ws)) == 5)
+    bar.refresh()
+    assert bar.rate_label.text() == "1 events/s"
+
+
+def test_merge_removes_the_duplicate_from_the_open_queue(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    first = ws.report("F-FIRE")
+    second = ws.report("F-FIRE")
+    qtbot.waitUntil(lambda: len(shown_ids(ws)) == 2)
+    ws.queue.select_incident(second)
+    ws.queue.run_action(ACTION["merge"], {"comment": "same building", "into_id": first})
+    qtbot.waitUntil(lambda: shown_ids(ws) == [first])
+    assert ws.context.store.state.incidents[second].status is IncidentStatus.MERGED

@@ -1,0 +1,167 @@
+"""Start-up of the windowed workstation: Qt, theme, language, backend, simulator, window."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import random
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from core.backend import Backend
+from core.city import load_city
+from core.errors import LogOpenError
+from core.local_backend import LocalBackend
+from core.notices import NoticeBoard
+from core.simulator import Simulator, SimulatorConfig
+from ui.bridge import GuiInvoker
+from ui.context import AppContext, PanelSpec
+from ui.i18n import install_translators, resolve_language
+from ui.main_window import MainWindow
+from ui.selection import Selection
+from ui.settings import Settings
+from ui.store import EventStore
+from ui.theme import apply_dark_theme
+
+
+def _has_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_backend(db: Path, notices: NoticeBoard, interactive: bool) -> LocalBackend | None:
+    """Open the log; on a bad file offer a new log elsewhere, never touching the bad one."""
+    while True:
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            return LocalBackend.open(db, notices=notices)
+        except LogOpenError as exc:
+            if not interactive:
+                print(f"cityroom: {exc}", file=sys.stderr)
+                return None
+            suggestion = db.with_name(f"cityroom-{datetime.now():%Y%m%d-%H%M%S}.db")
+            box = QMessageBox(QMessageBox.Icon.Critical, "Cityroom", str(exc))
+            box.setInformativeText(
+                QApplication.translate(
+                    "Startup", "The file was not changed. Start a new event log elsewhere?"
+                )
+            )
+            new = box.addButton(
+                QApplication.translate("Startup", "Start a new log…"),
+                QMessageBox.ButtonRole.AcceptRole,
+            )
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is not new:
+                return None
+            chosen, _ = QFileDialog.getSaveFileName(
+                None,
+                QApplication.translate("Startup", "New event log"),
+                str(suggestion),
+                "Cityroom event log (*.db)",
+            )
+            if not chosen:
+                return None
+            db = Path(chosen)
+
+
+def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSpec]) -> int:
+    """Run the windowed workstation until it is closed; return the exit status."""
+    screenshot: Path | None = args.screenshot
+    if screenshot is not None and not _has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if not _has_display():
+        print(
+            "cityroom: no display found. Run it from a desktop session, under a virtual screen "
+            "(xvfb-run -a python main.py), or take a screenshot with --screenshot out.png "
+            "--quit-after 10.",
+            file=sys.stderr,
+        )
+        return 2
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Cityroom")
+    app.setOrganizationName("Cityroom")
+    settings = Settings()
+    language = resolve_language(args.language, settings.language)
+    install_translators(app, language)
+    apply_dark_theme(app)
+
+    notices = NoticeBoard()
+    backend = _open_backend(args.db or default_db, notices, interactive=screenshot is None)
+    if backend is None:
+        return 1
+    city = load_city(args.profile)
+    context = build_context(backend, city, notices, settings, language)
+    simulator = None
+    if not args.no_simulator:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 10**6)
+        simulator = Simulator(
+            city,
+            backend,
+            SimulatorConfig(seed=seed, speed=args.speed or 1.0, rate=args.rate),
+            notices=notices,
+        )
+    # A screenshot run has a fixed size and leaves the operator's saved layout alone.
+    window = MainWindow(context, panels, simulator, remember_layout=screenshot is None)
+    context.store.start()
+    if simulator is not None:
+        simulator.start()
+    window.show()
+    if os.environ.get("CITYROOM_REPORT_READY"):
+        # For the start-up benchmark: say when the window is up and the queue is filled.
+        def ready() -> None:
+            print("cityroom: ready", flush=True)
+
+        if context.store.is_loaded:
+            ready()
+        else:
+            context.store.loaded.connect(ready)
+
+    def shutdown() -> None:
+        if simulator is not None:
+            simulator.stop()
+        context.store.stop()
+        backend.close()
+
+    app.aboutToQuit.connect(shutdown)
+    if args.quit_after is not None:
+
+        def finish() -> None:
+            if screenshot is not None:
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(screenshot))
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(int(args.quit_after * 1000), finish)
+    return int(app.exec())
+
+
+def build_context(
+    backend: Backend, city: object, notices: NoticeBoard, settings: Settings, language: str
+) -> AppContext:
+    """Wire the shared services panels receive."""
+    from core.city import City
+
+    assert isinstance(city, City)
+    invoker = GuiInvoker()
+    store = EventStore(backend)
+    return AppContext(
+        backend=backend,
+        store=store,
+        city=city,
+        notices=notices,
+        invoker=invoker,
+        settings=settings,
+        selection=Selection(),
+        actor=f"operator:{getpass.getuser()}",
+        language=language,
+    )

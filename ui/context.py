@@ -1,0 +1,49 @@
+"""What every panel is given, and how a panel declares itself to the main window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from core.backend import Backend
+from core.city import City
+from core.notices import NoticeBoard
+from ui.bridge import GuiInvoker
+from ui.selection import Selection
+from ui.store import EventStore
+
+if TYPE_CHECKING:
+    from ui.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """Shared services of the running workstation."""
+
+    backend: Backend
+    store: EventStore
+    city: City
+    notices: NoticeBoard
+    invoker: GuiInvoker
+    settings: Settings
+    selection: Selection
+    actor: str  # who this workstation acts as, e.g. "operator:kim"
+    language: str  # "ko" or "en"
+
+    def pick(self, ko: str, en: str) -> str:
+        """The Korean or English text, by the interface language."""
+        return ko if self.language == "ko" else en
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """A dockable panel: its id, title, how to build it and where it goes by default."""
+
+    id: str
+    title: Callable[[], str]  # translated at call time
+    factory: Callable[[AppContext], QWidget]
+    area: Qt.DockWidgetArea | None  # None: the central area

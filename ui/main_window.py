@@ -1,0 +1,140 @@
+"""The main window: docks built from panel specs, menus, the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QWidget
+
+from core.simulator import Simulator, SimulatorInfo
+from ui.context import AppContext, PanelSpec
+from ui.settings import SettingsDialog
+from ui.status_bar import CityStatusBar
+
+SPEEDS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+
+
+class MainWindow(QMainWindow):
+    """Cityroom's one main window."""
+
+    closing = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        panels: Sequence[PanelSpec],
+        simulator: Simulator | None = None,
+        parent: QWidget | None = None,
+        *,
+        remember_layout: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.simulator = simulator
+        self.setObjectName("CityroomMainWindow")
+        self.setWindowTitle(self.tr("Cityroom — City Integrated Operations Centre"))
+        self.setDockNestingEnabled(True)
+        self.panels: dict[str, QWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_menus()
+        for spec in panels:
+            self._add_panel(spec)
+        if not any(spec.area is None for spec in panels):
+            self.setCentralWidget(QLabel())
+        self.status = CityStatusBar(
+            context.backend.mode, context.backend.location, context.store, self._simulator_info
+        )
+        self.setStatusBar(self.status)
+        self._forget_notices = context.notices.listen(
+            lambda notice: context.invoker.post(lambda: self.status.show_notice(notice))
+        )
+        self._remember_layout = remember_layout
+        if remember_layout:
+            self._restore_layout()
+        else:
+            self.resize(1600, 900)
+
+    # -- panels ---------------------------------------------------------------------------
+
+    def _add_panel(self, spec: PanelSpec) -> None:
+        widget = spec.factory(self.context)
+        self.panels[spec.id] = widget
+        if spec.area is None:
+            self.setCentralWidget(widget)
+            return
+        dock = QDockWidget(spec.title(), self)
+        dock.setObjectName(f"dock-{spec.id}")
+        dock.setWidget(widget)
+        self.addDockWidget(spec.area, dock)
+        self.docks[spec.id] = dock
+        self.view_menu.addAction(dock.toggleViewAction())
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.context.settings.window_state()
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1600, 900)
+        if state:
+            self.restoreState(QByteArray(state))
+
+    # -- menus ----------------------------------------------------------------------------
+
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], object], shortcut: str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self._action(file_menu, self.tr("&Settings…"), self._open_settings, "Ctrl+,")
+        file_menu.addSeparator()
+        self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q")
+        self.view_menu = bar.addMenu(self.tr("&View"))
+        sim_menu = bar.addMenu(self.tr("&Simulator"))
+        self.pause_action = self._action(
+            sim_menu, self.tr("&Pause / resume"), self._toggle_simulator, "Ctrl+Shift+P"
+        )
+        speed_menu = sim_menu.addMenu(self.tr("Speed"))
+        for speed in SPEEDS:
+            self._action(speed_menu, f"×{speed:g}", partial(self._set_speed, speed))
+        sim_menu.setEnabled(self.simulator is not None)
+
+    def _open_settings(self) -> None:
+        SettingsDialog(self.context.settings, self).exec()
+
+    def _toggle_simulator(self) -> None:
+        if self.simulator is None:
+            return
+        if self.simulator.info().status.value == "paused":
+            self.simulator.resume()
+        else:
+            self.simulator.pause()
+        self.status.refresh()
+
+    def _set_speed(self, speed: float) -> None:
+        if self.simulator is not None:
+            self.simulator.set_speed(speed)
+            self.status.refresh()
+
+    def _simulator_info(self) -> SimulatorInfo | None:
+        return self.simulator.info() if self.simulator is not None else None
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout, then let the application shut down its workers."""
+        if self._remember_layout:
+            self.context.settings.save_window_state(
+                bytes(self.saveGeometry().data()), bytes(self.saveState().data())
+            )
+        self._forget_notices()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,99 @@
+"""User settings kept between runs, and the settings dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QWidget,
+)
+
+
+class Settings:
+    """Typed access to the persistent settings (QSettings underneath)."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._store = store or QSettings("Cityroom", "Cityroom")
+
+    def _get(self, key: str, default: object) -> object:
+        return self._store.value(key, default)
+
+    @property
+    def language(self) -> str | None:
+        """Saved interface language ("ko"/"en") or None to follow the system."""
+        value = self._get("ui/language", "")
+        return str(value) if value in ("ko", "en") else None
+
+    @language.setter
+    def language(self, value: str | None) -> None:
+        self._store.setValue("ui/language", value or "")
+
+    @property
+    def alert_sound(self) -> bool:
+        """Whether new critical incidents sound an alert."""
+        return str(self._get("alerts/sound", "true")).lower() == "true"
+
+    @alert_sound.setter
+    def alert_sound(self, value: bool) -> None:
+        self._store.setValue("alerts/sound", "true" if value else "false")
+
+    def window_state(self) -> tuple[bytes | None, bytes | None]:
+        """Saved geometry and dock layout of the main window."""
+        geometry = self._get("window/geometry", None)
+        state = self._get("window/state", None)
+        return (_as_bytes(geometry), _as_bytes(state))
+
+    def save_window_state(self, geometry: bytes, state: bytes) -> None:
+        """Remember the main window's geometry and dock layout."""
+        self._store.setValue("window/geometry", geometry)
+        self._store.setValue("window/state", state)
+
+    def sync(self) -> None:
+        """Write to disk now."""
+        self._store.sync()
+
+
+def _as_bytes(value: object) -> bytes | None:
+    if isinstance(value, QByteArray):
+        return bytes(value.data())
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return None
+
+
+class SettingsDialog(QDialog):
+    """Language and alert settings."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Settings"))
+        self._settings = settings
+        form = QFormLayout(self)
+        self.language = QComboBox()
+        self.language.addItem(self.tr("Follow the system"), "")
+        self.language.addItem("한국어", "ko")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow(QLabel(self.tr("A new language applies when Cityroom starts again.")))
+        self.sound = QCheckBox(self.tr("Sound for new critical incidents"))
+        self.sound.setChecked(settings.alert_sound)
+        form.addRow(self.sound)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def accept(self) -> None:
+        """Save and close."""
+        self._settings.language = self.language.currentData() or None
+        self._settings.alert_sound = self.sound.isChecked()
+        self._settings.sync()
+        super().accept()
