@@ -40,7 +40,7 @@ $(QM): resources/i18n/cityroom_ko.ts $(STAMP)
 
 ## translations: refresh the .ts source from the code (then translate new entries)
 translations: $(STAMP)
-	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(git ls-files 'ui/*.py' 'panels/*.py') -ts resources/i18n/cityroom_ko.ts
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(find ui panels -name '*.py' | sort) -ts resources/i18n/cityroom_ko.ts
 
 ## bench: run the benchmarks and record them in docs/benchmarks.md
 bench: setup
@@ -48,8 +48,7 @@ bench: setup
 
 ## screenshots: refresh the screenshots in docs/ from the real application
 screenshots: setup
-	QT_QPA_PLATFORM=offscreen $(PY) main.py --db var/screenshot.db --seed 11 --speed 60 --language ko --screenshot docs/screenshots/main-window-ko.png --quit-after 12
-	QT_QPA_PLATFORM=offscreen $(PY) main.py --db var/screenshot-en.db --seed 11 --speed 60 --language en --screenshot docs/screenshots/main-window-en.png --quit-after 12
+	QT_QPA_PLATFORM=offscreen $(PY) tools/docs_screenshots.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache $(QM)

@@ -1,4 +1,5 @@
-"""Dockable panels, one subpackage each. They never import each other."""
+"""Dockable panels, one subpackage each. They never import each other: they meet in the
+shared state (``ui.store``) and the shared selection (``ui.selection``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,6 @@ from ui.context import PanelSpec
 
 def all_panels() -> list[PanelSpec]:
     """Every panel the workstation shows, in the order they are laid out."""
-    from panels import incidents
+    from panels import incident_detail, incidents
 
-    return [incidents.SPEC]
+    return [incidents.SPEC, incident_detail.SPEC]

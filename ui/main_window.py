@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from core.simulator import Simulator, SimulatorInfo
 from ui.context import AppContext, PanelSpec
@@ -42,8 +42,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         for spec in panels:
             self._add_panel(spec)
-        if not any(spec.area is None for spec in panels):
-            self.setCentralWidget(QLabel())
+        sized = [(self.docks[s.id], s.width) for s in panels if s.id in self.docks and s.width]
+        if sized:
+            self.resizeDocks(
+                [d for d, _ in sized], [w for _, w in sized], Qt.Orientation.Horizontal
+            )
+        # Without a central panel the docks share the whole window (the map will take the
+        # centre when it lands).
         self.status = CityStatusBar(
             context.backend.mode, context.backend.location, context.store, self._simulator_info
         )

@@ -17,6 +17,8 @@ SEVERITY_COLOURS = {
     4: QColor("#6b7f99"),
 }
 SEVERITY_ROW_TINT = {1: QColor(229, 72, 77, 60), 2: QColor(247, 107, 21, 38)}
+# A critical incident nobody has acknowledged yet must stand out from across the room.
+UNACKNOWLEDGED_CRITICAL = QColor(190, 30, 45, 170)
 
 
 def apply_dark_theme(app: QApplication) -> None:

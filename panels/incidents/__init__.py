@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QWidget
 
-from ui.context import PanelSpec
+from ui.context import AppContext, PanelSpec
 
 
-def _factory(context):  # type: ignore[no-untyped-def]
+def _factory(context: AppContext) -> QWidget:
     from panels.incidents.panel import IncidentQueuePanel
 
     return IncidentQueuePanel(context)
@@ -17,5 +18,6 @@ SPEC = PanelSpec(
     id="incidents",
     title=lambda: QCoreApplication.translate("Panels", "Incident queue"),
     factory=_factory,
-    area=None,
+    area=Qt.DockWidgetArea.LeftDockWidgetArea,
+    width=1000,
 )

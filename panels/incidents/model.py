@@ -20,7 +20,7 @@ from PySide6.QtGui import QFont
 from core.catalogue import SERVICE_NAMES, Service
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from ui.context import AppContext
-from ui.theme import SEVERITY_COLOURS, SEVERITY_ROW_TINT
+from ui.theme import SEVERITY_COLOURS, SEVERITY_ROW_TINT, UNACKNOWLEDGED_CRITICAL
 
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -63,6 +63,7 @@ class IncidentTableModel(QAbstractTableModel):
         self._context = context
         self._ids: list[str] = []
         self._rows: dict[str, int] = {}
+        self._waiting_critical: set[str] = set()
         self._districts = {d.code: d for d in context.city.districts}
         self._bold = QFont()
         self._bold.setBold(True)
@@ -88,6 +89,12 @@ class IncidentTableModel(QAbstractTableModel):
     def upsert(self, incident_ids: set[str] | list[str]) -> None:
         """Add rows for new incidents and refresh the rows of changed ones."""
         incidents = self._context.store.state.incidents
+        for incident_id in incident_ids:
+            incident = incidents.get(incident_id)
+            if incident and incident.severity == 1 and incident.status is IncidentStatus.NEW:
+                self._waiting_critical.add(incident_id)
+            else:
+                self._waiting_critical.discard(incident_id)
         new = [i for i in incident_ids if i not in self._rows and i in incidents]
         changed = [self._rows[i] for i in incident_ids if i in self._rows]
         if new:
@@ -103,13 +110,6 @@ class IncidentTableModel(QAbstractTableModel):
                 self.index(min(changed), 0), self.index(max(changed), last_column)
             )
 
-    def reset_all(self) -> None:
-        """Rebuild every row from the store (after loading a new state)."""
-        self.beginResetModel()
-        self._ids = list(self._context.store.state.incidents)
-        self._rows = {incident_id: row for row, incident_id in enumerate(self._ids)}
-        self.endResetModel()
-
     def refresh_ages(self) -> None:
         """Tell views the age column moved on."""
         if self._ids:
@@ -124,6 +124,10 @@ class IncidentTableModel(QAbstractTableModel):
         if 0 <= row < len(self._ids):
             return self._context.store.state.incidents.get(self._ids[row])
         return None
+
+    def unacknowledged_critical(self) -> int:
+        """How many critical incidents are still new (kept up to date by ``upsert``)."""
+        return len(self._waiting_critical)
 
     def row_of(self, incident_id: str) -> int | None:
         """The source row of an incident, if present."""
@@ -162,6 +166,8 @@ class IncidentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.SEVERITY:
             return SEVERITY_COLOURS.get(incident.severity)
         if role == Qt.ItemDataRole.BackgroundRole and incident.status.is_open:
+            if incident.severity == 1 and incident.status is IncidentStatus.NEW:
+                return UNACKNOWLEDGED_CRITICAL
             return SEVERITY_ROW_TINT.get(incident.severity)
         if role == Qt.ItemDataRole.FontRole and (
             incident.status is IncidentStatus.NEW or column == Column.SEVERITY

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QSplitter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -26,7 +25,6 @@ from core.catalogue import SERVICE_NAMES, Service
 from core.commands import IncidentCommand, is_allowed
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from panels.incidents.actions import ACTIONS, Ask, IncidentAction
-from panels.incidents.detail import IncidentDetailView
 from panels.incidents.dialogs import CommandDialog
 from panels.incidents.model import (
     INCIDENT_ID_ROLE,
@@ -86,26 +84,21 @@ class IncidentQueuePanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        # The type name is what the operator reads: it takes the spare width.
+        header.setSectionResizeMode(Column.TYPE, QHeaderView.ResizeMode.Stretch)
         for column, width in (
-            (Column.SEVERITY, 80),
-            (Column.TYPE, 190),
-            (Column.DISTRICT, 110),
-            (Column.STATUS, 100),
-            (Column.AGE, 80),
+            (Column.SEVERITY, 84),
+            (Column.DISTRICT, 120),
+            (Column.STATUS, 110),
+            (Column.AGE, 84),
             (Column.ASSIGNEE, 110),
+            (Column.ID, 104),
         ):
             self.table.setColumnWidth(column, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
-        self.detail = IncidentDetailView(self.context)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.table, 1)
         self._update_actions()
 
     def _build_filters(self) -> QHBoxLayout:
@@ -203,7 +196,6 @@ class IncidentQueuePanel(QWidget):
     def _on_table_selection_changed(self, *_: Any) -> None:
         selected = self.selected_incidents()
         incident_id = selected[0].id if len(selected) == 1 else None
-        self.detail.show_incident(incident_id)
         self.context.selection.select_incident(incident_id, origin=self)
         self._update_actions()
 
@@ -235,11 +227,18 @@ class IncidentQueuePanel(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(
+        text = (
             self.tr("%1 shown of %2")
             .replace("%1", str(self.proxy.rowCount()))
             .replace("%2", str(self.model.rowCount()))
         )
+        waiting = self.model.unacknowledged_critical()
+        if waiting:
+            alarm = self.tr("%1 critical not acknowledged").replace("%1", str(waiting))
+            text = f"{alarm} · {text}"
+        # Red while a critical incident waits for someone to take notice.
+        self.count_label.setStyleSheet("color: #ff8b8b; font-weight: bold" if waiting else "")
+        self.count_label.setText(text)
 
     def _update_actions(self) -> None:
         selected = self.selected_incidents()

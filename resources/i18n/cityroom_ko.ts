@@ -253,6 +253,10 @@
         <translation>%2건 중 %1건 표시</translation>
     </message>
     <message>
+        <source>%1 critical not acknowledged</source>
+        <translation>긴급 미확인 %1건</translation>
+    </message>
+    <message>
         <source>There is no other open incident to merge into.</source>
         <translation>병합할 다른 미종결 사건이 없습니다.</translation>
     </message>
@@ -344,6 +348,10 @@
     <message>
         <source>Incident queue</source>
         <translation>사건 목록</translation>
+    </message>
+    <message>
+        <source>Incident detail</source>
+        <translation>사건 상세</translation>
     </message>
 </context>
 <context>

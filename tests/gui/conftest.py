@@ -15,6 +15,7 @@ from core.commands import ReportIncident
 from core.local_backend import LocalBackend
 from core.notices import NoticeBoard
 from panels import all_panels
+from panels.incident_detail.view import IncidentDetailView
 from panels.incidents.panel import IncidentQueuePanel
 from ui.app import build_context
 from ui.context import AppContext
@@ -37,6 +38,12 @@ class Workstation:
     def queue(self) -> IncidentQueuePanel:
         panel = self.window.panels["incidents"]
         assert isinstance(panel, IncidentQueuePanel)
+        return panel
+
+    @property
+    def detail(self) -> IncidentDetailView:
+        panel = self.window.panels["incident_detail"]
+        assert isinstance(panel, IncidentDetailView)
         return panel
 
     def report(

@@ -125,7 +125,7 @@ def test_detail_shows_the_incident_timeline(qtbot, workstation: Workstation) -> 
     fire = ws.report("F-FIRE")
     qtbot.waitUntil(lambda: fire in shown_ids(ws))
     ws.queue.select_incident(fire)
-    detail = ws.queue.detail
+    detail = ws.detail
     qtbot.waitUntil(lambda: detail.timeline.topLevelItemCount() == 1)
     assert fire in detail.heading.text()
     ws.queue.run_action(ACTION["acknowledge"], {"comment": "seen"})
@@ -142,8 +142,12 @@ def test_new_critical_incidents_sound_the_alert(qtbot, workstation: Workstation)
     ws.report("T-PARK")
     qtbot.waitUntil(lambda: len(shown_ids(ws)) == 2)
     assert ws.queue.sound.played == 0
-    ws.report("P-KID")
+    kidnap = ws.report("P-KID")
     qtbot.waitUntil(lambda: ws.queue.sound.played == 1)
+    assert ws.queue.count_label.text().startswith("1 critical not acknowledged")
+    ws.queue.select_incident(kidnap)
+    ws.queue.run_action(ACTION["acknowledge"], {"comment": ""})
+    qtbot.waitUntil(lambda: ws.queue.count_label.text() == "3 shown of 3")
 
 
 def test_status_bar_shows_mode_rate_and_simulator(qtbot, workstation: Workstation) -> None:

@@ -20,9 +20,14 @@ from core.model import STATUS_NAMES, Incident
 from ui.context import AppContext
 
 
+def clock_time(ts_ms: int) -> str:
+    """Local time of day of a UTC millisecond timestamp."""
+    return datetime.fromtimestamp(ts_ms / 1000).astimezone().strftime("%H:%M:%S")
+
+
 def local_time(ts_ms: int) -> str:
     """Local wall-clock time of a UTC millisecond timestamp."""
-    return datetime.fromtimestamp(ts_ms / 1000).astimezone().strftime("%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(ts_ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 class IncidentDetailView(QWidget):
@@ -34,7 +39,7 @@ class IncidentDetailView(QWidget):
         self.incident_id: str | None = None
         self._request = 0
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(6, 4, 6, 4)
         self.heading = QLabel(self.tr("Select an incident to see its details."))
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
@@ -65,9 +70,14 @@ class IncidentDetailView(QWidget):
         self.timeline.setHeaderLabels(
             [self.tr("Time"), self.tr("Event"), self.tr("By"), self.tr("Details")]
         )
-        self.timeline.setColumnWidth(0, 120)
-        self.timeline.setColumnWidth(1, 130)
-        self.timeline.setColumnWidth(2, 150)
+        # Details wrap in their column; the full event is also in each row's tooltip.
+        self.timeline.setWordWrap(True)
+        self.timeline.setUniformRowHeights(False)
+        self.timeline.setColumnWidth(0, 70)
+        self.timeline.setColumnWidth(1, 80)
+        self.timeline.setColumnWidth(2, 110)
+        self.timeline.header().setStretchLastSection(True)
+        self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.timeline, 1)
         self._event_names = {
             EventType.INCIDENT_REPORTED: self.tr("Reported"),
@@ -85,6 +95,7 @@ class IncidentDetailView(QWidget):
             EventType.INCIDENT_LINKED: self.tr("Linked"),
         }
         context.store.incidentsChanged.connect(self._on_store_incidents_changed)
+        context.selection.incidentSelected.connect(self._on_selection_incident_selected)
 
     def show_incident(self, incident_id: str | None) -> None:
         """Show ``incident_id`` (None clears the view) and load its timeline."""
@@ -93,6 +104,9 @@ class IncidentDetailView(QWidget):
         self._refresh_facts()
         if incident_id is not None:
             self._load_timeline()
+
+    def _on_selection_incident_selected(self, incident_id: str | None, _origin: object) -> None:
+        self.show_incident(incident_id)
 
     def _on_store_incidents_changed(self, ids: set[str]) -> None:
         if self.incident_id in ids:
@@ -113,20 +127,19 @@ class IncidentDetailView(QWidget):
 
     def _fill_timeline(self, records: list[EventRecord]) -> None:
         self.timeline.clear()
-        items = [
-            QTreeWidgetItem(
-                [
-                    local_time(r.ts_ms),
-                    self._event_names.get(r.type, r.type),  # type: ignore[call-overload]
-                    r.actor,
-                    self._details(r),
-                ]
-            )
-            for r in records
-        ]
+        items = [self._timeline_item(r) for r in records]
         self.timeline.addTopLevelItems(items)
         if items:
             self.timeline.scrollToItem(items[-1])
+
+    def _timeline_item(self, record: EventRecord) -> QTreeWidgetItem:
+        name = self._event_names.get(record.type, record.type)  # type: ignore[call-overload]
+        details = self._details(record)
+        item = QTreeWidgetItem([clock_time(record.ts_ms), name, record.actor, details])
+        tooltip = f"{local_time(record.ts_ms)} · #{record.seq}\n{name} · {record.actor}\n{details}"
+        for column in range(4):
+            item.setToolTip(column, tooltip)
+        return item
 
     def _details(self, record: EventRecord) -> str:
         payload = record.payload

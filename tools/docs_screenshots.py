@@ -1,0 +1,115 @@
+"""Screenshots of the real workstation for the docs (``make screenshots``).
+
+Plays 30 simulated minutes of the demo city into a fresh log (stamped as the last half hour),
+works a few incidents as an operator would, opens the main window over that log with the most
+urgent incident selected, and saves it, in Korean and in English.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from core.city import load_city  # noqa: E402
+from core.clock import SystemClock  # noqa: E402
+from core.commands import Acknowledge, Assign, MarkDispatched, StartWork  # noqa: E402
+from core.local_backend import LocalBackend  # noqa: E402
+from core.notices import NoticeBoard  # noqa: E402
+from core.simulator import Simulator, SimulatorConfig  # noqa: E402
+from panels import all_panels  # noqa: E402
+from panels.incidents.panel import IncidentQueuePanel  # noqa: E402
+from ui.app import build_context  # noqa: E402
+from ui.i18n import install_translators  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+from ui.theme import apply_dark_theme  # noqa: E402
+
+MINUTES = 30
+
+
+def prepare_log(path: Path) -> None:
+    """Half an hour of the city, and an operator who has worked three incidents."""
+    backend = LocalBackend.open(path)
+    start = SystemClock().now_ms() - MINUTES * 60_000
+    sim = Simulator(
+        load_city("lite"), backend, SimulatorConfig(seed=11, rate=2), virtual_start_ms=start
+    )
+    sim.run_for(MINUTES * 60)
+    state = backend.snapshot().result()
+    incidents = sorted(state.incidents.values(), key=lambda i: (i.severity, i.opened_ms))
+    operator = "operator:kim.minji"
+    for number, incident in enumerate(incidents[1:4]):
+        backend.submit(Acknowledge(incident.id, "CCTV 확인"), operator).result()
+        if number < 2:
+            backend.submit(Assign(incident.id, assignee=operator), operator).result()
+        if number == 0:
+            backend.submit(StartWork(incident.id), operator).result()
+            backend.submit(MarkDispatched(incident.id, agencies=("119",)), operator).result()
+    backend.close()
+
+
+def shoot(path: Path, language: str, out: Path) -> None:
+    """Open the window over ``path`` in ``language`` and save it to ``out``."""
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    translators = install_translators(app, language)
+    apply_dark_theme(app)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
+        settings.alert_sound = False
+        backend = LocalBackend.open(path)
+        context = build_context(backend, load_city("lite"), NoticeBoard(), settings, language)
+        window = MainWindow(context, all_panels(), remember_layout=False)
+        queue = window.panels["incidents"]
+        assert isinstance(queue, IncidentQueuePanel)
+        context.store.start()
+        window.show()
+
+        def select_top() -> None:
+            if queue.proxy.rowCount() == 0:
+                QTimer.singleShot(50, select_top)
+                return
+            queue.table.selectRow(0)
+            QTimer.singleShot(600, grab)
+
+        def grab() -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(out))
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(100, select_top)
+        app.exec()
+        context.store.stop()
+        backend.close()
+    for translator in translators:
+        app.removeTranslator(translator)
+
+
+def main() -> int:
+    """Make both screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "docs.db"
+        prepare_log(log)
+        for language in ("ko", "en"):
+            target = args.out / f"main-window-{language}.png"
+            shoot(log, language, target)
+            print(f"saved {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
