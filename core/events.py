@@ -32,9 +32,12 @@ class EventType(StrEnum):
     SIMULATOR_STATE = "simulator.state"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(payload: dict[str, Any]) -> str:
     """The one serialisation of a payload that is stored and hashed."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,16 @@ class EventRecord:
         return value
 
 
+_FIELD_NAME_CACHE: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAME_CACHE.get(cls)
+    if names is None:
+        names = _FIELD_NAME_CACHE[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
     """Base of the typed events; subclasses set ``TYPE`` and declare payload fields."""
@@ -80,9 +93,9 @@ class DomainEvent:
     def payload(self) -> dict[str, Any]:
         """The JSON payload: every declared field, tuples as lists."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     def subject(self) -> str | None:

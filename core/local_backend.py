@@ -32,6 +32,7 @@ log = logging.getLogger("cityroom.backend")
 
 _STOP = object()
 _BACKLOG_CHUNK = 5000
+_MAX_COALESCED = 5000  # events per coalesced transaction
 
 
 @dataclass(eq=False)
@@ -207,10 +208,16 @@ class LocalBackend:
         while i < len(jobs):
             job = jobs[i]
             if job.publish is not None:
-                # Coalesce a run of publish jobs into one transaction.
-                run = [job]
-                while i + len(run) < len(jobs) and jobs[i + len(run)].publish is not None:
+                # Coalesce a run of publish jobs into one transaction, but keep transactions
+                # small enough that commands queued behind them are not held up.
+                run, size = [job], len(job.publish)
+                while (
+                    i + len(run) < len(jobs)
+                    and (following := jobs[i + len(run)].publish) is not None
+                    and size + len(following) <= _MAX_COALESCED
+                ):
                     run.append(jobs[i + len(run)])
+                    size += len(following)
                 self._publish_run(run)
                 i += len(run)
                 continue

@@ -196,13 +196,21 @@ class Simulator:
         self._set_status(SimulatorStatus.FINISHED)
 
     def append_background(self, count: int, batch: int = 2000) -> None:
-        """Append ``count`` background readings as fast as the sink takes them."""
+        """Append ``count`` background readings as fast as the sink takes them.
+
+        One batch is kept in flight while the next is made, so making and writing overlap.
+        """
         sensors = self._background_sensors
+        in_flight: _FutureLike | None = None
         for start in range(0, count, batch):
             n = min(batch, count - start)
             events = [self._reading(self._rng.choice(sensors)) for _ in range(n)]
-            self.sink.publish(events).result()
+            if in_flight is not None:
+                in_flight.result()
+            in_flight = self.sink.publish(events)
             self.events += n
+        if in_flight is not None:
+            in_flight.result()
 
     # -- stepping -------------------------------------------------------------------------
 
