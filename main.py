@@ -7,13 +7,24 @@ that need them, so headless subcommands start fast and never load a GUI toolkit.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import CityroomError
 
-DEFAULT_DB = Path.home() / ".local" / "share" / "cityroom" / "cityroom.db"
+
+def _default_db() -> Path:
+    """Where the standalone workstation keeps its event log unless --db says otherwise."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "Cityroom" / "cityroom.db"
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "cityroom" / "cityroom.db"
+
+
+DEFAULT_DB = _default_db()
 PROFILES = ("lite", "full")
 STATUSES = (
     "new",
@@ -36,6 +47,16 @@ def _speed(text: str) -> float | None:
         raise argparse.ArgumentTypeError(f"not a number or 'max': {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("speed must be above 0")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("rate must be 0 or more events per second")
     return value
 
 
@@ -72,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--speed", type=_speed, default=1.0, help="simulator speed factor")
     parser.add_argument(
-        "--rate", type=float, default=20.0, help="simulator background events per simulated second"
+        "--rate", type=_rate, default=20.0, help="simulator background events per simulated second"
     )
     parser.add_argument("--seed", type=int, default=None, help="simulator seed")
     parser.add_argument(
@@ -175,9 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `| head`) went away: not an error of ours.
         sys.stderr.close()
         return 0
-    except (CityroomError, KeyError, ValueError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"cityroom: {message}", file=sys.stderr)
+    except CityroomError as exc:
+        print(f"cityroom: {exc}", file=sys.stderr)
         return 1
 
 

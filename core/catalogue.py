@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from core.errors import UnknownNameError
+
 
 class Severity(IntEnum):
     """Incident severity; a lower number is more urgent."""
@@ -181,4 +183,4 @@ def incident_type(code: str) -> IncidentType:
         return CATALOGUE[code]
     except KeyError:
         known = ", ".join(sorted(CATALOGUE))
-        raise KeyError(f"unknown incident type {code!r}; known types: {known}") from None
+        raise UnknownNameError(f"unknown incident type {code!r}; known types: {known}") from None

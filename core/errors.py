@@ -48,6 +48,14 @@ class ChainBrokenError(CityroomError):
         super().__init__(f"event {seq}: {reason}")
 
 
+class UnknownNameError(CityroomError, KeyError):
+    """A name (scenario, incident type, profile) that is not one of the known ones."""
+
+    def __str__(self) -> str:
+        # KeyError would quote the message; show it as the sentence it is.
+        return str(self.args[0]) if self.args else ""
+
+
 class CommandRejected(CityroomError):
     """A command cannot be applied to the current state (unknown incident, bad argument)."""
 

@@ -300,6 +300,8 @@ class EventLog:
         self, fold_version: int, max_seq: int | None = None
     ) -> tuple[int, bytes] | None:
         """The newest snapshot at or before ``max_seq`` whose event hash still matches."""
+        if self.schema_version < 2:
+            return None  # an older log opened read-only, before snapshots existed
         upper = max_seq if max_seq is not None else 1 << 62
         rows = self._db.execute(
             "SELECT s.seq, s.state FROM snapshots s JOIN events e ON e.seq = s.seq "

@@ -75,9 +75,11 @@ class LocalBackend:
         self._tail_interval_s = tail_interval_s
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._subscribers: list[_Subscription] = []
+        self._subscribers_lock = threading.Lock()
         self._state = CityState()
         self._last_snapshot_seq = 0
         self._closed = False
+        self._failure: Exception | None = None
         self.ready: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name="event-log-writer", daemon=True)
         self._thread.start()
@@ -119,8 +121,9 @@ class LocalBackend:
                     break
                 self._deliver_to(subscription, batch)
                 cursor = batch[-1].seq
-            if subscription.active:
-                self._subscribers.append(subscription)
+            with self._subscribers_lock:
+                if subscription.active:
+                    self._subscribers.append(subscription)
 
         self._enqueue(_Job(run))
         return subscription
@@ -172,9 +175,7 @@ class LocalBackend:
         return job.future
 
     def _drop(self, subscription: _Subscription) -> None:
-        # Runs on any thread; list.remove under the GIL is atomic enough for a list of few items
-        # and the writer iterates over a copy.
-        with contextlib.suppress(ValueError):
+        with self._subscribers_lock, contextlib.suppress(ValueError):
             self._subscribers.remove(subscription)
 
     def _run(self) -> None:
@@ -183,13 +184,16 @@ class LocalBackend:
             self._last_snapshot_seq = self._state.last_seq
             self.ready.set_result(None)
         except Exception as exc:
+            # Never append on top of state we could not rebuild: ids and checks would be wrong.
+            self._failure = exc
             self.ready.set_exception(exc)
             self.notices.post(NoticeLevel.ERROR, "event log", f"Could not read the log: {exc}")
         while True:
             try:
                 first = self._jobs.get(timeout=self._tail_interval_s)
             except queue.Empty:
-                self._safely(self._catch_up)
+                if self._failure is None:
+                    self._safely(self._catch_up)
                 continue
             jobs = [first]
             while len(jobs) < 256:
@@ -229,6 +233,10 @@ class LocalBackend:
             self._run_one(run[0])
             return
         events = [e for job in run for e in job.publish or ()]
+        if self._failure is not None:
+            for job in run:
+                job.future.set_exception(self._failure)
+            return
         try:
             records = self._append(events)
         except Exception as exc:
@@ -242,6 +250,9 @@ class LocalBackend:
             start += n
 
     def _run_one(self, job: _Job) -> None:
+        if self._failure is not None:
+            job.future.set_exception(self._failure)
+            return
         try:
             job.future.set_result(job.run())
         except Exception as exc:
@@ -273,7 +284,9 @@ class LocalBackend:
         if not records:
             return
         self._state.apply_all(records)
-        for subscription in list(self._subscribers):
+        with self._subscribers_lock:
+            subscribers = list(self._subscribers)
+        for subscription in subscribers:
             self._deliver_to(subscription, records)
 
     def _deliver_to(self, subscription: _Subscription, records: list[EventRecord]) -> None:
@@ -292,7 +305,11 @@ class LocalBackend:
             self.notices.post(NoticeLevel.WARNING, "event log", f"Snapshot skipped: {exc}")
 
     def _finish(self) -> None:
-        if self._state.last_seq > self._last_snapshot_seq and not self._log.readonly:
+        if (
+            self._failure is None
+            and self._state.last_seq > self._last_snapshot_seq
+            and not self._log.readonly
+        ):
             self._save_snapshot()
         self._log.close()
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.errors import CorruptLogError
 from core.events import (
     EventRecord,
     EventType,
@@ -217,5 +218,14 @@ def rebuild(log: EventLog, until_seq: int | None = None, use_snapshots: bool = T
         snapshot = log.latest_snapshot(FOLD_VERSION, until_seq)
         if snapshot is not None:
             state = CityState.from_bytes(snapshot[1])
-    state.apply_all(log.read(after_seq=state.last_seq, until_seq=until_seq))
+    for record in log.read(after_seq=state.last_seq, until_seq=until_seq):
+        try:
+            state.apply(record)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CorruptLogError(
+                log.path,
+                f"event {record.seq} ({record.type}) cannot be read: {exc!r}",
+                f"Run 'python main.py log verify --db {log.path}' for details; start a new "
+                "log elsewhere with --db NEW_FILE.db. The file was left untouched.",
+            ) from exc
     return state

@@ -15,10 +15,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from core.backend import Backend
-from core.city import load_city
+from core.city import City, load_city
 from core.errors import LogOpenError
 from core.local_backend import LocalBackend
-from core.notices import NoticeBoard
+from core.notices import NoticeBoard, NoticeLevel
 from core.simulator import Simulator, SimulatorConfig
 from ui.bridge import GuiInvoker
 from ui.context import AppContext, PanelSpec
@@ -146,14 +146,12 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
 
 
 def build_context(
-    backend: Backend, city: object, notices: NoticeBoard, settings: Settings, language: str
+    backend: Backend, city: City, notices: NoticeBoard, settings: Settings, language: str
 ) -> AppContext:
     """Wire the shared services panels receive."""
-    from core.city import City
-
-    assert isinstance(city, City)
     invoker = GuiInvoker()
     store = EventStore(backend)
+    store.failed.connect(lambda text: notices.post(NoticeLevel.ERROR, "event log", text))
     return AppContext(
         backend=backend,
         store=store,

@@ -20,6 +20,7 @@ from core.city.city import City
 from core.city.geo import BBox, LatLon, Ring, bbox_of, polygons_centroid
 from core.city.kinds import SENSOR_KINDS, AgencyKind, CameraPurpose, FacilityKind, SensorKind
 from core.city.model import Agency, Camera, District, Facility, Neighbourhood, Sensor
+from core.errors import CityroomError
 
 PROFILES: tuple[str, ...] = ("lite", "full")
 """Profiles that can be loaded: ``lite`` (a tenth of the cameras) and ``full``."""
@@ -38,7 +39,7 @@ _FACILITY_CORE = frozenset({"id", "kind", "name", "name_en", "district_code"})
 _T = TypeVar("_T")
 
 
-class CityDataError(ValueError):
+class CityDataError(CityroomError, ValueError):
     """The city data cannot be loaded; the message names the file and the fix."""
 
 

@@ -153,6 +153,7 @@ class Simulator:
         """Play in real time on a worker thread."""
         if self._thread is not None:
             return
+        self._stopping = False
         self._set_status(SimulatorStatus.RUNNING)
         self._thread = threading.Thread(target=self._run_realtime, name="simulator", daemon=True)
         self._thread.start()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.city import City, FacilityKind, SensorKind
+from core.errors import UnknownNameError
 from core.simulator.steps import Link, Observe, Reading, Report, Step, ramp
 
 MIN = 60.0
@@ -493,6 +494,6 @@ def scenario(name: str) -> Scenario:
     try:
         return SCENARIOS[name]
     except KeyError:
-        raise KeyError(
+        raise UnknownNameError(
             f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}"
         ) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.commands import Acknowledge, ReportIncident, Resolve
-from core.errors import IllegalTransition
+from core.errors import CorruptLogError, IllegalTransition
 from core.eventlog import EventLog
 from core.events import EventRecord, SensorReading
 from core.local_backend import LocalBackend
@@ -117,3 +117,31 @@ def test_closed_backend_refuses_work(log_path: Path) -> None:
     backend.close()
     with pytest.raises(RuntimeError, match="closed"):
         backend.publish(_readings(1)).result()
+
+
+def test_a_log_whose_state_cannot_be_rebuilt_accepts_no_work(log_path: Path) -> None:
+    import sqlite3
+
+    backend = LocalBackend.open(log_path)
+    backend.publish(_readings(5)).result()
+    backend.close()
+    con = sqlite3.connect(log_path)
+    con.execute("DROP TRIGGER events_append_only_update")
+    con.execute("UPDATE events SET payload = 'not json' WHERE seq = 3")
+    con.execute("DELETE FROM snapshots")
+    con.commit()
+    con.close()
+    size = log_path.stat().st_size
+    broken = LocalBackend.open(log_path)
+    try:
+        with pytest.raises(CorruptLogError, match="event 3 "):
+            broken.ready.result()
+        with pytest.raises(CorruptLogError):
+            broken.publish(_readings(1)).result()
+        with pytest.raises(CorruptLogError):
+            broken.submit(ReportIncident("F-FIRE", 37.5, 127.0, None), "op").result()
+        assert "log verify" in broken.notices.history[-1].text
+    finally:
+        broken.close()
+    assert EventLog.open(log_path, readonly=True).max_seq() == 5
+    assert log_path.stat().st_size == size
