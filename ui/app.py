@@ -114,7 +114,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     context.store.start()
     if simulator is not None:
         simulator.start()
-    window.show()
+    window.show_for_work()
     if os.environ.get("CITYROOM_REPORT_READY"):
         # For the start-up benchmark: say when the window is up and the queue is filled.
         def ready() -> None:

@@ -47,4 +47,4 @@ class PanelSpec:
     title: Callable[[], str]  # translated at call time
     factory: Callable[[AppContext], QWidget]
     area: Qt.DockWidgetArea | None  # None: the central area
-    width: int = 0  # preferred starting width in pixels (0: let Qt decide)
+    share: int = 0  # relative width among docks of the first layout (0: let Qt decide)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from core.simulator import Simulator, SimulatorInfo
@@ -42,11 +42,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         for spec in panels:
             self._add_panel(spec)
-        sized = [(self.docks[s.id], s.width) for s in panels if s.id in self.docks and s.width]
-        if sized:
-            self.resizeDocks(
-                [d for d, _ in sized], [w for _, w in sized], Qt.Orientation.Horizontal
-            )
+        self._shares = [
+            (self.docks[s.id], s.share) for s in panels if s.share and s.id in self.docks
+        ]
+        self._first_layout = True
         # Without a central panel the docks share the whole window (the map will take the
         # centre when it lands).
         self.status = CityStatusBar(
@@ -57,9 +56,8 @@ class MainWindow(QMainWindow):
             lambda notice: context.invoker.post(lambda: self.status.show_notice(notice))
         )
         self._remember_layout = remember_layout
-        if remember_layout:
-            self._restore_layout()
-        else:
+        self._restored = remember_layout and self._restore_layout()
+        if not remember_layout:
             self.resize(1600, 900)
 
     # -- panels ---------------------------------------------------------------------------
@@ -77,14 +75,37 @@ class MainWindow(QMainWindow):
         self.docks[spec.id] = dock
         self.view_menu.addAction(dock.toggleViewAction())
 
-    def _restore_layout(self) -> None:
+    def _restore_layout(self) -> bool:
+        """Put the window and docks back where the operator left them; False if never saved."""
         geometry, state = self.context.settings.window_state()
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
-        else:
-            self.resize(1600, 900)
         if state:
             self.restoreState(QByteArray(state))
+        return bool(geometry and state)
+
+    def show_for_work(self) -> None:
+        """Show as the operator left it, or maximised the first time."""
+        if self._restored or not self._remember_layout:
+            self.show()
+            return
+        screen = self.screen()
+        if screen is not None:
+            # Fill the screen even where no window manager honours "maximised".
+            self.setGeometry(screen.availableGeometry())
+        self.showMaximized()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On the first layout, share the width among docks by their panels' wishes."""
+        super().showEvent(event)
+        if self._first_layout and not self._restored and self._shares:
+            self._first_layout = False
+            total = sum(share for _, share in self._shares)
+            self.resizeDocks(
+                [dock for dock, _ in self._shares],
+                [self.width() * share // total for _, share in self._shares],
+                Qt.Orientation.Horizontal,
+            )
 
     # -- menus ----------------------------------------------------------------------------
 
