@@ -183,7 +183,13 @@ def _check(command: IncidentCommand, incident: Incident) -> None:
     action, allowed, hint = _RULES[type(command)]
     if incident.status not in allowed:
         status = STATUS_NAMES[incident.status][1]
-        raise IllegalTransition(f"Cannot {action} {incident.id}: it is {status}; {hint}.")
+        raise IllegalTransition(
+            f"Cannot {action} {incident.id}: it is {status}; {hint}.",
+            incident.id,
+            type(command).__name__,
+            incident.status.value,
+            hint,
+        )
 
 
 def decide(
@@ -246,7 +252,11 @@ def _decide(state: CityState, command: Command) -> list[DomainEvent]:
         if not target.status.is_open:
             raise IllegalTransition(
                 f"Cannot merge {iid} into {target.id}: it is "
-                f"{STATUS_NAMES[target.status][1]}; merge into an open incident."
+                f"{STATUS_NAMES[target.status][1]}; merge into an open incident.",
+                target.id,
+                type(command).__name__,
+                target.status.value,
+                "merge into an open incident",
             )
         return [IncidentMerged(iid, comment, target.id)]
     if isinstance(command, AddNote):

@@ -61,4 +61,22 @@ class CommandRejected(CityroomError):
 
 
 class IllegalTransition(CommandRejected):
-    """The incident's lifecycle does not allow this step from its current status."""
+    """The incident's lifecycle does not allow this step from its current status.
+
+    Besides the English sentence it carries its parts, so a user interface can say it in the
+    operator's language: the incident, the command's class name, the status and the hint.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        incident_id: str = "",
+        command: str = "",
+        status: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.incident_id = incident_id
+        self.command = command
+        self.status = status
+        self.hint = hint

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.catalogue import SERVICE_NAMES, Service
 from core.commands import IncidentCommand, is_allowed
+from core.errors import IllegalTransition
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from panels.incidents.actions import ACTIONS, Ask, IncidentAction
 from panels.incidents.dialogs import CommandDialog
@@ -143,6 +144,7 @@ class IncidentQueuePanel(QWidget):
             "merge": self.tr("Merge duplicate"),
             "note": self.tr("Note"),
         }
+        self._labels = labels
         row = QHBoxLayout()
         for spec in ACTIONS:
             action = QAction(labels[spec.key], self)
@@ -323,8 +325,38 @@ class IncidentQueuePanel(QWidget):
         return [me, *sorted(seen - {me})]
 
     def _on_command_failed(self, error: BaseException) -> None:
-        self.show_banner(str(error), error=True)
-        self.commandFailed.emit(str(error))
+        text = self._explain(error) if isinstance(error, IllegalTransition) else str(error)
+        self.show_banner(text, error=True)
+        self.commandFailed.emit(text)
+
+    def _explain(self, error: IllegalTransition) -> str:
+        """The refusal in the operator's language."""
+        action = next(
+            (self._labels[a.key].lower() for a in ACTIONS if a.command.__name__ == error.command),
+            error.command,
+        )
+        try:
+            status = self.context.pick(*STATUS_NAMES[IncidentStatus(error.status)])
+        except ValueError:
+            status = error.status
+        hints = {
+            "it is already acknowledged": self.tr("it is already acknowledged"),
+            "acknowledge it first": self.tr("acknowledge it first"),
+            "assign it first": self.tr("assign it first"),
+            "start work on it first": self.tr("start work on it first"),
+            "resolve it first": self.tr("resolve it first"),
+            "reopen it first": self.tr("reopen it first"),
+            "it is still open": self.tr("it is still open"),
+            "only open incidents can be merged": self.tr("only open incidents can be merged"),
+            "merge into an open incident": self.tr("merge into an open incident"),
+        }
+        return (
+            self.tr("Cannot %1 %2: it is %3; %4.")
+            .replace("%1", action)
+            .replace("%2", error.incident_id)
+            .replace("%3", status)
+            .replace("%4", hints.get(error.hint, error.hint))
+        )
 
     def show_banner(self, text: str, error: bool = False) -> None:
         """Show a message above the queue (errors stay 15 s, information 5 s)."""

@@ -260,6 +260,46 @@
         <source>There is no other open incident to merge into.</source>
         <translation>병합할 다른 미종결 사건이 없습니다.</translation>
     </message>
+    <message>
+        <source>it is already acknowledged</source>
+        <translation>이미 확인된 사건입니다</translation>
+    </message>
+    <message>
+        <source>acknowledge it first</source>
+        <translation>먼저 확인하십시오</translation>
+    </message>
+    <message>
+        <source>assign it first</source>
+        <translation>먼저 담당자를 할당하십시오</translation>
+    </message>
+    <message>
+        <source>start work on it first</source>
+        <translation>먼저 처리를 시작하십시오</translation>
+    </message>
+    <message>
+        <source>resolve it first</source>
+        <translation>먼저 해결 처리하십시오</translation>
+    </message>
+    <message>
+        <source>reopen it first</source>
+        <translation>먼저 재개하십시오</translation>
+    </message>
+    <message>
+        <source>it is still open</source>
+        <translation>아직 종결되지 않았습니다</translation>
+    </message>
+    <message>
+        <source>only open incidents can be merged</source>
+        <translation>미종결 사건만 병합할 수 있습니다</translation>
+    </message>
+    <message>
+        <source>merge into an open incident</source>
+        <translation>미종결 사건으로 병합하십시오</translation>
+    </message>
+    <message>
+        <source>Cannot %1 %2: it is %3; %4.</source>
+        <translation>%2 사건은 현재 '%3' 상태라 '%1'을(를) 할 수 없습니다. %4.</translation>
+    </message>
 </context>
 <context>
     <name>IncidentTableModel</name>

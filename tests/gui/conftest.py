@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings
 
 from core.city import City, load_city
 from core.commands import ReportIncident
@@ -19,6 +19,7 @@ from panels.incident_detail.view import IncidentDetailView
 from panels.incidents.panel import IncidentQueuePanel
 from ui.app import build_context
 from ui.context import AppContext
+from ui.i18n import install_translators
 from ui.main_window import MainWindow
 from ui.settings import Settings
 
@@ -60,18 +61,43 @@ class Workstation:
         return str(records[0].subject)
 
 
-@pytest.fixture
-def workstation(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
-    backend = LocalBackend.open(tmp_path / "events.db")
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+def _open_workstation(qtbot, folder: Path, language: str) -> Workstation:  # type: ignore[no-untyped-def]
+    folder.mkdir(parents=True, exist_ok=True)
+    backend = LocalBackend.open(folder / "events.db")
+    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     settings.alert_sound = False
-    context = build_context(backend, lite_city(), NoticeBoard(), settings, "en")
-    window = MainWindow(context, all_panels())
+    context = build_context(backend, lite_city(), NoticeBoard(), settings, language)
+    window = MainWindow(context, all_panels(), remember_layout=False)
     qtbot.addWidget(window)
     context.store.start()
     window.show()
     qtbot.waitUntil(lambda: context.store.is_loaded)
-    yield Workstation(context, window, backend)
-    window.close()
-    context.store.stop()
-    backend.close()
+    return Workstation(context, window, backend)
+
+
+def _close(station: Workstation) -> None:
+    station.window.close()
+    station.context.store.stop()
+    station.backend.close()
+
+
+@pytest.fixture
+def workstation(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
+    """The workstation in English."""
+    station = _open_workstation(qtbot, tmp_path / "en", "en")
+    yield station
+    _close(station)
+
+
+@pytest.fixture
+def korean_workstation(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
+    """The workstation in Korean, with the translation installed before it is built."""
+    app = QCoreApplication.instance()
+    assert app is not None
+    translators = install_translators(app, "ko")
+    assert translators, "cityroom_ko.qm is missing: run make setup"
+    station = _open_workstation(qtbot, tmp_path / "ko", "ko")
+    yield station
+    _close(station)
+    for translator in translators:
+        app.removeTranslator(translator)

@@ -171,3 +171,25 @@ def test_merge_removes_the_duplicate_from_the_open_queue(qtbot, workstation: Wor
     ws.queue.run_action(ACTION["merge"], {"comment": "same building", "into_id": first})
     qtbot.waitUntil(lambda: shown_ids(ws) == [first])
     assert ws.context.store.state.incidents[second].status is IncidentStatus.MERGED
+
+
+def _refusal():  # type: ignore[no-untyped-def]
+    from core.errors import IllegalTransition
+
+    return IllegalTransition(
+        "Cannot close", "INC-000007", "Close", "acknowledged", "resolve it first"
+    )
+
+
+def test_refusals_are_explained_in_english(workstation: Workstation) -> None:
+    workstation.queue._on_command_failed(_refusal())
+    assert workstation.queue.banner.text() == (
+        "Cannot close INC-000007: it is acknowledged; resolve it first."
+    )
+
+
+def test_refusals_are_explained_in_korean(korean_workstation: Workstation) -> None:
+    korean_workstation.queue._on_command_failed(_refusal())
+    assert korean_workstation.queue.banner.text() == (
+        "INC-000007 사건은 현재 '확인' 상태라 '종결'을(를) 할 수 없습니다. 먼저 해결 처리하십시오."
+    )
