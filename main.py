@@ -155,13 +155,55 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--db", type=Path, required=True, dest="sub_db")
     listing.add_argument("--status", choices=STATUSES, default=None)
     listing.add_argument("--json", action="store_true")
+    query = commands.add_parser("query", help="ask the demo city GIS questions")
+    query_commands = query.add_subparsers(dest="query_command", metavar="QUERY", required=True)
+    nearest = query_commands.add_parser(
+        "nearest-cameras", help="the N cameras nearest a point, and whether each faces it"
+    )
+    nearest.add_argument("--lat", type=float, required=True)
+    nearest.add_argument("--lon", type=float, required=True)
+    nearest.add_argument("-n", type=_positive_int, default=4, dest="count")
+    nearest.add_argument("--profile", choices=PROFILES, default="lite", dest="sub_profile")
+    nearest.add_argument("--json", action="store_true")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def run_query(args: argparse.Namespace) -> int:
+    """Answer a GIS question about the demo city."""
+    import json
+
+    from core.city import load_city
+    from layers.queries import nearest_cameras
+
+    if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
+        print(f"cityroom: {args.lat}, {args.lon} is not a WGS 84 point", file=sys.stderr)
+        return 2
+    hits = nearest_cameras(load_city(args.sub_profile), args.lat, args.lon, args.count)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+    else:
+        for h in hits:
+            facing = "faces it" if h.faces else "looks away"
+            print(f"{h.id}  {h.distance_m:8.1f} m  {h.purpose:<16} {facing:<10} {h.name}")
+    return 0
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run a headless subcommand."""
     from core import headless
 
+    if args.command == "query":
+        return run_query(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

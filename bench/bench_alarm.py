@@ -22,7 +22,7 @@ from core.notices import NoticeBoard
 from panels import all_panels
 from panels.incidents.model import INCIDENT_ID_ROLE
 from panels.incidents.panel import IncidentQueuePanel
-from ui.app import build_context
+from ui.app import build_context, prepare_qt
 from ui.main_window import MainWindow
 from ui.settings import Settings
 
@@ -48,6 +48,7 @@ def _background(backend: LocalBackend, stop: threading.Event, sensors: list[str]
 
 def run() -> list[Result]:
     """Measure the latency of ALARMS critical reports under background load."""
+    prepare_qt()
     app = QApplication.instance() or QApplication([])
     city = load_city("lite")
     with tempfile.TemporaryDirectory() as folder:

@@ -1,0 +1,1 @@
+"""Pure GIS: what the map shows, as data (no Qt). Heavy libraries load inside functions."""

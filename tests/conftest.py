@@ -18,6 +18,13 @@ os.environ.setdefault("XDG_CONFIG_HOME", str(Path(__file__).parent.parent / "var
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Qt settings that must precede the QApplication pytest-qt creates."""
+    from ui.app import prepare_qt
+
+    prepare_qt()
+
+
 def _active_qt_timers() -> list[str]:
     if "PySide6.QtWidgets" not in sys.modules:
         return []

@@ -1,8 +1,9 @@
 """Screenshots of the real workstation for the docs (``make screenshots``).
 
 Plays 30 simulated minutes of the demo city into a fresh log (stamped as the last half hour),
-works a few incidents as an operator would, opens the main window over that log with the most
-urgent incident selected, and saves it, in Korean and in English.
+works a few incidents as an operator would, opens the main window over that log, waits for the
+map to load every camera, selects the most urgent incident (the map flies to it) and saves the
+window: in Korean and English with the lite city, and in Korean with all 29,477 cameras.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from core.notices import NoticeBoard  # noqa: E402
 from core.simulator import Simulator, SimulatorConfig  # noqa: E402
 from panels import all_panels  # noqa: E402
 from panels.incidents.panel import IncidentQueuePanel  # noqa: E402
-from ui.app import build_context  # noqa: E402
+from panels.situation_map.panel import MapPanel  # noqa: E402
+from ui.app import build_context, prepare_qt  # noqa: E402
 from ui.i18n import install_translators  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.settings import Settings  # noqa: E402
@@ -58,8 +60,9 @@ def prepare_log(path: Path) -> None:
     backend.close()
 
 
-def shoot(path: Path, language: str, out: Path) -> None:
+def shoot(path: Path, language: str, out: Path, profile: str = "lite") -> None:
     """Open the window over ``path`` in ``language`` and save it to ``out``."""
+    prepare_qt()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     translators = install_translators(app, language)
@@ -68,10 +71,12 @@ def shoot(path: Path, language: str, out: Path) -> None:
         settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
         settings.alert_sound = False
         backend = LocalBackend.open(path)
-        context = build_context(backend, load_city("lite"), NoticeBoard(), settings, language)
+        context = build_context(backend, load_city(profile), NoticeBoard(), settings, language)
         window = MainWindow(context, all_panels(), remember_layout=False)
         queue = window.panels["incidents"]
         assert isinstance(queue, IncidentQueuePanel)
+        situation_map = window.panels["map"]
+        assert isinstance(situation_map, MapPanel)
         context.store.start()
         window.show()
 
@@ -80,7 +85,7 @@ def shoot(path: Path, language: str, out: Path) -> None:
                 QTimer.singleShot(50, select_top)
                 return
             queue.table.selectRow(0)
-            QTimer.singleShot(600, grab)
+            QTimer.singleShot(1500, grab)  # let the map finish flying to it
 
         def grab() -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +93,7 @@ def shoot(path: Path, language: str, out: Path) -> None:
             window.close()
             app.quit()
 
-        QTimer.singleShot(100, select_top)
+        situation_map.camerasLoaded.connect(lambda _count: QTimer.singleShot(300, select_top))
         app.exec()
         context.store.stop()
         backend.close()
@@ -104,9 +109,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "docs.db"
         prepare_log(log)
-        for language in ("ko", "en"):
-            target = args.out / f"main-window-{language}.png"
-            shoot(log, language, target)
+        for language, profile, name in (
+            ("ko", "lite", "main-window-ko.png"),
+            ("en", "lite", "main-window-en.png"),
+            ("ko", "full", "main-window-full-profile.png"),
+        ):
+            target = args.out / name
+            shoot(log, language, target, profile)
             print(f"saved {target}")
     return 0
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from core.backend import Backend
@@ -72,6 +72,15 @@ def _open_backend(db: Path, notices: NoticeBoard, interactive: bool) -> LocalBac
             db = Path(chosen)
 
 
+def prepare_qt() -> None:
+    """What Qt needs before the application object exists (the map's web engine)."""
+    # The web engine shares OpenGL contexts with widgets; this must precede QApplication.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to sandbox as root; a control-room kiosk often runs as root.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
 def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSpec]) -> int:
     """Run the windowed workstation until it is closed; return the exit status."""
     screenshot: Path | None = args.screenshot
@@ -85,6 +94,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
             file=sys.stderr,
         )
         return 2
+    prepare_qt()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Cityroom")

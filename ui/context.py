@@ -47,4 +47,4 @@ class PanelSpec:
     title: Callable[[], str]  # translated at call time
     factory: Callable[[AppContext], QWidget]
     area: Qt.DockWidgetArea | None  # None: the central area
-    share: int = 0  # relative width among docks of the first layout (0: let Qt decide)
+    share: int = 0  # percent of the window's width on first start (0: let Qt decide)

@@ -96,14 +96,13 @@ class MainWindow(QMainWindow):
         self.showMaximized()
 
     def showEvent(self, event: QShowEvent) -> None:
-        """On the first layout, share the width among docks by their panels' wishes."""
+        """On the first layout, give each dock the share of the width its panel asks for."""
         super().showEvent(event)
         if self._first_layout and not self._restored and self._shares:
             self._first_layout = False
-            total = sum(share for _, share in self._shares)
             self.resizeDocks(
                 [dock for dock, _ in self._shares],
-                [self.width() * share // total for _, share in self._shares],
+                [self.width() * share // 100 for _, share in self._shares],
                 Qt.Orientation.Horizontal,
             )
 

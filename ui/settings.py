@@ -34,6 +34,17 @@ class Settings:
         self._store.setValue("ui/language", value or "")
 
     @property
+    def tile_url(self) -> str | None:
+        """An XYZ tile template drawn under the vector basemap (a site's tile server or a
+        local folder as file:///path/{z}/{x}/{y}.png); None for the vector basemap alone."""
+        value = str(self._get("map/tile_url", "") or "").strip()
+        return value or None
+
+    @tile_url.setter
+    def tile_url(self, value: str | None) -> None:
+        self._store.setValue("map/tile_url", value or "")
+
+    @property
     def alert_sound(self) -> bool:
         """Whether new critical incidents sound an alert."""
         return str(self._get("alerts/sound", "true")).lower() == "true"

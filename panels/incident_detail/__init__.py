@@ -19,5 +19,5 @@ SPEC = PanelSpec(
     title=lambda: QCoreApplication.translate("Panels", "Incident detail"),
     factory=_factory,
     area=Qt.DockWidgetArea.RightDockWidgetArea,
-    share=2,
+    share=22,
 )

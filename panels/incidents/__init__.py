@@ -19,5 +19,5 @@ SPEC = PanelSpec(
     title=lambda: QCoreApplication.translate("Panels", "Incident queue"),
     factory=_factory,
     area=Qt.DockWidgetArea.LeftDockWidgetArea,
-    share=3,
+    share=40,
 )

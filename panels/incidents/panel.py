@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QTableView,
-    QToolButton,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -72,7 +72,8 @@ class IncidentQueuePanel(QWidget):
         self.banner.hide()
         layout.addWidget(self.banner)
         layout.addLayout(self._build_filters())
-        layout.addLayout(self._build_actions())
+        layout.addWidget(self.count_label)
+        layout.addWidget(self._build_actions())
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -88,12 +89,12 @@ class IncidentQueuePanel(QWidget):
         # The type name is what the operator reads: it takes the spare width.
         header.setSectionResizeMode(Column.TYPE, QHeaderView.ResizeMode.Stretch)
         for column, width in (
-            (Column.SEVERITY, 84),
-            (Column.DISTRICT, 120),
-            (Column.STATUS, 110),
-            (Column.AGE, 84),
-            (Column.ASSIGNEE, 110),
-            (Column.ID, 104),
+            (Column.SEVERITY, 66),
+            (Column.DISTRICT, 92),
+            (Column.STATUS, 80),
+            (Column.AGE, 70),
+            (Column.ASSIGNEE, 70),
+            (Column.ID, 98),
         ):
             self.table.setColumnWidth(column, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -119,6 +120,11 @@ class IncidentQueuePanel(QWidget):
         for status in IncidentStatus:
             self.status_filter.addItem(pick(*STATUS_NAMES[status]), status.value)
         self.count_label = QLabel()
+        for combo in (self.service_filter, self.district_filter, self.status_filter):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(7)
         for label, combo in (
             (self.tr("Service"), self.service_filter),
             (self.tr("District"), self.district_filter),
@@ -128,10 +134,9 @@ class IncidentQueuePanel(QWidget):
             row.addWidget(combo)
             combo.currentIndexChanged.connect(self._on_filters_changed)
         row.addStretch(1)
-        row.addWidget(self.count_label)
         return row
 
-    def _build_actions(self) -> QHBoxLayout:
+    def _build_actions(self) -> QToolBar:
         labels = {
             "acknowledge": self.tr("Acknowledge"),
             "assign": self.tr("Assign"),
@@ -145,7 +150,10 @@ class IncidentQueuePanel(QWidget):
             "note": self.tr("Note"),
         }
         self._labels = labels
-        row = QHBoxLayout()
+        # A tool bar folds the actions that do not fit into its ">>" menu, so the queue can be
+        # docked narrow beside the map.
+        bar = QToolBar()
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for spec in ACTIONS:
             action = QAction(labels[spec.key], self)
             action.setShortcut(QKeySequence(spec.shortcut))
@@ -154,16 +162,9 @@ class IncidentQueuePanel(QWidget):
             action.triggered.connect(lambda _=False, s=spec: self.run_action(s))
             self.addAction(action)
             self.actions_by_key[spec.key] = action
-            # A plain button mirrors the action so its label can show the shortcut key.
-            button = QToolButton()
-            button.setText(f"{labels[spec.key]}  [{spec.shortcut}]")
-            button.setToolTip(action.toolTip())
-            button.setObjectName(f"action-{spec.key}")
-            button.clicked.connect(action.trigger)
-            action.enabledChanged.connect(button.setEnabled)
-            row.addWidget(button)
-        row.addStretch(1)
-        return row
+            action.setIconText(f"{labels[spec.key]} [{spec.shortcut}]")
+            bar.addAction(action)
+        return bar
 
     # -- selection ------------------------------------------------------------------------
 

@@ -298,7 +298,7 @@
     </message>
     <message>
         <source>Cannot %1 %2: it is %3; %4.</source>
-        <translation>%2 사건은 현재 '%3' 상태라 '%1'을(를) 할 수 없습니다. %4.</translation>
+        <translation>%2 사건은 현재 &apos;%3&apos; 상태라 &apos;%1&apos;을(를) 할 수 없습니다. %4.</translation>
     </message>
 </context>
 <context>
@@ -384,6 +384,85 @@
     </message>
 </context>
 <context>
+    <name>MapPanel</name>
+    <message>
+        <source>Find a district or neighbourhood (Enter)</source>
+        <translation>자치구·행정동 찾기 (Enter)</translation>
+    </message>
+    <message>
+        <source>Export PNG…</source>
+        <translation>PNG로 저장…</translation>
+    </message>
+    <message>
+        <source>Loading the map…</source>
+        <translation>지도를 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>CCTV</translation>
+    </message>
+    <message>
+        <source>Crime prevention</source>
+        <translation>방범</translation>
+    </message>
+    <message>
+        <source>Traffic</source>
+        <translation>교통</translation>
+    </message>
+    <message>
+        <source>Disaster</source>
+        <translation>재난</translation>
+    </message>
+    <message>
+        <source>Parking / LPR</source>
+        <translation>주정차·번호인식</translation>
+    </message>
+    <message>
+        <source>Sensors</source>
+        <translation>센서</translation>
+    </message>
+    <message>
+        <source>Facilities</source>
+        <translation>주요 시설</translation>
+    </message>
+    <message>
+        <source>Basemap</source>
+        <translation>배경지도</translation>
+    </message>
+    <message>
+        <source>District names</source>
+        <translation>자치구 이름</translation>
+    </message>
+    <message>
+        <source>Districts</source>
+        <translation>자치구 경계</translation>
+    </message>
+    <message>
+        <source>Neighbourhoods</source>
+        <translation>행정동 경계</translation>
+    </message>
+    <message>
+        <source>The map page could not be built: %1</source>
+        <translation>지도 페이지를 만들 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Map error: %1</source>
+        <translation>지도 오류: %1</translation>
+    </message>
+    <message>
+        <source>No district or neighbourhood matches “%1”.</source>
+        <translation>“%1”에 해당하는 자치구나 행정동이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Export the map view</source>
+        <translation>지도 화면 저장</translation>
+    </message>
+</context>
+<context>
     <name>Panels</name>
     <message>
         <source>Incident queue</source>
@@ -392,6 +471,10 @@
     <message>
         <source>Incident detail</source>
         <translation>사건 상세</translation>
+    </message>
+    <message>
+        <source>Situation map</source>
+        <translation>상황 지도</translation>
     </message>
 </context>
 <context>

@@ -61,13 +61,17 @@ class Workstation:
         return str(records[0].subject)
 
 
-def _open_workstation(qtbot, folder: Path, language: str) -> Workstation:  # type: ignore[no-untyped-def]
+def _open_workstation(  # type: ignore[no-untyped-def]
+    qtbot, folder: Path, language: str, with_map: bool = False
+) -> Workstation:
     folder.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend.open(folder / "events.db")
     settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     settings.alert_sound = False
     context = build_context(backend, lite_city(), NoticeBoard(), settings, language)
-    window = MainWindow(context, all_panels(), remember_layout=False)
+    # The map (a web engine page) only where a test is about it: it costs a second per test.
+    panels = [p for p in all_panels() if with_map or p.id != "map"]
+    window = MainWindow(context, panels, remember_layout=False)
     qtbot.addWidget(window)
     context.store.start()
     window.show()
@@ -85,6 +89,14 @@ def _close(station: Workstation) -> None:
 def workstation(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
     """The workstation in English."""
     station = _open_workstation(qtbot, tmp_path / "en", "en")
+    yield station
+    _close(station)
+
+
+@pytest.fixture
+def map_workstation(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
+    """The workstation with the situation map."""
+    station = _open_workstation(qtbot, tmp_path / "map", "en", with_map=True)
     yield station
     _close(station)
 

@@ -1,0 +1,351 @@
+"""The situation map: Leaflet in QtWebEngine, fed live from the event store over a web channel."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, QUrl, Signal
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.events import EventRecord, EventType
+from layers.city_layers import (
+    batches,
+    boundaries,
+    camera_rows,
+    facility_rows,
+    incident_row,
+    sensor_rows,
+)
+from layers.map_page import MAP_ROOT, build_page_html
+from layers.places import search_places, to_epsg
+from panels.situation_map.bridge import MapBridge
+from panels.situation_map.offline import LocalOnlyInterceptor
+from ui.context import AppContext
+from ui.visibility import timer_while_visible
+
+CAMERA_BATCH = 5000
+
+
+class MapPanel(QWidget):
+    """The map, its layer list, place search, coordinate readout and PNG export."""
+
+    camerasLoaded = Signal(int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.bridge = MapBridge(self)
+        self.interceptor = LocalOnlyInterceptor(parent=self)
+        self._pending_incidents: set[str] = set()
+        self._pending_sensors: set[str] = set()
+        self._shown_incidents: set[str] = set()
+        self._camera_batches: list[list[list[Any]]] = []
+        self.cameras_sent = 0
+        self._build()
+        self._connect()
+        self._flush_timer = timer_while_visible(self, 250, self._flush)
+        self._load_page()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 4, 4, 0)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Find a district or neighbourhood (Enter)"))
+        self.search.setClearButtonEnabled(True)
+        names = sorted(
+            {d.name for d in self.context.city.districts}
+            | {d.name_en for d in self.context.city.districts}
+            | {n.name for n in self.context.city.neighbourhoods}
+            | {n.name_en for n in self.context.city.neighbourhoods}
+        )
+        completer = QCompleter(QStringListModel(names, self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.search.setCompleter(completer)
+        self.search.returnPressed.connect(self._on_search_return_pressed)
+        self.coords = QLabel("—")
+        self.coords.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_button = QPushButton(self.tr("Export PNG…"))
+        self.export_button.clicked.connect(self._on_export_clicked)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.coords)
+        bar.addWidget(self.export_button)
+        layout.addLayout(bar)
+        self.status = QLabel(self.tr("Loading the map…"))
+        self.status.setObjectName("banner")
+        layout.addWidget(self.status)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.layer_list = QTreeWidget()
+        self.layer_list.setHeaderHidden(True)
+        self.layer_list.setMaximumWidth(220)
+        self._fill_layer_list()
+        self.layer_list.itemChanged.connect(self._on_layer_list_item_changed)
+        profile = QWebEngineProfile.defaultProfile()
+        profile.setUrlRequestInterceptor(self.interceptor)
+        self.view = QWebEngineView()
+        self.page = QWebEnginePage(profile, self.view)
+        self.view.setPage(self.page)
+        self.channel = QWebChannel(self.page)
+        self.channel.registerObject("bridge", self.bridge)
+        self.page.setWebChannel(self.channel)
+        split.addWidget(self.layer_list)
+        split.addWidget(self.view)
+        split.setStretchFactor(1, 1)
+        split.setSizes([170, 1000])
+        layout.addWidget(split, 1)
+
+    def _fill_layer_list(self) -> None:
+        groups = [
+            (self.tr("Incidents"), "incidents", []),
+            (
+                self.tr("Cameras"),
+                None,
+                [
+                    (self.tr("Crime prevention"), "cameras.crime_prevention"),
+                    (self.tr("Traffic"), "cameras.traffic"),
+                    (self.tr("Disaster"), "cameras.disaster"),
+                    (self.tr("Parking / LPR"), "cameras.parking_lpr"),
+                ],
+            ),
+            (self.tr("Sensors"), "sensors", []),
+            (self.tr("Facilities"), "facilities", []),
+            (
+                self.tr("Basemap"),
+                None,
+                [
+                    (self.tr("District names"), "district_labels"),
+                    (self.tr("Districts"), "districts"),
+                    (self.tr("Neighbourhoods"), "neighbourhoods"),
+                ],
+            ),
+        ]
+        self.layer_items: dict[str, QTreeWidgetItem] = {}
+        for title, layer_id, children in groups:
+            top = QTreeWidgetItem([title])
+            self.layer_list.addTopLevelItem(top)
+            for child_title, child_id in children:
+                item = QTreeWidgetItem([child_title])
+                item.setData(0, Qt.ItemDataRole.UserRole, child_id)
+                item.setCheckState(0, Qt.CheckState.Checked)
+                top.addChild(item)
+                self.layer_items[child_id] = item
+            if layer_id:
+                top.setData(0, Qt.ItemDataRole.UserRole, layer_id)
+                top.setCheckState(0, Qt.CheckState.Checked)
+                self.layer_items[layer_id] = top
+            top.setExpanded(True)
+
+    def _connect(self) -> None:
+        store, selection = self.context.store, self.context.selection
+        store.incidentsChanged.connect(self._on_store_incidents_changed)
+        store.eventsApplied.connect(self._on_store_events_applied)
+        selection.incidentSelected.connect(self._on_selection_incident_selected)
+        selection.cameraSelected.connect(self._on_selection_camera_selected)
+        self.bridge.pageReady.connect(self._on_bridge_page_ready)
+        self.bridge.itemClicked.connect(self._on_bridge_item_clicked)
+        self.bridge.pointerMoved.connect(self._on_bridge_pointer_moved)
+        self.bridge.pageFailed.connect(self._on_bridge_page_failed)
+        self.bridge.commandApplied.connect(self._on_bridge_command_applied)
+
+    # -- page -----------------------------------------------------------------------------
+
+    def _load_page(self) -> None:
+        # Building the page imports folium (~0.5 s): a worker does it, the window stays live.
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-page")
+        future: Future[str] = executor.submit(build_page_html, self.context.settings.tile_url)
+        executor.shutdown(wait=False)
+        self.context.invoker.when_done(future, self._on_page_built, self._on_page_build_failed)
+
+    def _on_page_built(self, html: str) -> None:
+        self.page.setHtml(html, QUrl.fromLocalFile(str(MAP_ROOT) + "/"))
+
+    def _on_page_build_failed(self, error: BaseException) -> None:
+        self._show_status(
+            self.tr("The map page could not be built: %1").replace("%1", str(error)), error=True
+        )
+
+    def _on_bridge_page_ready(self) -> None:
+        city = self.context.city
+        pick = self.context.pick
+        labels = [
+            [d.centroid.lat, d.centroid.lon, pick(d.name, d.name_en)] for d in city.districts
+        ]
+        self.bridge.send(
+            "boundaries", layer="districts", geojson=boundaries("districts"), labels=labels
+        )
+        self.bridge.send(
+            "boundaries", layer="neighbourhoods", geojson=boundaries("neighbourhoods")
+        )
+        self.bridge.send("facilities", rows=facility_rows(city))
+        values = {k: v.value for k, v in self.context.store.state.sensors.items()}
+        self.bridge.send("sensors", rows=sensor_rows(city, values))
+        self._pending_incidents |= set(self.context.store.state.incidents)
+        self._flush()
+        box = [d.bbox for d in city.districts]
+        self.bridge.send(
+            "fitBounds",
+            bounds=[
+                [min(b.min_lat for b in box), min(b.min_lon for b in box)],
+                [max(b.max_lat for b in box), max(b.max_lon for b in box)],
+            ],
+            animate=False,
+            home=True,
+        )
+        self._camera_batches = list(batches(camera_rows(city), CAMERA_BATCH))
+        self.cameras_sent = 0
+        self._send_next_camera_batch()
+
+    def _send_next_camera_batch(self) -> None:
+        # One batch per page acknowledgement keeps the page responsive while 29k load.
+        if not self._camera_batches:
+            return
+        rows = self._camera_batches.pop(0)
+        self.cameras_sent += len(rows)
+        last = not self._camera_batches
+        self.bridge.send(
+            "cameras",
+            rows=rows,
+            append=self.cameras_sent > len(rows),
+            last=last,
+            ack="cameras-last" if last else "cameras",
+        )
+
+    def _on_bridge_command_applied(self, ack: str, _millis: float) -> None:
+        if ack == "cameras":
+            self._send_next_camera_batch()
+        elif ack == "cameras-last":
+            self._show_status(None)
+            self.camerasLoaded.emit(self.cameras_sent)
+
+    def _on_bridge_page_failed(self, text: str) -> None:
+        self._show_status(self.tr("Map error: %1").replace("%1", text.splitlines()[0]), error=True)
+
+    def _show_status(self, text: str | None, error: bool = False) -> None:
+        if text is None:
+            self.status.hide()
+            return
+        self.status.setText(text)
+        self.status.setProperty("level", "error" if error else "info")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.show()
+
+    # -- live data ------------------------------------------------------------------------
+
+    def _on_store_incidents_changed(self, ids: set[str]) -> None:
+        self._pending_incidents |= ids
+
+    def _on_store_events_applied(self, records: list[EventRecord]) -> None:
+        for record in records:
+            if record.type == EventType.SENSOR_READING and record.subject:
+                self._pending_sensors.add(record.subject)
+
+    def _flush(self) -> None:
+        """Send what changed since the last flush, as one command per layer."""
+        if not self.bridge.is_ready:
+            return
+        if self._pending_incidents:
+            ids, self._pending_incidents = self._pending_incidents, set()
+            incidents = self.context.store.state.incidents
+            rows, removed = [], []
+            for incident_id in sorted(ids):
+                incident = incidents.get(incident_id)
+                if incident is None or not incident.status.is_open:
+                    if incident_id in self._shown_incidents:
+                        removed.append(incident_id)
+                        self._shown_incidents.discard(incident_id)
+                    continue
+                entry = incident.incident_type
+                name = self.context.pick(entry.name_ko, entry.name_en) if entry else ""
+                rows.append(incident_row(incident, name))
+                self._shown_incidents.add(incident_id)
+            if rows or removed:
+                self.bridge.send("incidents", rows=rows, removed=removed)
+        if self._pending_sensors:
+            ids, self._pending_sensors = self._pending_sensors, set()
+            values = {k: v.value for k, v in self.context.store.state.sensors.items() if k in ids}
+            self.bridge.send("sensors", rows=sensor_rows(self.context.city, values, ids))
+
+    # -- selection ------------------------------------------------------------------------
+
+    def _on_bridge_item_clicked(self, kind: str, item_id: str) -> None:
+        if kind == "incident":
+            self.context.selection.select_incident(item_id, origin=self)
+        elif kind == "camera":
+            self.context.selection.select_camera(item_id, origin=self)
+
+    def _on_selection_incident_selected(self, incident_id: str | None, origin: object) -> None:
+        if origin is not self:
+            self._flush()  # a just-reported incident must be on the page before we fly to it
+            self.bridge.send("select", kind="incident", id=incident_id, fly=True)
+
+    def _on_selection_camera_selected(self, camera_id: str | None, origin: object) -> None:
+        self.bridge.send("select", kind="camera", id=camera_id, fly=origin is not self, zoom=17)
+
+    # -- tools ----------------------------------------------------------------------------
+
+    def _on_layer_list_item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        layer = item.data(0, Qt.ItemDataRole.UserRole)
+        if layer:
+            self.set_layer_visible(layer, item.checkState(0) == Qt.CheckState.Checked)
+
+    def set_layer_visible(self, layer: str, visible: bool) -> None:
+        """Show or hide one layer."""
+        self.bridge.send("visible", layer=layer, on=visible)
+
+    def _on_search_return_pressed(self) -> None:
+        self.go_to_place(self.search.text())
+
+    def go_to_place(self, text: str) -> bool:
+        """Fly to the best district or neighbourhood match; False when nothing matches."""
+        found = search_places(self.context.city, text, limit=1)
+        if not found:
+            self._show_status(
+                self.tr("No district or neighbourhood matches “%1”.").replace("%1", text),
+                error=True,
+            )
+            return False
+        south, west, north, east = found[0].bounds
+        self.bridge.send("fitBounds", bounds=[[south, west], [north, east]])
+        self._show_status(None)
+        return True
+
+    def _on_bridge_pointer_moved(self, lat: float, lon: float) -> None:
+        x, y = to_epsg(lat, lon, 5179)
+        self.coords.setText(f"WGS 84 {lat:.5f}, {lon:.5f}   EPSG:5179 {x:,.0f} E {y:,.0f} N")
+
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export the map view"), "cityroom-map.png", "PNG (*.png)"
+        )
+        if path:
+            self.export_png(path)
+
+    def export_png(self, path: str) -> bool:
+        """Save what the map shows now as a PNG."""
+        return bool(self.view.grab().save(path))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Nothing to flush while hidden; the timer stops with the panel."""
+        super().hideEvent(event)

@@ -1,0 +1,285 @@
+// Cityroom map page. Built once; Python drives it over the web channel ("bridge") with JSON
+// commands, and the page reports clicks, the pointer position and its view back.
+"use strict";
+
+var cityroom = {
+  map: null, bridge: null, layers: {}, index: {}, selected: null, selectionRing: null,
+  cameraRows: {}, coneLayer: null,
+};
+
+var PURPOSE_COLOURS = ["#5fa8ff", "#43c6ac", "#b48cff", "#ffb454"];
+var LEVEL_COLOURS = ["#4caf7a", "#4e9bff", "#ffd54a", "#ff8a3d", "#ff3b4e"];
+var SEVERITY_COLOURS = { 1: "#ff3b4e", 2: "#ff8a3d", 3: "#ffd54a", 4: "#8da2bd" };
+var FACILITY_COLOURS = {
+  police_station: "#4e7cff", police_box: "#6f96ff", fire_station: "#ff5a3d",
+  safety_centre: "#ff7d61", hospital: "#f4f4f4", riverside_parking: "#39b6c9",
+  hazardous: "#d04dff", school: "#9ccc65", daycare: "#c5e1a5", district_office: "#b0bec5",
+};
+
+function cityroomStart(map, tileUrl) {
+  cityroom.map = map;
+  map.setMinZoom(9);
+  map.setMaxZoom(19);
+  map.createPane("basemap").style.zIndex = 200;
+  map.createPane("cones").style.zIndex = 350;
+  map.createPane("cameras").style.zIndex = 400;
+  map.createPane("facilities").style.zIndex = 420;
+  map.createPane("sensors").style.zIndex = 430;
+  map.createPane("incidents").style.zIndex = 600;
+  if (tileUrl) {
+    L.tileLayer(tileUrl, { pane: "tilePane", maxZoom: 19 }).addTo(map);
+  }
+  var canvas = function (pane) { return L.canvas({ pane: pane, padding: 0.2 }); };
+  cityroom.renderers = {
+    basemap: canvas("basemap"), cameras: canvas("cameras"), facilities: canvas("facilities"),
+    sensors: canvas("sensors"), incidents: L.svg({ pane: "incidents" }),
+    cones: canvas("cones"),
+  };
+  ["districts", "neighbourhoods", "district_labels", "facilities", "sensors", "incidents",
+   "cameras.crime_prevention", "cameras.traffic", "cameras.disaster", "cameras.parking_lpr"]
+    .forEach(function (name) { cityroom.layers[name] = L.layerGroup().addTo(map); });
+  cityroom.coneLayer = L.layerGroup().addTo(map);
+  map.on("zoomend moveend", onViewChanged);
+  // Until the operator moves the map, keep the whole city in view as the window settles.
+  var touched = function () { cityroom.touched = true; };
+  map.getContainer().addEventListener("mousedown", touched);
+  map.getContainer().addEventListener("wheel", touched);
+  map.on("resize", function () {
+    if (!cityroom.touched && cityroom.home) map.fitBounds(cityroom.home, { animate: false });
+  });
+  map.on("mousemove", throttle(function (e) {
+    if (cityroom.bridge) cityroom.bridge.pointer(e.latlng.lat, e.latlng.lng);
+  }, 100));
+  map.on("click", function (e) {
+    if (cityroom.bridge) cityroom.bridge.mapClicked(e.latlng.lat, e.latlng.lng);
+  });
+  new QWebChannel(qt.webChannelTransport, function (channel) {
+    cityroom.bridge = channel.objects.bridge;
+    cityroom.bridge.command.connect(function (text) { handle(JSON.parse(text)); });
+    cityroom.bridge.ready();
+  });
+}
+
+function throttle(fn, ms) {
+  var last = 0, timer = null, lastArgs = null;
+  return function () {
+    lastArgs = arguments;
+    var now = Date.now();
+    if (now - last >= ms) { last = now; fn.apply(null, lastArgs); }
+    else if (!timer) {
+      timer = setTimeout(function () { timer = null; last = Date.now(); fn.apply(null, lastArgs); },
+                         ms - (now - last));
+    }
+  };
+}
+
+function handle(msg) {
+  var t0 = performance.now();
+  try {
+    var op = HANDLERS[msg.op];
+    if (!op) throw new Error("unknown map command " + msg.op);
+    op(msg);
+  } catch (err) {
+    if (cityroom.bridge) cityroom.bridge.pageError(String(err && err.stack || err));
+  }
+  if (cityroom.bridge && msg.ack) cityroom.bridge.applied(msg.ack, performance.now() - t0);
+}
+
+var HANDLERS = {
+  boundaries: function (msg) {
+    var group = cityroom.layers[msg.layer];
+    group.clearLayers();
+    var district = msg.layer === "districts";
+    L.geoJSON(msg.geojson, {
+      renderer: cityroom.renderers.basemap, interactive: false,
+      style: district
+        ? { color: "#3d4b5c", weight: 1.4, fillColor: "#18202a", fillOpacity: 1 }
+        : { color: "#26313d", weight: 0.6, fill: false },
+    }).addTo(group);
+    if (district && msg.labels) {
+      var labels = cityroom.layers.district_labels;
+      labels.clearLayers();
+      msg.labels.forEach(function (l) {
+        L.tooltip({ permanent: true, direction: "center", className: "district-label",
+                    interactive: false })
+          .setLatLng([l[0], l[1]]).setContent(l[2]).addTo(labels);
+      });
+    }
+  },
+  cameras: function (msg) {
+    if (!msg.append) {
+      Object.keys(cityroom.layers).forEach(function (k) {
+        if (k.indexOf("cameras.") === 0) cityroom.layers[k].clearLayers();
+      });
+      cityroom.cameraRows = {};
+    }
+    var names = ["crime_prevention", "traffic", "disaster", "parking_lpr"];
+    msg.rows.forEach(function (r) {
+      cityroom.cameraRows[r[0]] = r;
+      var marker = L.circleMarker([r[1], r[2]], {
+        renderer: cityroom.renderers.cameras, radius: 2.5, stroke: false,
+        fillColor: PURPOSE_COLOURS[r[3]], fillOpacity: 0.85,
+      });
+      marker.bindTooltip(r[7] + " (" + r[0] + ")", { className: "cityroom-tip" });
+      marker.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        cityroom.bridge.clicked("camera", r[0]);
+      });
+      cityroom.layers["cameras." + names[r[3]]].addLayer(marker);
+      cityroom.index["camera:" + r[0]] = marker;
+    });
+    if (msg.last) drawCones();
+  },
+  facilities: function (msg) {
+    var group = cityroom.layers.facilities;
+    group.clearLayers();
+    msg.rows.forEach(function (r) {
+      var marker = L.circleMarker([r[1], r[2]], {
+        renderer: cityroom.renderers.facilities, radius: 4, color: "#0b0f14", weight: 1,
+        fillColor: FACILITY_COLOURS[r[3]] || "#ffffff", fillOpacity: 0.95,
+      });
+      marker.bindTooltip(r[4], { className: "cityroom-tip" });
+      marker.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        cityroom.bridge.clicked("facility", r[0]);
+      });
+      group.addLayer(marker);
+      cityroom.index["facility:" + r[0]] = marker;
+    });
+  },
+  sensors: function (msg) {
+    var group = cityroom.layers.sensors;
+    msg.rows.forEach(function (r) {
+      var key = "sensor:" + r[0];
+      var marker = cityroom.index[key];
+      var style = { fillColor: LEVEL_COLOURS[r[4]], radius: r[4] >= 2 ? 6 : 4 };
+      var tip = r[7] + (r[5] === null ? "" : ": " + r[5] + " " + r[6]);
+      if (marker) {
+        marker.setStyle(style);
+        marker.setRadius(style.radius);
+        marker.setTooltipContent(tip);
+      } else {
+        marker = L.circleMarker([r[1], r[2]], {
+          renderer: cityroom.renderers.sensors, radius: style.radius, color: "#0b0f14",
+          weight: 1, fillColor: style.fillColor, fillOpacity: 1,
+        });
+        marker.bindTooltip(tip, { className: "cityroom-tip" });
+        marker.on("click", function (e) {
+          L.DomEvent.stopPropagation(e);
+          cityroom.bridge.clicked("sensor", r[0]);
+        });
+        group.addLayer(marker);
+        cityroom.index[key] = marker;
+      }
+    });
+  },
+  incidents: function (msg) {
+    var group = cityroom.layers.incidents;
+    (msg.removed || []).forEach(function (id) {
+      var old = cityroom.index["incident:" + id];
+      if (old) { group.removeLayer(old); delete cityroom.index["incident:" + id]; }
+    });
+    msg.rows.forEach(function (r) {
+      var key = "incident:" + r[0];
+      var old = cityroom.index[key];
+      if (old) group.removeLayer(old);
+      var isNew = r[4] === "new";
+      var marker = L.circleMarker([r[1], r[2]], {
+        renderer: cityroom.renderers.incidents, radius: r[3] === 1 ? 11 : 8,
+        color: "#0b0f14", weight: 2, fillColor: SEVERITY_COLOURS[r[3]] || "#ffffff",
+        fillOpacity: r[5] ? 0.95 : 0.35,
+        className: isNew ? "incident-new" : "incident",
+      });
+      marker.bindTooltip(r[0] + " · " + r[6], { className: "cityroom-tip" });
+      marker.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        cityroom.bridge.clicked("incident", r[0]);
+      });
+      group.addLayer(marker);
+      cityroom.index[key] = marker;
+    });
+    if (cityroom.selected) ring(cityroom.selected);
+  },
+  select: function (msg) {
+    cityroom.selected = msg.id ? msg.kind + ":" + msg.id : null;
+    ring(cityroom.selected);
+    var marker = cityroom.selected && cityroom.index[cityroom.selected];
+    if (marker && msg.fly) {
+      cityroom.map.flyTo(marker.getLatLng(), Math.max(cityroom.map.getZoom(), msg.zoom || 16),
+                         { duration: 0.6 });
+    }
+  },
+  visible: function (msg) {
+    var group = cityroom.layers[msg.layer];
+    if (!group) return;
+    if (msg.on) group.addTo(cityroom.map); else cityroom.map.removeLayer(group);
+    if (msg.layer.indexOf("cameras.") === 0) drawCones();
+  },
+  fitBounds: function (msg) {
+    if (msg.home) cityroom.home = msg.bounds;
+    if (msg.animate === false) {
+      cityroom.map.fitBounds(msg.bounds, { animate: false, maxZoom: msg.maxZoom || 16 });
+    } else {
+      cityroom.map.flyToBounds(msg.bounds, { duration: 0.6, maxZoom: msg.maxZoom || 16 });
+    }
+  },
+  view: function (msg) {
+    cityroom.map.setView([msg.lat, msg.lon], msg.zoom, { animate: false });
+  },
+};
+
+function ring(key) {
+  if (cityroom.selectionRing) {
+    cityroom.map.removeLayer(cityroom.selectionRing);
+    cityroom.selectionRing = null;
+  }
+  var marker = key && cityroom.index[key];
+  if (!marker) return;
+  cityroom.selectionRing = L.circleMarker(marker.getLatLng(), {
+    renderer: cityroom.renderers.incidents, radius: 18, color: "#ffffff", weight: 3,
+    fill: false, interactive: false, dashArray: "4 4",
+  }).addTo(cityroom.map);
+}
+
+function onViewChanged() {
+  drawCones();
+  if (!cityroom.bridge) return;
+  var b = cityroom.map.getBounds();
+  cityroom.bridge.viewChanged(JSON.stringify({
+    zoom: cityroom.map.getZoom(),
+    bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+  }));
+}
+
+function destination(lat, lon, bearing, metres) {
+  var R = 6371008.8, d = metres / R, t = bearing * Math.PI / 180;
+  var p1 = lat * Math.PI / 180, l1 = lon * Math.PI / 180;
+  var p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(t));
+  var l2 = l1 + Math.atan2(Math.sin(t) * Math.sin(d) * Math.cos(p1),
+                           Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+  return [p2 * 180 / Math.PI, l2 * 180 / Math.PI];
+}
+
+// Fields of view as cones, only when zoomed in far enough to read them (and at most 600).
+function drawCones() {
+  var layer = cityroom.coneLayer;
+  layer.clearLayers();
+  if (cityroom.map.getZoom() < 16) return;
+  var bounds = cityroom.map.getBounds().pad(0.1), drawn = 0;
+  var names = ["crime_prevention", "traffic", "disaster", "parking_lpr"];
+  for (var id in cityroom.cameraRows) {
+    var r = cityroom.cameraRows[id];
+    if (!cityroom.map.hasLayer(cityroom.layers["cameras." + names[r[3]]])) continue;
+    if (!bounds.contains([r[1], r[2]])) continue;
+    var points = [[r[1], r[2]]];
+    var range = r[6] ? 60 : 80;
+    for (var i = 0; i <= 8; i++) {
+      points.push(destination(r[1], r[2], r[4] - r[5] / 2 + r[5] * i / 8, range));
+    }
+    L.polygon(points, {
+      renderer: cityroom.renderers.cones, interactive: false, weight: 0.5,
+      color: PURPOSE_COLOURS[r[3]], fillColor: PURPOSE_COLOURS[r[3]], fillOpacity: 0.12,
+    }).addTo(layer);
+    if (++drawn >= 600) break;
+  }
+}

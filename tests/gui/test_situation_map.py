@@ -1,0 +1,94 @@
+"""The situation map in the real web engine: offline, live layers, selection both ways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from panels.situation_map.panel import MapPanel
+from tests.gui.conftest import Workstation
+
+
+def run_js(qtbot, panel: MapPanel, script: str) -> Any:  # type: ignore[no-untyped-def]
+    """Evaluate JavaScript in the map page and wait for its result."""
+    box: list[Any] = []
+    panel.page.runJavaScript(script, 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    return box[0]
+
+
+@pytest.fixture
+def mapped(qtbot, map_workstation: Workstation) -> Workstation:  # type: ignore[no-untyped-def]
+    panel = map_workstation.window.panels["map"]
+    assert isinstance(panel, MapPanel)
+    with qtbot.waitSignal(panel.camerasLoaded, timeout=60_000):
+        pass
+    return map_workstation
+
+
+def map_of(ws: Workstation) -> MapPanel:
+    panel = ws.window.panels["map"]
+    assert isinstance(panel, MapPanel)
+    return panel
+
+
+def test_the_page_loads_every_layer_without_the_network(qtbot, mapped: Workstation) -> None:
+    panel = map_of(mapped)
+    assert panel.interceptor.blocked == []
+    requested = panel.interceptor.requested
+    assert any(url.endswith("vendor/leaflet/dist/leaflet.js") for url in requested)
+    assert all(url.split(":", 1)[0] in {"file", "qrc", "data"} for url in requested)
+    count = run_js(qtbot, panel, "Object.keys(cityroom.cameraRows).length")
+    assert count == len(mapped.context.city.cameras)
+    assert run_js(qtbot, panel, "cityroom.layers.districts.getLayers().length") == 1
+    sensors = run_js(qtbot, panel, "cityroom.layers.sensors.getLayers().length")
+    assert sensors == len(mapped.context.city.sensors)
+
+
+def test_incidents_appear_and_selection_follows_both_ways(qtbot, mapped: Workstation) -> None:
+    ws, panel = mapped, map_of(mapped)
+    fire = ws.report("F-FIRE")
+    bins = ws.report("E-BIN", district="11010")
+    qtbot.waitUntil(
+        lambda: run_js(qtbot, panel, "cityroom.layers.incidents.getLayers().length") == 2,
+        timeout=10_000,
+    )
+    # Queue -> map: selecting in the queue selects (and flies to) it on the map.
+    assert ws.queue.select_incident(fire)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "cityroom.selected") == f"incident:{fire}")
+    # Map -> queue: a click on the map marker selects it in the queue.
+    run_js(qtbot, panel, f"cityroom.index['incident:{bins}'].fire('click'); true")
+    qtbot.waitUntil(lambda: ws.context.selection.incident_id == bins)
+    qtbot.waitUntil(lambda: [i.id for i in ws.queue.selected_incidents()] == [bins])
+
+
+def test_a_camera_click_selects_the_camera(qtbot, mapped: Workstation) -> None:
+    panel = map_of(mapped)
+    camera = mapped.context.city.cameras[100].id
+    run_js(qtbot, panel, f"cityroom.index['camera:{camera}'].fire('click'); true")
+    qtbot.waitUntil(lambda: mapped.context.selection.camera_id == camera)
+
+
+def test_layers_can_be_hidden_and_places_found(qtbot, mapped: Workstation) -> None:
+    panel = map_of(mapped)
+    item = panel.layer_items["cameras.traffic"]
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    qtbot.waitUntil(
+        lambda: (
+            run_js(qtbot, panel, "cityroom.map.hasLayer(cityroom.layers['cameras.traffic'])")
+            is False
+        )
+    )
+    assert panel.go_to_place("역삼1동")
+    assert not panel.go_to_place("atlantis")
+    assert "atlantis" in panel.status.text()
+
+
+def test_the_view_exports_to_png(qtbot, mapped: Workstation, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage
+
+    target = tmp_path / "view.png"
+    assert map_of(mapped).export_png(str(target))
+    assert QImage(str(target)).width() > 100
