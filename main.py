@@ -165,6 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
     nearest.add_argument("-n", type=_positive_int, default=4, dest="count")
     nearest.add_argument("--profile", choices=PROFILES, default="lite", dest="sub_profile")
     nearest.add_argument("--json", action="store_true")
+
+    layers = commands.add_parser("layers", help="inspect layer files")
+    layer_commands = layers.add_subparsers(dest="layers_command", metavar="LAYERS", required=True)
+    info = layer_commands.add_parser("info", help="CRS, size, bounds, fields and a sample")
+    info.add_argument("path", type=Path)
+    info.add_argument(
+        "--crs",
+        default=None,
+        help="coordinate system to assume when the file names none, e.g. EPSG:5186",
+    )
+    info.add_argument("--json", action="store_true")
     return parser
 
 
@@ -198,12 +209,29 @@ def run_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_layers_info(args: argparse.Namespace) -> int:
+    """Describe a layer file."""
+    import json
+
+    from layers.info import describe
+
+    info = describe(args.path, args.crs)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+    else:
+        for key, value in info.items():
+            print(f"{key}: {value}")
+    return 0
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a headless subcommand."""
     from core import headless
 
     if args.command == "query":
         return run_query(args)
+    if args.command == "layers":
+        return run_layers_info(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

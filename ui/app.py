@@ -72,10 +72,32 @@ def _open_backend(db: Path, notices: NoticeBoard, interactive: bool) -> LocalBac
             db = Path(chosen)
 
 
+_SCHEME_REGISTERED = False
+
+
+def register_map_scheme() -> None:
+    """Declare the map's own URL scheme (raster tiles); Qt needs it before the application."""
+    global _SCHEME_REGISTERED
+    if _SCHEME_REGISTERED:
+        return
+    from PySide6.QtWebEngineCore import QWebEngineUrlScheme
+
+    scheme = QWebEngineUrlScheme(b"cityroom")
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.LocalAccessAllowed
+        | QWebEngineUrlScheme.Flag.CorsEnabled
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+    _SCHEME_REGISTERED = True
+
+
 def prepare_qt() -> None:
     """What Qt needs before the application object exists (the map's web engine)."""
     # The web engine shares OpenGL contexts with widgets; this must precede QApplication.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    register_map_scheme()
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium refuses to sandbox as root; a control-room kiosk often runs as root.
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")

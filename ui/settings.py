@@ -44,6 +44,15 @@ class Settings:
     def tile_url(self, value: str | None) -> None:
         self._store.setValue("map/tile_url", value or "")
 
+    def layer_crs(self, path: str) -> str | None:
+        """The coordinate system the operator chose for a layer file that names none."""
+        value = str(self._get(f"layers/crs/{_key(path)}", "") or "")
+        return value or None
+
+    def set_layer_crs(self, path: str, crs: str) -> None:
+        """Remember the coordinate system chosen for a layer file."""
+        self._store.setValue(f"layers/crs/{_key(path)}", crs)
+
     @property
     def alert_sound(self) -> bool:
         """Whether new critical incidents sound an alert."""
@@ -67,6 +76,11 @@ class Settings:
     def sync(self) -> None:
         """Write to disk now."""
         self._store.sync()
+
+
+def _key(path: str) -> str:
+    # QSettings treats "/" as a group separator; keep one key per file.
+    return path.replace("\\", "|").replace("/", "|")
 
 
 def _as_bytes(value: object) -> bytes | None:

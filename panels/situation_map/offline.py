@@ -7,7 +7,8 @@ import threading
 from PySide6.QtCore import QObject
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestInfo, QWebEngineUrlRequestInterceptor
 
-LOCAL_SCHEMES = frozenset({"file", "qrc", "data", "blob", "about"})
+# "cityroom" is our own tile scheme, answered in-process (see tiles.py).
+LOCAL_SCHEMES = frozenset({"file", "qrc", "data", "blob", "about", "cityroom"})
 
 
 class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):

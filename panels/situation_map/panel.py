@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QUrl, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QHideEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -14,8 +16,11 @@ from PySide6.QtWidgets import (
     QCompleter,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTreeWidget,
@@ -33,10 +38,14 @@ from layers.city_layers import (
     incident_row,
     sensor_rows,
 )
+from layers.errors import OFFERED_CRS
 from layers.map_page import MAP_ROOT, build_page_html
 from layers.places import search_places, to_epsg
+from panels.situation_map.attributes import AttributeTableDialog
 from panels.situation_map.bridge import MapBridge
 from panels.situation_map.offline import LocalOnlyInterceptor
+from panels.situation_map.tiles import TILE_SCHEME, TileSchemeHandler, tile_url
+from panels.situation_map.user_layers import PALETTE, UserLayer, UserLayerLoader
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
@@ -58,6 +67,9 @@ class MapPanel(QWidget):
         self._shown_incidents: set[str] = set()
         self._camera_batches: list[list[list[Any]]] = []
         self.cameras_sent = 0
+        self.user_layers: dict[str, UserLayer] = {}
+        self.loader = UserLayerLoader(context.invoker, self)
+        self.tiles = TileSchemeHandler(context.invoker, self)
         self._build()
         self._connect()
         self._flush_timer = timer_while_visible(self, 250, self._flush)
@@ -88,10 +100,31 @@ class MapPanel(QWidget):
         self.coords.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.export_button = QPushButton(self.tr("Export PNG…"))
         self.export_button.clicked.connect(self._on_export_clicked)
+        self.open_button = QPushButton(self.tr("Open layer…"))
+        self.open_button.setToolTip(
+            self.tr(
+                "GeoJSON, GeoPackage, Shapefile (file, folder or zip), KML, CSV, GeoTIFF; "
+                "or drop files on the map"
+            )
+        )
+        self.open_button.clicked.connect(self._on_open_clicked)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.coords)
+        bar.addWidget(self.open_button)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
+        progress_row = QHBoxLayout()
+        progress_row.setContentsMargins(4, 0, 4, 0)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.clicked.connect(self.loader.cancel)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.progress_box = QWidget()
+        self.progress_box.setLayout(progress_row)
+        self.progress_box.hide()
+        layout.addWidget(self.progress_box)
         self.status = QLabel(self.tr("Loading the map…"))
         self.status.setObjectName("banner")
         layout.addWidget(self.status)
@@ -101,9 +134,18 @@ class MapPanel(QWidget):
         self.layer_list.setMaximumWidth(220)
         self._fill_layer_list()
         self.layer_list.itemChanged.connect(self._on_layer_list_item_changed)
+        self.layer_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.layer_list.customContextMenuRequested.connect(self._on_layer_list_context_menu)
         profile = QWebEngineProfile.defaultProfile()
         profile.setUrlRequestInterceptor(self.interceptor)
+        previous = profile.urlSchemeHandler(TILE_SCHEME)
+        if previous is not None:
+            profile.removeUrlSchemeHandler(previous)
+        profile.installUrlSchemeHandler(TILE_SCHEME, self.tiles)
         self.view = QWebEngineView()
+        # Files dropped on the map are layers to open, never pages to navigate to.
+        self.view.setAcceptDrops(False)
+        self.setAcceptDrops(True)
         self.page = QWebEnginePage(profile, self.view)
         self.view.setPage(self.page)
         self.channel = QWebChannel(self.page)
@@ -167,6 +209,11 @@ class MapPanel(QWidget):
         self.bridge.pointerMoved.connect(self._on_bridge_pointer_moved)
         self.bridge.pageFailed.connect(self._on_bridge_page_failed)
         self.bridge.commandApplied.connect(self._on_bridge_command_applied)
+        self.loader.progressed.connect(self._on_loader_progressed)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.needsCrs.connect(self._on_loader_needs_crs)
+        self.loader.failed.connect(self._on_loader_failed)
+        self.loader.cancelled.connect(self._on_loader_cancelled)
 
     # -- page -----------------------------------------------------------------------------
 
@@ -307,8 +354,219 @@ class MapPanel(QWidget):
 
     def _on_layer_list_item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
         layer = item.data(0, Qt.ItemDataRole.UserRole)
-        if layer:
-            self.set_layer_visible(layer, item.checkState(0) == Qt.CheckState.Checked)
+        visible = item.checkState(0) == Qt.CheckState.Checked
+        if isinstance(layer, str) and layer.startswith("user:"):
+            user = self.user_layers.get(layer[5:])
+            if user is not None and user.visible != visible:
+                user.visible = visible
+                self.bridge.send("userVisible", id=user.id, on=visible)
+        elif layer:
+            self.set_layer_visible(layer, visible)
+
+    # -- user layers ----------------------------------------------------------------------
+
+    def _on_open_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            self.tr("Open layer"),
+            "",
+            self.tr("Layers (*.geojson *.json *.gpkg *.shp *.zip *.kml *.csv *.tif *.tiff)"),
+        )
+        for path in paths[:1]:  # one load at a time; the rest would be refused while busy
+            self.open_layer(path)
+
+    def open_layer(self, path: str | Path, crs: str | None = None) -> None:
+        """Load a layer file in the background and add it to the map when read."""
+        path = Path(path)
+        remembered = crs or self.context.settings.layer_crs(str(path))
+        self._pending_path = path
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(self.tr("Loading %1…").replace("%1", path.name))
+        self.progress_box.show()
+        self.loader.load(path, remembered)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept files dragged over the map."""
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Open the first dropped file as a layer."""
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            self.open_layer(urls[0].toLocalFile())
+
+    def _on_loader_progressed(self, done: int, total: int) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _on_loader_needs_crs(self, path: Path) -> None:
+        self.progress_box.hide()
+        crs, ok = QInputDialog.getItem(
+            self,
+            self.tr("Coordinate system"),
+            self.tr("%1 does not say its coordinate system. Which is it?").replace(
+                "%1", path.name
+            ),
+            list(OFFERED_CRS),
+            1,
+            True,
+        )
+        if ok and crs.strip():
+            self.context.settings.set_layer_crs(str(path), crs.strip())
+            self.open_layer(path, crs.strip())
+        else:
+            self._show_status(
+                self.tr("%1 was not opened: no coordinate system chosen.").replace(
+                    "%1", path.name
+                ),
+                error=True,
+            )
+
+    def _on_loader_failed(self, text: str) -> None:
+        self.progress_box.hide()
+        self._show_status(text, error=True)
+
+    def _on_loader_cancelled(self, text: str) -> None:
+        self.progress_box.hide()
+        self._show_status(self.tr("Loading was cancelled; nothing was added."))
+
+    def _on_loader_loaded(self, layer: UserLayer) -> None:
+        self.progress_box.hide()
+        self.user_layers[layer.id] = layer
+        order = len(self.user_layers)
+        if layer.raster:
+            self.tiles.add(layer.id, layer.data)
+            west, south, east, north = layer.bounds
+            self.bridge.send(
+                "userRaster",
+                id=layer.id,
+                url=tile_url(layer.id),
+                order=order,
+                bounds=[[south, west], [north, east]],
+                fit=True,
+            )
+            note = ""
+        else:
+            self.bridge.send(
+                "userLayer",
+                id=layer.id,
+                name=layer.name,
+                geojson=layer.data.geojson(),
+                colour=layer.colour,
+                order=order,
+                fit=True,
+            )
+            note = self._repair_note(layer)
+        self._add_user_item(layer)
+        self._show_status(self.tr("Opened %1.").replace("%1", layer.name) + note if note else None)
+
+    def _repair_note(self, layer: UserLayer) -> str:
+        data = layer.data
+        parts = []
+        if data.repaired:
+            parts.append(
+                self.tr("%1 invalid geometries repaired").replace("%1", str(data.repaired))
+            )
+        if data.skipped:
+            parts.append(
+                self.tr("%1 features without usable geometry skipped").replace(
+                    "%1", str(data.skipped)
+                )
+            )
+        return (" " + "; ".join(parts) + ".") if parts else ""
+
+    def _add_user_item(self, layer: UserLayer) -> None:
+        if getattr(self, "_user_root", None) is None:
+            self._user_root = QTreeWidgetItem([self.tr("User layers")])
+            self.layer_list.insertTopLevelItem(0, self._user_root)
+            self._user_root.setExpanded(True)
+        item = QTreeWidgetItem([layer.name])
+        item.setData(0, Qt.ItemDataRole.UserRole, f"user:{layer.id}")
+        item.setCheckState(0, Qt.CheckState.Checked)
+        item.setForeground(0, QColor(layer.colour))
+        item.setToolTip(0, str(layer.path))
+        self._user_root.insertChild(0, item)
+        self.layer_items[f"user:{layer.id}"] = item
+
+    def _on_layer_list_context_menu(self, position: Any) -> None:
+        item = self.layer_list.itemAt(position)
+        key = item.data(0, Qt.ItemDataRole.UserRole) if item else None
+        if not isinstance(key, str) or not key.startswith("user:"):
+            return
+        layer = self.user_layers[key[5:]]
+        menu = QMenu(self)
+        menu.addAction(self.tr("Zoom to layer"), lambda: self.zoom_to_layer(layer.id))
+        opacity = menu.addMenu(self.tr("Opacity"))
+        for percent in (100, 75, 50, 25):
+            opacity.addAction(f"{percent} %", partial(self.set_opacity, layer.id, percent / 100))
+        if not layer.raster:
+            style = menu.addMenu(self.tr("Colour by attribute"))
+            style.addAction(self.tr("One colour"), partial(self.style_by, layer.id, None))
+            for name, _type in layer.data.fields[:40]:
+                style.addAction(name, partial(self.style_by, layer.id, name))
+            menu.addAction(self.tr("Attribute table…"), lambda: self.show_attributes(layer.id))
+        menu.addAction(self.tr("Move up"), lambda: self.move_layer(layer.id, -1))
+        menu.addAction(self.tr("Move down"), lambda: self.move_layer(layer.id, 1))
+        menu.addSeparator()
+        menu.addAction(self.tr("Remove"), lambda: self.remove_layer(layer.id))
+        menu.popup(self.layer_list.viewport().mapToGlobal(position))
+
+    def zoom_to_layer(self, layer_id: str) -> None:
+        """Fit the map to a user layer."""
+        west, south, east, north = self.user_layers[layer_id].bounds
+        self.bridge.send("fitBounds", bounds=[[south, west], [north, east]])
+
+    def set_opacity(self, layer_id: str, opacity: float) -> None:
+        """Change a user layer's opacity (0..1)."""
+        self.user_layers[layer_id].opacity = opacity
+        self.bridge.send("layerOpacity", id=layer_id, opacity=opacity)
+
+    def style_by(self, layer_id: str, field_name: str | None) -> dict[str, str]:
+        """Colour a vector layer by the values of one attribute (up to 10 colours)."""
+        layer = self.user_layers[layer_id]
+        colours: dict[str, str] = {}
+        if field_name is not None:
+            values = layer.data.frame[field_name].astype(str).value_counts().index[:10]
+            colours = {str(v): PALETTE[i % len(PALETTE)] for i, v in enumerate(values)}
+        layer.style_field, layer.categories = field_name, colours
+        self.bridge.send(
+            "layerStyle", id=layer_id, field=field_name, colours=colours, other="#7f8c9d"
+        )
+        return colours
+
+    def move_layer(self, layer_id: str, step: int) -> None:
+        """Move a user layer up (-1) or down (+1) in drawing order."""
+        ids = list(self.user_layers)
+        index = ids.index(layer_id)
+        # The list shows the top layer first; drawing order is the reverse.
+        target = max(0, min(len(ids) - 1, index - step))
+        ids.insert(target, ids.pop(index))
+        self.user_layers = {i: self.user_layers[i] for i in ids}
+        self.bridge.send("layerOrder", ids=ids)
+        root = self._user_root
+        for i in ids:
+            item = self.layer_items[f"user:{i}"]
+            root.removeChild(item)
+            root.insertChild(0, item)
+
+    def remove_layer(self, layer_id: str) -> None:
+        """Take a user layer off the map and out of the list."""
+        layer = self.user_layers.pop(layer_id)
+        if layer.raster:
+            self.tiles.remove(layer_id)
+        self.bridge.send("removeLayer", id=layer_id)
+        item = self.layer_items.pop(f"user:{layer_id}")
+        self._user_root.removeChild(item)
+
+    def show_attributes(self, layer_id: str) -> AttributeTableDialog:
+        """Open the attribute table of a vector layer."""
+        layer = self.user_layers[layer_id]
+        dialog = AttributeTableDialog(layer.name, layer.data.frame, self)
+        dialog.show()
+        return dialog
 
     def set_layer_visible(self, layer: str, visible: bool) -> None:
         """Show or hide one layer."""
@@ -347,5 +605,6 @@ class MapPanel(QWidget):
         return bool(self.view.grab().save(path))
 
     def hideEvent(self, event: QHideEvent) -> None:
-        """Nothing to flush while hidden; the timer stops with the panel."""
+        """A hidden map renders no tiles: stop their workers (they restart on demand)."""
+        self.tiles.shutdown()
         super().hideEvent(event)

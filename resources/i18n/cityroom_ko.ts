@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AttributeTableDialog</name>
+    <message>
+        <source>Attributes: %1</source>
+        <translation>속성: %1</translation>
+    </message>
+</context>
+<context>
     <name>CityStatusBar</name>
     <message>
         <source>Event log: %1</source>
@@ -394,6 +401,18 @@
         <translation>PNG로 저장…</translation>
     </message>
     <message>
+        <source>Open layer…</source>
+        <translation>레이어 열기…</translation>
+    </message>
+    <message>
+        <source>GeoJSON, GeoPackage, Shapefile (file, folder or zip), KML, CSV, GeoTIFF; or drop files on the map</source>
+        <translation>GeoJSON, GeoPackage, Shapefile(파일·폴더·zip), KML, CSV, GeoTIFF — 지도에 끌어다 놓아도 됩니다</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
         <source>Loading the map…</source>
         <translation>지도를 불러오는 중…</translation>
     </message>
@@ -452,6 +471,82 @@
     <message>
         <source>Map error: %1</source>
         <translation>지도 오류: %1</translation>
+    </message>
+    <message>
+        <source>Open layer</source>
+        <translation>레이어 열기</translation>
+    </message>
+    <message>
+        <source>Layers (*.geojson *.json *.gpkg *.shp *.zip *.kml *.csv *.tif *.tiff)</source>
+        <translation>레이어 (*.geojson *.json *.gpkg *.shp *.zip *.kml *.csv *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>%1 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Coordinate system</source>
+        <translation>좌표계</translation>
+    </message>
+    <message>
+        <source>%1 does not say its coordinate system. Which is it?</source>
+        <translation>%1 파일에 좌표계 정보가 없습니다. 어느 좌표계입니까?</translation>
+    </message>
+    <message>
+        <source>%1 was not opened: no coordinate system chosen.</source>
+        <translation>%1 파일을 열지 않았습니다: 좌표계를 선택하지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Loading was cancelled; nothing was added.</source>
+        <translation>불러오기를 취소했습니다. 추가된 것은 없습니다.</translation>
+    </message>
+    <message>
+        <source>Opened %1.</source>
+        <translation>%1 레이어를 열었습니다.</translation>
+    </message>
+    <message>
+        <source>%1 invalid geometries repaired</source>
+        <translation>잘못된 도형 %1개 보정</translation>
+    </message>
+    <message>
+        <source>%1 features without usable geometry skipped</source>
+        <translation>도형이 없는 객체 %1개 제외</translation>
+    </message>
+    <message>
+        <source>User layers</source>
+        <translation>사용자 레이어</translation>
+    </message>
+    <message>
+        <source>Zoom to layer</source>
+        <translation>레이어로 이동</translation>
+    </message>
+    <message>
+        <source>Opacity</source>
+        <translation>불투명도</translation>
+    </message>
+    <message>
+        <source>Colour by attribute</source>
+        <translation>속성별 색상</translation>
+    </message>
+    <message>
+        <source>One colour</source>
+        <translation>단일 색상</translation>
+    </message>
+    <message>
+        <source>Attribute table…</source>
+        <translation>속성 표…</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>위로</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>아래로</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>제거</translation>
     </message>
     <message>
         <source>No district or neighbourhood matches “%1”.</source>

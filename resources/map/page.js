@@ -4,7 +4,7 @@
 
 var cityroom = {
   map: null, bridge: null, layers: {}, index: {}, selected: null, selectionRing: null,
-  cameraRows: {}, coneLayer: null,
+  cameraRows: {}, coneLayer: null, userLayers: {},
 };
 
 var PURPOSE_COLOURS = ["#5fa8ff", "#43c6ac", "#b48cff", "#ffb454"];
@@ -223,10 +223,92 @@ var HANDLERS = {
       cityroom.map.flyToBounds(msg.bounds, { duration: 0.6, maxZoom: msg.maxZoom || 16 });
     }
   },
+  userLayer: function (msg) {
+    removeUserLayer(msg.id);
+    var pane = "user-" + msg.id;
+    if (!cityroom.map.getPane(pane)) cityroom.map.createPane(pane).style.zIndex = 300 + msg.order;
+    var renderer = L.canvas({ pane: pane, padding: 0.2 });
+    var colour = msg.colour || "#e0e0e0";
+    var layer = L.geoJSON(msg.geojson, {
+      pane: pane,
+      style: function () {
+        return { renderer: renderer, color: colour, weight: 1.5, fillColor: colour,
+                 fillOpacity: 0.25, opacity: 0.9 };
+      },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { renderer: renderer, radius: 4, stroke: false,
+                                        fillColor: colour, fillOpacity: 0.9 });
+      },
+      onEachFeature: function (feature, item) {
+        item.on("click", function (e) {
+          L.DomEvent.stopPropagation(e);
+          var props = feature.properties || {};
+          var rows = Object.keys(props).slice(0, 12).map(function (k) {
+            return "<b>" + escapeHtml(k) + "</b> " + escapeHtml(String(props[k]));
+          });
+          L.popup().setLatLng(e.latlng).setContent(rows.join("<br>") || msg.name)
+            .openOn(cityroom.map);
+        });
+      },
+    });
+    layer.addTo(cityroom.map);
+    cityroom.userLayers[msg.id] = { layer: layer, pane: pane, colour: colour };
+    if (msg.fit) cityroom.map.fitBounds(layer.getBounds(), { maxZoom: 16 });
+  },
+  userRaster: function (msg) {
+    removeUserLayer(msg.id);
+    var pane = "user-" + msg.id;
+    if (!cityroom.map.getPane(pane)) cityroom.map.createPane(pane).style.zIndex = 250 + msg.order;
+    var layer = L.tileLayer(msg.url, { pane: pane, maxZoom: 19, opacity: 0.85,
+                                       bounds: msg.bounds });
+    layer.addTo(cityroom.map);
+    cityroom.userLayers[msg.id] = { layer: layer, pane: pane, raster: true };
+    if (msg.fit) cityroom.map.fitBounds(msg.bounds, { maxZoom: 16 });
+  },
+  removeLayer: function (msg) { removeUserLayer(msg.id); },
+  layerOpacity: function (msg) {
+    var entry = cityroom.userLayers[msg.id];
+    if (!entry) return;
+    if (entry.raster) { entry.layer.setOpacity(msg.opacity); return; }
+    cityroom.map.getPane(entry.pane).style.opacity = msg.opacity;
+  },
+  layerOrder: function (msg) {
+    msg.ids.forEach(function (id, i) {
+      var entry = cityroom.userLayers[id];
+      if (entry) cityroom.map.getPane(entry.pane).style.zIndex = (entry.raster ? 250 : 300) + i;
+    });
+  },
+  layerStyle: function (msg) {
+    var entry = cityroom.userLayers[msg.id];
+    if (!entry || entry.raster) return;
+    entry.layer.eachLayer(function (item) {
+      var props = (item.feature && item.feature.properties) || {};
+      var colour = msg.field ? (msg.colours[String(props[msg.field])] || msg.other) : entry.colour;
+      if (item.setStyle) item.setStyle({ color: colour, fillColor: colour });
+    });
+  },
+  userVisible: function (msg) {
+    var entry = cityroom.userLayers[msg.id];
+    if (!entry) return;
+    if (msg.on) entry.layer.addTo(cityroom.map); else cityroom.map.removeLayer(entry.layer);
+  },
   view: function (msg) {
     cityroom.map.setView([msg.lat, msg.lon], msg.zoom, { animate: false });
   },
 };
+
+function removeUserLayer(id) {
+  var entry = cityroom.userLayers[id];
+  if (!entry) return;
+  cityroom.map.removeLayer(entry.layer);
+  delete cityroom.userLayers[id];
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, function (c) {
+    return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+  });
+}
 
 function ring(key) {
   if (cityroom.selectionRing) {

@@ -92,3 +92,74 @@ def test_the_view_exports_to_png(qtbot, mapped: Workstation, tmp_path) -> None: 
     target = tmp_path / "view.png"
     assert map_of(mapped).export_png(str(target))
     assert QImage(str(target)).width() > 100
+
+
+def test_a_korean_shapefile_opens_as_a_layer_with_its_names(
+    qtbot, mapped: Workstation, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests import layerdata
+
+    panel = map_of(mapped)
+    shp = layerdata.korean_shapefile(tmp_path / "shp", "EPSG:5186")
+    with qtbot.waitSignal(panel.loader.loaded, timeout=30_000):
+        panel.open_layer(shp)
+    (layer,) = panel.user_layers.values()
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "Object.keys(cityroom.userLayers).length") == 1)
+    count = run_js(qtbot, panel, f"cityroom.userLayers['{layer.id}'].layer.getLayers().length")
+    assert count == 4
+    names = run_js(
+        qtbot,
+        panel,
+        f"cityroom.userLayers['{layer.id}'].layer.getLayers()"
+        ".map(function (l) {{ return l.feature.properties['명칭']; }}).join(',')",
+    )
+    assert names == "서울시청,강남역,여의도공원,광화문광장"
+    table = panel.show_attributes(layer.id)
+    assert table.model.rowCount() == 4 and table.model.index(0, 0).data() == "서울시청"
+    table.close()
+    colours = panel.style_by(layer.id, "명칭")
+    assert len(colours) == 4
+    panel.set_opacity(layer.id, 0.5)
+    panel.remove_layer(layer.id)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "Object.keys(cityroom.userLayers).length") == 0)
+
+
+def test_a_file_without_crs_asks_and_remembers(qtbot, mapped: Workstation, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    from tests import layerdata
+
+    panel = map_of(mapped)
+    shp = layerdata.korean_shapefile(tmp_path / "noprj", "EPSG:5186", prj=False)
+    asked: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(20, answer)
+            return
+        asked.append(dialog.labelText())
+        dialog.setTextValue("EPSG:5186")
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    with qtbot.waitSignal(panel.loader.loaded, timeout=30_000):
+        panel.open_layer(shp)
+    assert "장소.shp" in asked[0]
+    assert mapped.context.settings.layer_crs(str(shp)) == "EPSG:5186"
+    (layer,) = panel.user_layers.values()
+    assert layer.data.crs == "EPSG:5186"
+
+
+def test_an_unreadable_file_is_named_and_the_map_stays(
+    qtbot, mapped: Workstation, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    panel = map_of(mapped)
+    junk = tmp_path / "broken.gpkg"
+    junk.write_bytes(b"garbage" * 100)
+    with qtbot.waitSignal(panel.loader.failed, timeout=30_000):
+        panel.open_layer(junk)
+    assert str(junk) in panel.status.text()
+    assert panel.user_layers == {}
+    assert run_js(qtbot, panel, "Object.keys(cityroom.cameraRows).length") > 0
