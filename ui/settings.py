@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,6 +54,27 @@ class Settings:
     def set_layer_crs(self, path: str, crs: str) -> None:
         """Remember the coordinate system chosen for a layer file."""
         self._store.setValue(f"layers/crs/{_key(path)}", crs)
+
+    def bookmarks(self) -> dict[str, list[list[float]]]:
+        """Saved map views: name -> [[south, west], [north, east]]."""
+        raw = str(self._get("map/bookmarks", "{}") or "{}")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def save_bookmark(self, name: str, bounds: list[list[float]]) -> None:
+        """Remember a map view under ``name`` (replacing one of the same name)."""
+        saved = self.bookmarks()
+        saved[name] = bounds
+        self._store.setValue("map/bookmarks", json.dumps(saved, ensure_ascii=False))
+
+    def delete_bookmark(self, name: str) -> None:
+        """Forget a saved map view."""
+        saved = self.bookmarks()
+        saved.pop(name, None)
+        self._store.setValue("map/bookmarks", json.dumps(saved, ensure_ascii=False))
 
     @property
     def alert_sound(self) -> bool:

@@ -21,6 +21,7 @@ class MapBridge(QObject):
     viewMoved = Signal(object)  # {"zoom": int, "bounds": [w, s, e, n]}
     pageFailed = Signal(str)
     commandApplied = Signal(str, float)  # ack id, milliseconds the page spent
+    measureChanged = Signal(float, float, bool)  # length m, area m², closed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +63,11 @@ class MapBridge(QObject):
     def pageError(self, text: str) -> None:
         """A command failed inside the page."""
         self.pageFailed.emit(text)
+
+    @Slot(float, float, bool)
+    def measured(self, length_m: float, area_m2: float, closed: bool) -> None:
+        """The measuring line or area changed."""
+        self.measureChanged.emit(length_m, area_m2, closed)
 
     @Slot(str, float)
     def applied(self, ack: str, millis: float) -> None:

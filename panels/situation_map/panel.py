@@ -13,6 +13,7 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
+    QComboBox,
     QCompleter,
     QFileDialog,
     QHBoxLayout,
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QSplitter,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -41,6 +44,7 @@ from layers.city_layers import (
 from layers.errors import OFFERED_CRS
 from layers.map_page import MAP_ROOT, build_page_html
 from layers.places import search_places, to_epsg
+from layers.queries import CameraHit, cameras_within, nearest_cameras
 from panels.situation_map.attributes import AttributeTableDialog
 from panels.situation_map.bridge import MapBridge
 from panels.situation_map.offline import LocalOnlyInterceptor
@@ -50,6 +54,16 @@ from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
 CAMERA_BATCH = 5000
+
+
+def _distance(metres: float) -> str:
+    return f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+def _area(square_metres: float) -> str:
+    if square_metres >= 1_000_000:
+        return f"{square_metres / 1_000_000:.3f} km²"
+    return f"{square_metres:,.0f} m²"
 
 
 class MapPanel(QWidget):
@@ -108,7 +122,29 @@ class MapPanel(QWidget):
             )
         )
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.tool = QComboBox()
+        self.tool.addItem(self.tr("Select"), "select")
+        self.tool.addItem(self.tr("Nearest cameras"), "nearest")
+        self.tool.addItem(self.tr("Cameras within radius"), "radius")
+        self.tool.addItem(self.tr("Measure"), "measure")
+        self.tool.setToolTip(self.tr("What a click on the map does"))
+        self.tool.currentIndexChanged.connect(self._on_tool_changed)
+        self.tool_size = QSpinBox()
+        self.tool_size.setRange(1, 2000)
+        self.tool_size.setValue(4)
+        self.near_incident = QPushButton(self.tr("Cameras near incident"))
+        self.near_incident.setToolTip(self.tr("The nearest cameras to the selected incident"))
+        self.near_incident.clicked.connect(self.cameras_near_selected_incident)
+        self.bookmarks = QToolButton()
+        self.bookmarks.setText(self.tr("Bookmarks"))
+        self.bookmarks.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bookmarks.setMenu(QMenu(self.bookmarks))
+        self.bookmarks.menu().aboutToShow.connect(self._fill_bookmarks)
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.tool)
+        bar.addWidget(self.tool_size)
+        bar.addWidget(self.near_incident)
+        bar.addWidget(self.bookmarks)
         bar.addWidget(self.coords)
         bar.addWidget(self.open_button)
         bar.addWidget(self.export_button)
@@ -209,6 +245,9 @@ class MapPanel(QWidget):
         self.bridge.pointerMoved.connect(self._on_bridge_pointer_moved)
         self.bridge.pageFailed.connect(self._on_bridge_page_failed)
         self.bridge.commandApplied.connect(self._on_bridge_command_applied)
+        self.bridge.mapClickedAt.connect(self._on_bridge_map_clicked_at)
+        self.bridge.measureChanged.connect(self._on_bridge_measure_changed)
+        self.bridge.viewMoved.connect(self._on_bridge_view_moved)
         self.loader.progressed.connect(self._on_loader_progressed)
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.needsCrs.connect(self._on_loader_needs_crs)
@@ -362,6 +401,132 @@ class MapPanel(QWidget):
                 self.bridge.send("userVisible", id=user.id, on=visible)
         elif layer:
             self.set_layer_visible(layer, visible)
+
+    # -- GIS tools ------------------------------------------------------------------------
+
+    def _on_tool_changed(self) -> None:
+        tool = self.tool.currentData()
+        self.tool_size.setVisible(tool in ("nearest", "radius"))
+        if tool == "nearest":
+            self.tool_size.setSuffix("")
+            self.tool_size.setValue(4)
+        elif tool == "radius":
+            self.tool_size.setSuffix(" m")
+            self.tool_size.setValue(150)
+        self.bridge.send("measure", on=tool == "measure")
+        self.bridge.send("highlight", cameras=[])
+
+    def _on_bridge_map_clicked_at(self, lat: float, lon: float) -> None:
+        tool = self.tool.currentData()
+        if tool == "nearest":
+            self.show_nearest_cameras(lat, lon, self.tool_size.value())
+        elif tool == "radius":
+            self.show_cameras_within(lat, lon, float(self.tool_size.value()))
+
+    def show_nearest_cameras(self, lat: float, lon: float, n: int = 4) -> list[CameraHit]:
+        """Mark the ``n`` cameras nearest a point, with distance and whether each faces it."""
+        hits = nearest_cameras(self.context.city, lat, lon, n)
+        self._show_hits(lat, lon, hits, radius=None)
+        return hits
+
+    def show_cameras_within(self, lat: float, lon: float, radius_m: float) -> list[CameraHit]:
+        """Mark every camera inside a circle (e.g. a telecom fix's accuracy radius)."""
+        hits = cameras_within(self.context.city, lat, lon, radius_m)
+        self._show_hits(lat, lon, hits, radius=radius_m)
+        return hits
+
+    def cameras_near_selected_incident(self) -> list[CameraHit]:
+        """The nearest cameras to the selected incident (nothing when none is selected)."""
+        incident_id = self.context.selection.incident_id
+        incident = self.context.store.state.incidents.get(incident_id or "")
+        if incident is None:
+            self._show_status(self.tr("Select an incident first."), error=True)
+            return []
+        return self.show_nearest_cameras(incident.lat, incident.lon, max(4, self._nearest_n()))
+
+    def _nearest_n(self) -> int:
+        return self.tool_size.value() if self.tool.currentData() == "nearest" else 4
+
+    def _show_hits(
+        self, lat: float, lon: float, hits: list[CameraHit], radius: float | None
+    ) -> None:
+        facing = self.tr("faces it")
+        away = self.tr("looks away")
+        cameras = [
+            {
+                "lat": h.lat,
+                "lon": h.lon,
+                "faces": h.faces,
+                "label": f"{h.id} · {h.distance_m:.0f} m · {facing if h.faces else away}",
+            }
+            for h in hits
+        ]
+        self.bridge.send(
+            "highlight",
+            lat=lat,
+            lon=lon,
+            radius=radius,
+            cameras=cameras,
+            lines=radius is None,
+            fit=True,
+        )
+        self.last_hits = hits
+        if radius is None:
+            head = self.tr("Nearest cameras:")
+        else:
+            head = (
+                self.tr("%1 cameras within %2 m:")
+                .replace("%1", str(len(hits)))
+                .replace("%2", f"{radius:.0f}")
+            )
+        listed = ", ".join(
+            f"{h.id} {h.distance_m:.0f} m{'' if h.faces else ' ↺'}" for h in hits[:8]
+        )
+        self._show_status(f"{head} {listed}" + (" …" if len(hits) > 8 else ""))
+
+    def _on_bridge_measure_changed(self, length_m: float, area_m2: float, closed: bool) -> None:
+        text = self.tr("Distance %1").replace("%1", _distance(length_m))
+        if closed:
+            text += " · " + self.tr("Area %1").replace("%1", _area(area_m2))
+        self.last_measure = (length_m, area_m2)
+        self._show_status(text)
+
+    def _on_bridge_view_moved(self, view: dict[str, Any]) -> None:
+        self.last_view = view
+
+    def _fill_bookmarks(self) -> None:
+        menu = self.bookmarks.menu()
+        menu.clear()
+        menu.addAction(self.tr("Save this view…"), self._save_bookmark)
+        saved = self.context.settings.bookmarks()
+        if saved:
+            menu.addSeparator()
+        for name in saved:
+            menu.addAction(name, partial(self.go_to_bookmark, name))
+        if saved:
+            remove = menu.addMenu(self.tr("Delete"))
+            for name in saved:
+                remove.addAction(name, partial(self.context.settings.delete_bookmark, name))
+
+    def _save_bookmark(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("Bookmark"), self.tr("Name of this view"))
+        if ok and name.strip():
+            self.save_bookmark(name.strip())
+
+    def save_bookmark(self, name: str) -> bool:
+        """Remember the current view under ``name``."""
+        view = getattr(self, "last_view", None)
+        if not view:
+            return False
+        west, south, east, north = view["bounds"]
+        self.context.settings.save_bookmark(name, [[south, west], [north, east]])
+        return True
+
+    def go_to_bookmark(self, name: str) -> None:
+        """Fly to a saved view."""
+        bounds = self.context.settings.bookmarks().get(name)
+        if bounds:
+            self.bridge.send("fitBounds", bounds=bounds, maxZoom=19)
 
     # -- user layers ----------------------------------------------------------------------
 

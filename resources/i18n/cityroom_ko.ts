@@ -409,6 +409,38 @@
         <translation>GeoJSON, GeoPackage, Shapefile(파일·폴더·zip), KML, CSV, GeoTIFF — 지도에 끌어다 놓아도 됩니다</translation>
     </message>
     <message>
+        <source>Select</source>
+        <translation>선택</translation>
+    </message>
+    <message>
+        <source>Nearest cameras</source>
+        <translation>가까운 CCTV</translation>
+    </message>
+    <message>
+        <source>Cameras within radius</source>
+        <translation>반경 내 CCTV</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>거리·면적 측정</translation>
+    </message>
+    <message>
+        <source>What a click on the map does</source>
+        <translation>지도를 클릭했을 때 할 일</translation>
+    </message>
+    <message>
+        <source>Cameras near incident</source>
+        <translation>사건 주변 CCTV</translation>
+    </message>
+    <message>
+        <source>The nearest cameras to the selected incident</source>
+        <translation>선택한 사건에서 가장 가까운 CCTV</translation>
+    </message>
+    <message>
+        <source>Bookmarks</source>
+        <translation>즐겨찾기</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
@@ -471,6 +503,50 @@
     <message>
         <source>Map error: %1</source>
         <translation>지도 오류: %1</translation>
+    </message>
+    <message>
+        <source>Select an incident first.</source>
+        <translation>먼저 사건을 선택하십시오.</translation>
+    </message>
+    <message>
+        <source>faces it</source>
+        <translation>지점을 향함</translation>
+    </message>
+    <message>
+        <source>looks away</source>
+        <translation>다른 방향</translation>
+    </message>
+    <message>
+        <source>Nearest cameras:</source>
+        <translation>가까운 CCTV:</translation>
+    </message>
+    <message>
+        <source>%1 cameras within %2 m:</source>
+        <translation>반경 %2 m 내 CCTV %1대:</translation>
+    </message>
+    <message>
+        <source>Distance %1</source>
+        <translation>거리 %1</translation>
+    </message>
+    <message>
+        <source>Area %1</source>
+        <translation>면적 %1</translation>
+    </message>
+    <message>
+        <source>Save this view…</source>
+        <translation>현재 화면 저장…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Bookmark</source>
+        <translation>즐겨찾기</translation>
+    </message>
+    <message>
+        <source>Name of this view</source>
+        <translation>이 화면의 이름</translation>
     </message>
     <message>
         <source>Open layer</source>

@@ -50,7 +50,9 @@ function cityroomStart(map, tileUrl) {
   map.on("mousemove", throttle(function (e) {
     if (cityroom.bridge) cityroom.bridge.pointer(e.latlng.lat, e.latlng.lng);
   }, 100));
+  cityroom.toolLayer = L.layerGroup().addTo(map);
   map.on("click", function (e) {
+    if (cityroom.measuring) { addMeasurePoint(e.latlng); return; }
     if (cityroom.bridge) cityroom.bridge.mapClicked(e.latlng.lat, e.latlng.lng);
   });
   new QWebChannel(qt.webChannelTransport, function (channel) {
@@ -292,10 +294,83 @@ var HANDLERS = {
     if (!entry) return;
     if (msg.on) entry.layer.addTo(cityroom.map); else cityroom.map.removeLayer(entry.layer);
   },
+  highlight: function (msg) {
+    // Results of a GIS tool: the query point or circle, lines to the cameras found.
+    var layer = cityroom.toolLayer;
+    layer.clearLayers();
+    if (!msg.lat) return;
+    var centre = [msg.lat, msg.lon];
+    if (msg.radius) {
+      L.circle(centre, { radius: msg.radius, color: "#ffd54a", weight: 2, fillOpacity: 0.06,
+                         dashArray: "6 4", interactive: false }).addTo(layer);
+    }
+    L.circleMarker(centre, { radius: 5, color: "#ffd54a", weight: 2, fillColor: "#0b0f14",
+                             fillOpacity: 1, interactive: false }).addTo(layer);
+    msg.cameras.forEach(function (c) {
+      if (msg.lines) {
+        L.polyline([centre, [c.lat, c.lon]], {
+          color: c.faces ? "#5fe0c1" : "#8da2bd", weight: 1.5, dashArray: c.faces ? null : "3 4",
+          interactive: false,
+        }).addTo(layer);
+      }
+      L.circleMarker([c.lat, c.lon], { radius: 6, color: c.faces ? "#5fe0c1" : "#8da2bd",
+                                       weight: 2, fill: false, interactive: false })
+        .bindTooltip(c.label, { permanent: msg.cameras.length <= 6, className: "cityroom-tip",
+                                direction: "right" })
+        .addTo(layer);
+    });
+    if (msg.fit && msg.cameras.length) {
+      var points = msg.cameras.map(function (c) { return [c.lat, c.lon]; }).concat([centre]);
+      cityroom.map.fitBounds(L.latLngBounds(points).pad(0.3), { maxZoom: 18 });
+    }
+  },
+  measure: function (msg) {
+    cityroom.measuring = msg.on;
+    cityroom.measurePoints = [];
+    cityroom.toolLayer.clearLayers();
+    cityroom.map.getContainer().style.cursor = msg.on ? "crosshair" : "";
+    if (msg.on) cityroom.map.doubleClickZoom.disable(); else cityroom.map.doubleClickZoom.enable();
+  },
   view: function (msg) {
     cityroom.map.setView([msg.lat, msg.lon], msg.zoom, { animate: false });
   },
 };
+
+// Measuring: each click adds a vertex; clicking the first vertex again closes an area.
+function addMeasurePoint(latlng) {
+  var points = cityroom.measurePoints;
+  var closing = points.length >= 3 &&
+    cityroom.map.latLngToContainerPoint(points[0]).distanceTo(
+      cityroom.map.latLngToContainerPoint(latlng)) < 10;
+  if (!closing) points.push(latlng);
+  var layer = cityroom.toolLayer;
+  layer.clearLayers();
+  var length = 0;
+  for (var i = 1; i < points.length; i++) length += points[i - 1].distanceTo(points[i]);
+  if (closing) {
+    length += points[points.length - 1].distanceTo(points[0]);
+    L.polygon(points, { color: "#ffd54a", weight: 2, fillOpacity: 0.1, interactive: false })
+      .addTo(layer);
+  } else {
+    L.polyline(points, { color: "#ffd54a", weight: 2, interactive: false }).addTo(layer);
+  }
+  points.forEach(function (p) {
+    L.circleMarker(p, { radius: 3, color: "#ffd54a", interactive: false }).addTo(layer);
+  });
+  var area = closing ? geodesicArea(points) : 0;
+  if (cityroom.bridge) cityroom.bridge.measured(length, area, closing);
+  if (closing) cityroom.measurePoints = [];
+}
+
+// Area of a polygon on the sphere, square metres (the formula Leaflet.draw uses).
+function geodesicArea(points) {
+  var R = 6378137, area = 0, n = points.length, rad = Math.PI / 180;
+  for (var i = 0; i < n; i++) {
+    var p1 = points[i], p2 = points[(i + 1) % n];
+    area += (p2.lng - p1.lng) * rad * (2 + Math.sin(p1.lat * rad) + Math.sin(p2.lat * rad));
+  }
+  return Math.abs(area * R * R / 2);
+}
 
 function removeUserLayer(id) {
   var entry = cityroom.userLayers[id];

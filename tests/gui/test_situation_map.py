@@ -163,3 +163,40 @@ def test_an_unreadable_file_is_named_and_the_map_stays(
     assert str(junk) in panel.status.text()
     assert panel.user_layers == {}
     assert run_js(qtbot, panel, "Object.keys(cityroom.cameraRows).length") > 0
+
+
+def test_gis_tools_nearest_radius_measure_and_bookmarks(qtbot, mapped: Workstation) -> None:
+    panel = map_of(mapped)
+    lat, lon = 37.4979, 127.0276
+    panel.tool.setCurrentIndex(panel.tool.findData("nearest"))
+    panel.tool_size.setValue(5)
+    run_js(qtbot, panel, f"cityroom.map.fire('click', {{latlng: L.latLng({lat}, {lon})}}); 1")
+    qtbot.waitUntil(lambda: len(getattr(panel, "last_hits", [])) == 5)
+    assert "Nearest cameras:" in panel.status.text()
+    lines = run_js(qtbot, panel, "cityroom.toolLayer.getLayers().length")
+    assert lines == 1 + 5 * 2  # the point, then a line and a ring per camera
+    hits = panel.show_cameras_within(lat, lon, 150)
+    assert all(h.distance_m <= 150 for h in hits)
+    fire = mapped.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in mapped.context.store.state.incidents)
+    mapped.context.selection.select_incident(fire)
+    near = panel.cameras_near_selected_incident()
+    incident = mapped.context.store.state.incidents[fire]
+    assert near and near[0].distance_m == min(
+        h.distance_m for h in panel.show_nearest_cameras(incident.lat, incident.lon, 4)
+    )
+    panel.tool.setCurrentIndex(panel.tool.findData("measure"))
+    for point in ((37.50, 127.00), (37.50, 127.01), (37.51, 127.01), (37.50, 127.00)):
+        run_js(
+            qtbot,
+            panel,
+            f"cityroom.map.fire('click', {{latlng: L.latLng({point[0]}, {point[1]})}}); 1",
+        )
+    qtbot.waitUntil(lambda: getattr(panel, "last_measure", (0, 0))[1] > 0)
+    length, area = panel.last_measure
+    # A right triangle with legs of 0.88 km (east) and 1.11 km (north): 0.49 km².
+    assert 3300 < length < 3500 and 470_000 < area < 510_000
+    qtbot.waitUntil(lambda: getattr(panel, "last_view", None) is not None)
+    assert panel.save_bookmark("강남역 주변")
+    assert "강남역 주변" in mapped.context.settings.bookmarks()
+    panel.go_to_bookmark("강남역 주변")
