@@ -1,19 +1,20 @@
 """The demo city's layers as compact, JSON-ready data for the map page.
 
-Point layers are arrays of rows (not GeoJSON) so that 29,477 cameras cross the web channel in a
-few hundred kilobytes per batch; the page knows each layer's row layout.
+Point layers are rows or columns (not GeoJSON) so that 29,477 cameras cross the web channel in a
+few hundred kilobytes per batch; the page knows each layer's layout.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
-from core.city import DEFAULT_ROOT, City, CrisisLevel, level_for
+from core.city import DEFAULT_ROOT, Camera, City, CrisisLevel, level_for
 from core.model import Incident
 
 CAMERA_PURPOSES = ("crime_prevention", "traffic", "disaster", "parking_lpr")
+T = TypeVar("T")
 
 
 def boundaries(name: str) -> dict[str, Any]:
@@ -23,27 +24,27 @@ def boundaries(name: str) -> dict[str, Any]:
     return data
 
 
-def camera_rows(city: City) -> list[list[Any]]:
-    """[id, lat, lon, purpose index, heading, fov, ptz, name] per camera."""
-    return [
-        [
-            c.id,
-            round(c.lat, 6),
-            round(c.lon, 6),
-            CAMERA_PURPOSES.index(c.purpose.value),
-            c.heading_deg,
-            c.fov_deg,
-            1 if c.ptz else 0,
-            c.name,
-        ]
-        for c in city.cameras
-    ]
+def camera_columns(cameras: Sequence[Camera]) -> dict[str, Any]:
+    """Cameras as columns: numbers in lists, and ids and names in one text ("id\tname\n").
+
+    The page keeps the numbers in typed arrays and the text as one string, so tens of
+    thousands of cameras cost it almost nothing to hold.
+    """
+    return {
+        "lat": [round(c.lat, 6) for c in cameras],
+        "lon": [round(c.lon, 6) for c in cameras],
+        "purpose": [CAMERA_PURPOSES.index(c.purpose.value) for c in cameras],
+        "heading": [c.heading_deg for c in cameras],
+        "fov": [c.fov_deg for c in cameras],
+        "ptz": [1 if c.ptz else 0 for c in cameras],
+        "text": "".join(f"{c.id}\t{c.name}\n" for c in cameras),
+    }
 
 
-def batches(rows: list[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    """Split rows into batches of at most ``size``."""
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Split a sequence into consecutive batches of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def facility_rows(city: City) -> list[list[Any]]:

@@ -62,9 +62,24 @@ class VectorLayer:
         }
 
     def geojson(self) -> dict[str, Any]:
-        """The features as a GeoJSON FeatureCollection (WGS 84) for the map page."""
+        """The features as a GeoJSON FeatureCollection (WGS 84)."""
         data: dict[str, Any] = json.loads(self.frame.to_json(drop_id=True, na="null"))
         return data
+
+    def columns_json(self) -> tuple[str, str]:
+        """Geometries and properties as two JSON array texts, in feature order.
+
+        Made by vectorised code (shapely and pandas), several times faster than a GeoJSON
+        FeatureCollection for large layers; the page zips them back into features.
+        """
+        import shapely
+
+        geometry = self.frame.geometry
+        geometries = "[" + ",".join(shapely.to_geojson(geometry.values, indent=None)) + "]"
+        properties = self.frame.drop(columns=geometry.name).to_json(
+            orient="records", force_ascii=False, date_format="iso"
+        )
+        return geometries, properties
 
 
 def detect_dbf_encoding(raw: bytes) -> str:

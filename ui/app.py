@@ -84,8 +84,10 @@ def register_map_scheme() -> None:
 
     scheme = QWebEngineUrlScheme(b"cityroom")
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    # Local: the map page is a local file, and local pages may only load local schemes.
     scheme.setFlags(
         QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.LocalScheme
         | QWebEngineUrlScheme.Flag.LocalAccessAllowed
         | QWebEngineUrlScheme.Flag.CorsEnabled
     )

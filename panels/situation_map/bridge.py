@@ -28,10 +28,18 @@ class MapBridge(QObject):
         self.is_ready = False
         self.sent = 0
 
-    def send(self, op: str, **fields: Any) -> None:
-        """Send one command to the page."""
+    def send(self, op: str, raw: dict[str, str] | None = None, **fields: Any) -> None:
+        """Send one command to the page.
+
+        ``raw`` holds fields already serialised to JSON text (large arrays made by vectorised
+        code), spliced in as they are rather than parsed and serialised again.
+        """
         self.sent += 1
-        self.command.emit(json.dumps({"op": op, **fields}, ensure_ascii=False))
+        text = json.dumps({"op": op, **fields}, ensure_ascii=False)
+        if raw:
+            spliced = ",".join(f"{json.dumps(key)}:{value}" for key, value in raw.items())
+            text = f"{text[:-1]},{spliced}}}"
+        self.command.emit(text)
 
     @Slot()
     def ready(self) -> None:

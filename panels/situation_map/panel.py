@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -36,7 +37,7 @@ from core.events import EventRecord, EventType
 from layers.city_layers import (
     batches,
     boundaries,
-    camera_rows,
+    camera_columns,
     facility_rows,
     incident_row,
     sensor_rows,
@@ -48,7 +49,7 @@ from layers.queries import CameraHit, cameras_within, nearest_cameras
 from panels.situation_map.attributes import AttributeTableDialog
 from panels.situation_map.bridge import MapBridge
 from panels.situation_map.offline import LocalOnlyInterceptor
-from panels.situation_map.tiles import TILE_SCHEME, TileSchemeHandler, tile_url
+from panels.situation_map.tiles import shared_tile_handler, tile_url
 from panels.situation_map.user_layers import PALETTE, UserLayer, UserLayerLoader
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
@@ -70,6 +71,7 @@ class MapPanel(QWidget):
     """The map, its layer list, place search, coordinate readout and PNG export."""
 
     camerasLoaded = Signal(int)
+    layerShown = Signal(str)  # user layer id, once the page has drawn it
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,11 +81,13 @@ class MapPanel(QWidget):
         self._pending_incidents: set[str] = set()
         self._pending_sensors: set[str] = set()
         self._shown_incidents: set[str] = set()
-        self._camera_batches: list[list[list[Any]]] = []
+        self._camera_batches: list[Any] = []
+        self._camera_index = {c.id: i for i, c in enumerate(context.city.cameras)}
         self.cameras_sent = 0
+        # How long the page took for each live update (ms), for diagnostics and benchmarks.
+        self.update_times: deque[float] = deque(maxlen=2000)
         self.user_layers: dict[str, UserLayer] = {}
         self.loader = UserLayerLoader(context.invoker, self)
-        self.tiles = TileSchemeHandler(context.invoker, self)
         self._build()
         self._connect()
         self._flush_timer = timer_while_visible(self, 250, self._flush)
@@ -174,10 +178,7 @@ class MapPanel(QWidget):
         self.layer_list.customContextMenuRequested.connect(self._on_layer_list_context_menu)
         profile = QWebEngineProfile.defaultProfile()
         profile.setUrlRequestInterceptor(self.interceptor)
-        previous = profile.urlSchemeHandler(TILE_SCHEME)
-        if previous is not None:
-            profile.removeUrlSchemeHandler(previous)
-        profile.installUrlSchemeHandler(TILE_SCHEME, self.tiles)
+        self.tiles = shared_tile_handler(profile)
         self.view = QWebEngineView()
         # Files dropped on the map are layers to open, never pages to navigate to.
         self.view.setAcceptDrops(False)
@@ -298,7 +299,7 @@ class MapPanel(QWidget):
             animate=False,
             home=True,
         )
-        self._camera_batches = list(batches(camera_rows(city), CAMERA_BATCH))
+        self._camera_batches = list(batches(city.cameras, CAMERA_BATCH))
         self.cameras_sent = 0
         self._send_next_camera_batch()
 
@@ -306,19 +307,23 @@ class MapPanel(QWidget):
         # One batch per page acknowledgement keeps the page responsive while 29k load.
         if not self._camera_batches:
             return
-        rows = self._camera_batches.pop(0)
-        self.cameras_sent += len(rows)
+        cameras = self._camera_batches.pop(0)
+        self.cameras_sent += len(cameras)
         last = not self._camera_batches
         self.bridge.send(
             "cameras",
-            rows=rows,
-            append=self.cameras_sent > len(rows),
+            **camera_columns(cameras),
+            append=self.cameras_sent > len(cameras),
             last=last,
             ack="cameras-last" if last else "cameras",
         )
 
-    def _on_bridge_command_applied(self, ack: str, _millis: float) -> None:
-        if ack == "cameras":
+    def _on_bridge_command_applied(self, ack: str, millis: float) -> None:
+        if ack == "live":
+            self.update_times.append(millis)
+        elif ack.startswith("layer:"):
+            self.layerShown.emit(ack[6:])
+        elif ack == "cameras":
             self._send_next_camera_batch()
         elif ack == "cameras-last":
             self._show_status(None)
@@ -367,11 +372,13 @@ class MapPanel(QWidget):
                 rows.append(incident_row(incident, name))
                 self._shown_incidents.add(incident_id)
             if rows or removed:
-                self.bridge.send("incidents", rows=rows, removed=removed)
+                self.bridge.send("incidents", rows=rows, removed=removed, ack="live")
         if self._pending_sensors:
             ids, self._pending_sensors = self._pending_sensors, set()
             values = {k: v.value for k, v in self.context.store.state.sensors.items() if k in ids}
-            self.bridge.send("sensors", rows=sensor_rows(self.context.city, values, ids))
+            self.bridge.send(
+                "sensors", rows=sensor_rows(self.context.city, values, ids), ack="live"
+            )
 
     # -- selection ------------------------------------------------------------------------
 
@@ -387,7 +394,10 @@ class MapPanel(QWidget):
             self.bridge.send("select", kind="incident", id=incident_id, fly=True)
 
     def _on_selection_camera_selected(self, camera_id: str | None, origin: object) -> None:
-        self.bridge.send("select", kind="camera", id=camera_id, fly=origin is not self, zoom=17)
+        index = self._camera_index.get(camera_id or "", -1)
+        self.bridge.send(
+            "select", kind="camera", id=camera_id, index=index, fly=origin is not self, zoom=17
+        )
 
     # -- tools ----------------------------------------------------------------------------
 
@@ -413,6 +423,7 @@ class MapPanel(QWidget):
         elif tool == "radius":
             self.tool_size.setSuffix(" m")
             self.tool_size.setValue(150)
+        self.bridge.send("tool", mode=tool)
         self.bridge.send("measure", on=tool == "measure")
         self.bridge.send("highlight", cameras=[])
 
@@ -612,6 +623,7 @@ class MapPanel(QWidget):
                 order=order,
                 bounds=[[south, west], [north, east]],
                 fit=True,
+                ack=f"layer:{layer.id}",
             )
             note = ""
         else:
@@ -619,10 +631,13 @@ class MapPanel(QWidget):
                 "userLayer",
                 id=layer.id,
                 name=layer.name,
-                geojson=layer.data.geojson(),
+                raw=dict(
+                    zip(("geometries", "properties"), layer.data.columns_json(), strict=True)
+                ),
                 colour=layer.colour,
                 order=order,
                 fit=True,
+                ack=f"layer:{layer.id}",
             )
             note = self._repair_note(layer)
         self._add_user_item(layer)

@@ -11,7 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QObject
-from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlSchemeHandler
+from PySide6.QtWebEngineCore import (
+    QWebEngineProfile,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlSchemeHandler,
+)
 
 from ui.bridge import GuiInvoker
 
@@ -24,12 +28,27 @@ def tile_url(layer_id: str) -> str:
     return f"cityroom://tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png"
 
 
+def shared_tile_handler(profile: QWebEngineProfile) -> TileSchemeHandler:
+    """The one tile handler of a web profile, installed on first use.
+
+    A profile keeps one handler per scheme for its whole life, so every map in the process
+    shares it (layer ids are unique per process).
+    """
+    handler = profile.findChild(TileSchemeHandler, "cityroom-tiles")
+    if handler is None:
+        handler = TileSchemeHandler(GuiInvoker(), profile)
+        handler.setObjectName("cityroom-tiles")
+        profile.installUrlSchemeHandler(TILE_SCHEME, handler)
+    return handler
+
+
 class TileSchemeHandler(QWebEngineUrlSchemeHandler):
     """Serves ``cityroom://tiles/<layer>/<z>/<x>/<y>.png`` from registered tile sources."""
 
     def __init__(self, invoker: GuiInvoker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._invoker = invoker
+        invoker.setParent(self)
         self.sources: dict[str, Any] = {}  # layer id -> layers.raster.TileSource
         self._pool: ThreadPoolExecutor | None = None
         self.served = 0

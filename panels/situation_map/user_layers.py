@@ -51,6 +51,10 @@ class UserLayer:
         return tuple(float(v) for v in box)  # type: ignore[return-value]
 
 
+# Layer ids are unique in the process: tiles of every map share one URL space.
+_LAYER_NUMBERS = itertools.count(1)
+
+
 class UserLayerLoader(QObject):
     """Reads layer files in a worker thread; one load at a time, cancellable."""
 
@@ -63,7 +67,7 @@ class UserLayerLoader(QObject):
     def __init__(self, invoker: GuiInvoker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._invoker = invoker
-        self._numbers = itertools.count(1)
+        self._numbers = _LAYER_NUMBERS
         self._cancel = threading.Event()
         self.busy = False
 

@@ -4,7 +4,7 @@
 
 var cityroom = {
   map: null, bridge: null, layers: {}, index: {}, selected: null, selectionRing: null,
-  cameraRows: {}, coneLayer: null, userLayers: {},
+  cameras: null, coneLayer: null, userLayers: {},
 };
 
 var PURPOSE_COLOURS = ["#5fa8ff", "#43c6ac", "#b48cff", "#ffb454"];
@@ -15,6 +15,132 @@ var FACILITY_COLOURS = {
   safety_centre: "#ff7d61", hospital: "#f4f4f4", riverside_parking: "#39b6c9",
   hazardous: "#d04dff", school: "#9ccc65", daycare: "#c5e1a5", district_office: "#b0bec5",
 };
+
+var PURPOSES = ["crime_prevention", "traffic", "disaster", "parking_lpr"];
+
+// Tens of thousands of cameras as columns of typed arrays drawn on one canvas: no Leaflet
+// object per camera, so the page's memory stays small and garbage collection never stalls
+// it. Hit-testing uses a grid of the points drawn in the current view.
+var CameraLayer = L.Layer.extend({
+  initialize: function () { this.clear(); },
+  clear: function () {
+    this.count = 0;
+    this.capacity = 0;
+    // Ids and names stay in the few long strings they arrived in (one per batch), found by
+    // offsets: tens of thousands of small strings would make every garbage collection slow.
+    this.textChunks = [];
+    this.visible = [true, true, true, true];
+    this._grow(1024);
+    this._drawn = 0;
+  },
+  _grow: function (capacity) {
+    var grow = function (old, Type) { var a = new Type(capacity); if (old) a.set(old); return a; };
+    this.lat = grow(this.lat, Float64Array); this.lon = grow(this.lon, Float64Array);
+    this.purpose = grow(this.purpose, Uint8Array); this.heading = grow(this.heading, Float32Array);
+    this.fov = grow(this.fov, Float32Array); this.ptz = grow(this.ptz, Uint8Array);
+    this.chunk = grow(this.chunk, Uint16Array);
+    this.idStart = grow(this.idStart, Int32Array); this.idEnd = grow(this.idEnd, Int32Array);
+    this.nameEnd = grow(this.nameEnd, Int32Array);
+    this.capacity = capacity;
+  },
+  // msg: columns lat, lon, purpose, heading, fov, ptz and "text": "id\tname\n" per camera.
+  addColumns: function (msg) {
+    var n = msg.lat.length;
+    if (this.count + n > this.capacity) this._grow(Math.max(this.capacity * 2, this.count + n));
+    var chunk = this.textChunks.length, text = msg.text, pos = 0;
+    this.textChunks.push(text);
+    for (var j = 0; j < n; j++) {
+      var i = this.count++;
+      this.lat[i] = msg.lat[j]; this.lon[i] = msg.lon[j]; this.purpose[i] = msg.purpose[j];
+      this.heading[i] = msg.heading[j]; this.fov[i] = msg.fov[j]; this.ptz[i] = msg.ptz[j];
+      var tab = text.indexOf("\t", pos), end = text.indexOf("\n", tab);
+      this.chunk[i] = chunk; this.idStart[i] = pos; this.idEnd[i] = tab; this.nameEnd[i] = end;
+      pos = end + 1;
+    }
+  },
+  id: function (i) { return this.textChunks[this.chunk[i]].substring(this.idStart[i], this.idEnd[i]); },
+  name: function (i) {
+    return this.textChunks[this.chunk[i]].substring(this.idEnd[i] + 1, this.nameEnd[i]);
+  },
+  latLng: function (i) { return L.latLng(this.lat[i], this.lon[i]); },
+  setPurposeVisible: function (purpose, on) { this.visible[purpose] = on; this.redraw(); },
+  onAdd: function (map) {
+    this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide");
+    map.getPane("cameras").appendChild(this._canvas);
+    map.on("moveend zoomend resize viewreset", this.redraw, this);
+    this.redraw();
+  },
+  onRemove: function (map) {
+    map.off("moveend zoomend resize viewreset", this.redraw, this);
+    L.DomUtil.remove(this._canvas);
+  },
+  redraw: function () {
+    var map = this._map;
+    if (!map || !this._canvas) return;
+    var size = map.getSize(), canvas = this._canvas;
+    L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+    canvas.width = size.x; canvas.height = size.y;
+    var ctx = canvas.getContext("2d"), zoom = map.getZoom();
+    var radius = zoom >= 16 ? 4 : zoom >= 13 ? 3 : 2;
+    var bounds = map.getBounds(), s = bounds.getSouth(), n = bounds.getNorth();
+    var w = bounds.getWest(), e = bounds.getEast();
+    // Points drawn, in whole pixels, then bucketed by 16-pixel cell (a counting sort into
+    // typed arrays) for hit-testing.
+    var drawnIndex = new Int32Array(this.count), drawnX = new Int16Array(this.count);
+    var drawnY = new Int16Array(this.count), drawn = 0;
+    for (var p = 0; p < 4; p++) {
+      if (!this.visible[p]) continue;
+      ctx.fillStyle = PURPOSE_COLOURS[p];
+      ctx.globalAlpha = 0.85;
+      ctx.beginPath();
+      for (var i = 0; i < this.count; i++) {
+        if (this.purpose[i] !== p) continue;
+        var la = this.lat[i], lo = this.lon[i];
+        if (la < s || la > n || lo < w || lo > e) continue;
+        var pt = map.latLngToContainerPoint([la, lo]);
+        var x = pt.x | 0, y = pt.y | 0;
+        ctx.moveTo(x + radius, y);
+        ctx.arc(x, y, radius, 0, 6.2832);
+        drawnIndex[drawn] = i; drawnX[drawn] = x; drawnY[drawn] = y; drawn++;
+      }
+      ctx.fill();
+    }
+    var cols = (size.x >> 4) + 1, rows = (size.y >> 4) + 1;
+    var start = new Int32Array(cols * rows + 1), order = new Int32Array(drawn);
+    var cellOf = function (k) {
+      return Math.min(rows - 1, Math.max(0, drawnY[k] >> 4)) * cols +
+             Math.min(cols - 1, Math.max(0, drawnX[k] >> 4));
+    };
+    for (var k = 0; k < drawn; k++) start[cellOf(k) + 1]++;
+    for (var c = 0; c < cols * rows; c++) start[c + 1] += start[c];
+    var fill = start.slice(0, cols * rows);
+    for (k = 0; k < drawn; k++) order[fill[cellOf(k)]++] = k;
+    this._hitGrid = { cols: cols, rows: rows, start: start, order: order,
+                      index: drawnIndex, x: drawnX, y: drawnY };
+  },
+  // The camera drawn nearest a container point, within 7 px; -1 when none.
+  hit: function (point) {
+    var g = this._hitGrid;
+    var size = this._map ? this._map.getSize() : null;
+    if (!g || !size || point.x < 0 || point.y < 0 || point.x > size.x || point.y > size.y) {
+      return -1;
+    }
+    var best = -1, bestD = 49, cx = point.x >> 4, cy = point.y >> 4;
+    for (var dy = -1; dy <= 1; dy++) {
+      for (var dx = -1; dx <= 1; dx++) {
+        var x = cx + dx, y = cy + dy;
+        if (x < 0 || y < 0 || x >= g.cols || y >= g.rows) continue;
+        var cell = y * g.cols + x;
+        for (var m = g.start[cell]; m < g.start[cell + 1]; m++) {
+          var k = g.order[m], ddx = g.x[k] - point.x, ddy = g.y[k] - point.y;
+          var d = ddx * ddx + ddy * ddy;
+          if (d < bestD) { bestD = d; best = g.index[k]; }
+        }
+      }
+    }
+    return best;
+  },
+});
 
 function cityroomStart(map, tileUrl) {
   cityroom.map = map;
@@ -35,9 +161,9 @@ function cityroomStart(map, tileUrl) {
     sensors: canvas("sensors"), incidents: L.svg({ pane: "incidents" }),
     cones: canvas("cones"),
   };
-  ["districts", "neighbourhoods", "district_labels", "facilities", "sensors", "incidents",
-   "cameras.crime_prevention", "cameras.traffic", "cameras.disaster", "cameras.parking_lpr"]
+  ["districts", "neighbourhoods", "district_labels", "facilities", "sensors", "incidents"]
     .forEach(function (name) { cityroom.layers[name] = L.layerGroup().addTo(map); });
+  cityroom.cameras = new CameraLayer().addTo(map);
   cityroom.coneLayer = L.layerGroup().addTo(map);
   map.on("zoomend moveend", onViewChanged);
   // Until the operator moves the map, keep the whole city in view as the window settles.
@@ -53,8 +179,23 @@ function cityroomStart(map, tileUrl) {
   cityroom.toolLayer = L.layerGroup().addTo(map);
   map.on("click", function (e) {
     if (cityroom.measuring) { addMeasurePoint(e.latlng); return; }
+    // With a GIS tool active a click is a question about that place, not a selection.
+    var hit = cityroom.toolMode && cityroom.toolMode !== "select" ? -1
+      : cityroom.cameras.hit(map.latLngToContainerPoint(e.latlng));
+    if (hit >= 0) {
+      if (cityroom.bridge) cityroom.bridge.clicked("camera", cityroom.cameras.id(hit));
+      return;
+    }
     if (cityroom.bridge) cityroom.bridge.mapClicked(e.latlng.lat, e.latlng.lng);
   });
+  var cameraTip = L.tooltip({ className: "cityroom-tip", direction: "top", offset: [0, -4] });
+  map.on("mousemove", throttle(function (e) {
+    var hit = cityroom.cameras.hit(e.containerPoint);
+    if (hit < 0) { map.closeTooltip(cameraTip); return; }
+    cameraTip.setLatLng(cityroom.cameras.latLng(hit))
+      .setContent(cityroom.cameras.name(hit) + " (" + cityroom.cameras.id(hit) + ")");
+    map.openTooltip(cameraTip);
+  }, 60));
   new QWebChannel(qt.webChannelTransport, function (channel) {
     cityroom.bridge = channel.objects.bridge;
     cityroom.bridge.command.connect(function (text) { handle(JSON.parse(text)); });
@@ -109,28 +250,9 @@ var HANDLERS = {
     }
   },
   cameras: function (msg) {
-    if (!msg.append) {
-      Object.keys(cityroom.layers).forEach(function (k) {
-        if (k.indexOf("cameras.") === 0) cityroom.layers[k].clearLayers();
-      });
-      cityroom.cameraRows = {};
-    }
-    var names = ["crime_prevention", "traffic", "disaster", "parking_lpr"];
-    msg.rows.forEach(function (r) {
-      cityroom.cameraRows[r[0]] = r;
-      var marker = L.circleMarker([r[1], r[2]], {
-        renderer: cityroom.renderers.cameras, radius: 2.5, stroke: false,
-        fillColor: PURPOSE_COLOURS[r[3]], fillOpacity: 0.85,
-      });
-      marker.bindTooltip(r[7] + " (" + r[0] + ")", { className: "cityroom-tip" });
-      marker.on("click", function (e) {
-        L.DomEvent.stopPropagation(e);
-        cityroom.bridge.clicked("camera", r[0]);
-      });
-      cityroom.layers["cameras." + names[r[3]]].addLayer(marker);
-      cityroom.index["camera:" + r[0]] = marker;
-    });
-    if (msg.last) drawCones();
+    if (!msg.append) cityroom.cameras.clear();
+    cityroom.cameras.addColumns(msg);
+    if (msg.last) { cityroom.cameras.redraw(); drawCones(); }
   },
   facilities: function (msg) {
     var group = cityroom.layers.facilities;
@@ -204,18 +326,23 @@ var HANDLERS = {
   },
   select: function (msg) {
     cityroom.selected = msg.id ? msg.kind + ":" + msg.id : null;
+    if (msg.kind === "camera") cityroom.cameraIndex = msg.index;
     ring(cityroom.selected);
-    var marker = cityroom.selected && cityroom.index[cityroom.selected];
-    if (marker && msg.fly) {
-      cityroom.map.flyTo(marker.getLatLng(), Math.max(cityroom.map.getZoom(), msg.zoom || 16),
+    var where = positionOf(cityroom.selected);
+    if (where && msg.fly) {
+      cityroom.map.flyTo(where, Math.max(cityroom.map.getZoom(), msg.zoom || 16),
                          { duration: 0.6 });
     }
   },
   visible: function (msg) {
+    if (msg.layer.indexOf("cameras.") === 0) {
+      cityroom.cameras.setPurposeVisible(PURPOSES.indexOf(msg.layer.slice(8)), msg.on);
+      drawCones();
+      return;
+    }
     var group = cityroom.layers[msg.layer];
     if (!group) return;
     if (msg.on) group.addTo(cityroom.map); else cityroom.map.removeLayer(group);
-    if (msg.layer.indexOf("cameras.") === 0) drawCones();
   },
   fitBounds: function (msg) {
     if (msg.home) cityroom.home = msg.bounds;
@@ -231,7 +358,13 @@ var HANDLERS = {
     if (!cityroom.map.getPane(pane)) cityroom.map.createPane(pane).style.zIndex = 300 + msg.order;
     var renderer = L.canvas({ pane: pane, padding: 0.2 });
     var colour = msg.colour || "#e0e0e0";
-    var layer = L.geoJSON(msg.geojson, {
+    var data = msg.geojson || {
+      type: "FeatureCollection",
+      features: msg.geometries.map(function (g, i) {
+        return { type: "Feature", geometry: g, properties: msg.properties[i] };
+      }),
+    };
+    var layer = L.geoJSON(data, {
       pane: pane,
       style: function () {
         return { renderer: renderer, color: colour, weight: 1.5, fillColor: colour,
@@ -324,6 +457,7 @@ var HANDLERS = {
       cityroom.map.fitBounds(L.latLngBounds(points).pad(0.3), { maxZoom: 18 });
     }
   },
+  tool: function (msg) { cityroom.toolMode = msg.mode; },
   measure: function (msg) {
     cityroom.measuring = msg.on;
     cityroom.measurePoints = [];
@@ -331,6 +465,7 @@ var HANDLERS = {
     cityroom.map.getContainer().style.cursor = msg.on ? "crosshair" : "";
     if (msg.on) cityroom.map.doubleClickZoom.disable(); else cityroom.map.doubleClickZoom.enable();
   },
+  ping: function () {},  // answered through "ack": measures how busy the page is
   view: function (msg) {
     cityroom.map.setView([msg.lat, msg.lon], msg.zoom, { animate: false });
   },
@@ -385,14 +520,24 @@ function escapeHtml(text) {
   });
 }
 
+function positionOf(key) {
+  if (!key) return null;
+  if (key.indexOf("camera:") === 0) {
+    var i = cityroom.cameraIndex;  // Python sends the camera's index with the selection
+    return i >= 0 && i < cityroom.cameras.count ? cityroom.cameras.latLng(i) : null;
+  }
+  var marker = cityroom.index[key];
+  return marker ? marker.getLatLng() : null;
+}
+
 function ring(key) {
   if (cityroom.selectionRing) {
     cityroom.map.removeLayer(cityroom.selectionRing);
     cityroom.selectionRing = null;
   }
-  var marker = key && cityroom.index[key];
-  if (!marker) return;
-  cityroom.selectionRing = L.circleMarker(marker.getLatLng(), {
+  var where = positionOf(key);
+  if (!where) return;
+  cityroom.selectionRing = L.circleMarker(where, {
     renderer: cityroom.renderers.incidents, radius: 18, color: "#ffffff", weight: 3,
     fill: false, interactive: false, dashArray: "4 4",
   }).addTo(cityroom.map);
@@ -422,21 +567,21 @@ function drawCones() {
   var layer = cityroom.coneLayer;
   layer.clearLayers();
   if (cityroom.map.getZoom() < 16) return;
-  var bounds = cityroom.map.getBounds().pad(0.1), drawn = 0;
-  var names = ["crime_prevention", "traffic", "disaster", "parking_lpr"];
-  for (var id in cityroom.cameraRows) {
-    var r = cityroom.cameraRows[id];
-    if (!cityroom.map.hasLayer(cityroom.layers["cameras." + names[r[3]]])) continue;
-    if (!bounds.contains([r[1], r[2]])) continue;
-    var points = [[r[1], r[2]]];
-    var range = r[6] ? 60 : 80;
-    for (var i = 0; i <= 8; i++) {
-      points.push(destination(r[1], r[2], r[4] - r[5] / 2 + r[5] * i / 8, range));
+  var cams = cityroom.cameras, bounds = cityroom.map.getBounds().pad(0.1), drawn = 0;
+  for (var i = 0; i < cams.count && drawn < 600; i++) {
+    if (!cams.visible[cams.purpose[i]]) continue;
+    if (!bounds.contains([cams.lat[i], cams.lon[i]])) continue;
+    var points = [[cams.lat[i], cams.lon[i]]];
+    var range = cams.ptz[i] ? 60 : 80, half = cams.fov[i] / 2;
+    for (var k = 0; k <= 8; k++) {
+      points.push(destination(cams.lat[i], cams.lon[i],
+                              cams.heading[i] - half + cams.fov[i] * k / 8, range));
     }
+    var colour = PURPOSE_COLOURS[cams.purpose[i]];
     L.polygon(points, {
       renderer: cityroom.renderers.cones, interactive: false, weight: 0.5,
-      color: PURPOSE_COLOURS[r[3]], fillColor: PURPOSE_COLOURS[r[3]], fillOpacity: 0.12,
+      color: colour, fillColor: colour, fillOpacity: 0.12,
     }).addTo(layer);
-    if (++drawn >= 600) break;
+    drawn++;
   }
 }

@@ -40,7 +40,7 @@ def test_the_page_loads_every_layer_without_the_network(qtbot, mapped: Workstati
     requested = panel.interceptor.requested
     assert any(url.endswith("vendor/leaflet/dist/leaflet.js") for url in requested)
     assert all(url.split(":", 1)[0] in {"file", "qrc", "data"} for url in requested)
-    count = run_js(qtbot, panel, "Object.keys(cityroom.cameraRows).length")
+    count = run_js(qtbot, panel, "cityroom.cameras.count")
     assert count == len(mapped.context.city.cameras)
     assert run_js(qtbot, panel, "cityroom.layers.districts.getLayers().length") == 1
     sensors = run_js(qtbot, panel, "cityroom.layers.sensors.getLayers().length")
@@ -66,21 +66,36 @@ def test_incidents_appear_and_selection_follows_both_ways(qtbot, mapped: Worksta
 
 def test_a_camera_click_selects_the_camera(qtbot, mapped: Workstation) -> None:
     panel = map_of(mapped)
-    camera = mapped.context.city.cameras[100].id
-    run_js(qtbot, panel, f"cityroom.index['camera:{camera}'].fire('click'); true")
-    qtbot.waitUntil(lambda: mapped.context.selection.camera_id == camera)
+    city = mapped.context.city
+    # A camera with no other within 20 m, zoomed in so nothing else is within a click's reach.
+    camera = next(c for c in city.cameras if city.nearest_cameras(c.lat, c.lon, 2)[1][1] > 20)
+    run_js(
+        qtbot,
+        panel,
+        f"cityroom.map.setView([{camera.lat}, {camera.lon}], 19, "
+        "{animate: false}); cityroom.cameras.redraw(); 1",
+    )
+    run_js(
+        qtbot,
+        panel,
+        f"cityroom.map.fire('click', {{latlng: L.latLng({camera.lat}, {camera.lon})}}); 1",
+    )
+    qtbot.waitUntil(lambda: mapped.context.selection.camera_id == camera.id)
+    # A click 30 m away, on empty map, selects no other camera.
+    run_js(
+        qtbot,
+        panel,
+        f"cityroom.map.fire('click', {{latlng: L.latLng({camera.lat + 0.0003}, "
+        f"{camera.lon})}}); 1",
+    )
+    assert mapped.context.selection.camera_id == camera.id
 
 
 def test_layers_can_be_hidden_and_places_found(qtbot, mapped: Workstation) -> None:
     panel = map_of(mapped)
     item = panel.layer_items["cameras.traffic"]
     item.setCheckState(0, Qt.CheckState.Unchecked)
-    qtbot.waitUntil(
-        lambda: (
-            run_js(qtbot, panel, "cityroom.map.hasLayer(cityroom.layers['cameras.traffic'])")
-            is False
-        )
-    )
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "cityroom.cameras.visible[1]") is False)
     assert panel.go_to_place("역삼1동")
     assert not panel.go_to_place("atlantis")
     assert "atlantis" in panel.status.text()
@@ -162,7 +177,7 @@ def test_an_unreadable_file_is_named_and_the_map_stays(
         panel.open_layer(junk)
     assert str(junk) in panel.status.text()
     assert panel.user_layers == {}
-    assert run_js(qtbot, panel, "Object.keys(cityroom.cameraRows).length") > 0
+    assert run_js(qtbot, panel, "cityroom.cameras.count") > 0
 
 
 def test_gis_tools_nearest_radius_measure_and_bookmarks(qtbot, mapped: Workstation) -> None:
@@ -200,3 +215,21 @@ def test_gis_tools_nearest_radius_measure_and_bookmarks(qtbot, mapped: Workstati
     assert panel.save_bookmark("강남역 주변")
     assert "강남역 주변" in mapped.context.settings.bookmarks()
     panel.go_to_bookmark("강남역 주변")
+
+
+def test_a_geotiff_in_a_korean_projection_is_served_as_tiles(
+    qtbot, mapped: Workstation, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from layers.raster import make_test_geotiff
+
+    panel = map_of(mapped)
+    tif = make_test_geotiff(tmp_path / "ortho.tif", 1024, 1024, crs="EPSG:5186")
+    served_before = panel.tiles.served
+    with qtbot.waitSignal(panel.layerShown, timeout=30_000):
+        panel.open_layer(tif)
+    (layer,) = panel.user_layers.values()
+    assert layer.raster and layer.data.info.crs == "EPSG:5186"
+    qtbot.waitUntil(lambda: panel.tiles.served > served_before, timeout=15_000)
+    assert panel.interceptor.blocked == []
+    assert any(url.startswith("cityroom://tiles/") for url in panel.interceptor.requested)
+    panel.remove_layer(layer.id)

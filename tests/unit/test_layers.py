@@ -9,7 +9,7 @@ import pytest
 
 from core.city import City, haversine_m, load_city
 from layers.camera_view import angle_between, bearing_deg, destination, faces, view_cone
-from layers.city_layers import camera_rows, sensor_rows
+from layers.city_layers import batches, camera_columns, sensor_rows
 from layers.places import search_places, to_epsg
 from layers.queries import cameras_within, nearest_cameras
 
@@ -74,9 +74,11 @@ def test_korea_2000_coordinates() -> None:
 
 
 def test_map_rows_are_compact_and_complete() -> None:
-    rows = camera_rows(city())
-    assert len(rows) == len(city().cameras)
-    assert rows[0][0] == city().cameras[0].id and len(rows[0]) == 8
+    cameras = city().cameras
+    columns = camera_columns(cameras[:3])
+    assert columns["lat"] == [round(c.lat, 6) for c in cameras[:3]]
+    assert columns["text"].split("\n")[:3] == [f"{c.id}\t{c.name}" for c in cameras[:3]]
+    assert sum(len(b) for b in batches(cameras, 1000)) == len(cameras)
     gauge = next(s for s in city().sensors if s.kind.value == "river_level")
     (row,) = sensor_rows(city(), {gauge.id: 4.6}, [gauge.id])
     assert row[0] == gauge.id and row[4] == 3  # 경계 (alert) at 4.6 m
