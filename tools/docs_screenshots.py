@@ -60,7 +60,43 @@ def prepare_log(path: Path) -> None:
     backend.close()
 
 
-def shoot(path: Path, language: str, out: Path, profile: str = "lite") -> None:
+def korean_layers(folder: Path) -> list[Path]:
+    """A GeoTIFF in EPSG:5186 and CP949 polygons in EPSG:5179, as Korean sites supply them."""
+    import geopandas as gpd
+    import shapely
+
+    from layers.raster import make_test_geotiff
+
+    tif = make_test_geotiff(
+        folder / "정사영상_5186.tif",
+        1200,
+        900,
+        crs="EPSG:5186",
+        centre_lat=37.5700,
+        centre_lon=126.9800,
+        pixel_m=4.0,
+    )
+    sites = [
+        ("경복궁", 126.9770, 37.5796),
+        ("서울시청", 126.9780, 37.5665),
+        ("광화문광장", 126.9769, 37.5720),
+        ("종묘", 126.9941, 37.5744),
+    ]
+    zones = gpd.GeoDataFrame(
+        {"명칭": [s[0] for s in sites], "구분": ["문화재", "청사", "광장", "문화재"]},
+        geometry=[shapely.Point(s[1], s[2]) for s in sites],
+        crs="EPSG:4326",
+    ).to_crs("EPSG:5179")
+    zones["geometry"] = zones.buffer(250)
+    shp = folder / "보호구역_5179.shp"
+    zones.to_file(shp, encoding="cp949")
+    (folder / "보호구역_5179.cpg").unlink(missing_ok=True)
+    return [tif, shp]
+
+
+def shoot(
+    path: Path, language: str, out: Path, profile: str = "lite", layers: list[Path] | None = None
+) -> None:
     """Open the window over ``path`` in ``language`` and save it to ``out``."""
     prepare_qt()
     app = QApplication.instance() or QApplication([])
@@ -80,9 +116,22 @@ def shoot(path: Path, language: str, out: Path, profile: str = "lite") -> None:
         context.store.start()
         window.show()
 
+        pending = list(layers or [])
+
+        def open_next(_layer_id: str = "") -> None:
+            if pending:
+                situation_map.open_layer(pending.pop(0))
+            else:
+                QTimer.singleShot(1500, grab)  # let the tiles arrive
+
+        situation_map.layerShown.connect(open_next)
+
         def select_top() -> None:
             if queue.proxy.rowCount() == 0:
                 QTimer.singleShot(50, select_top)
+                return
+            if layers:
+                open_next()
                 return
             queue.table.selectRow(0)
             QTimer.singleShot(1500, grab)  # let the map finish flying to it
@@ -109,13 +158,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "docs.db"
         prepare_log(log)
-        for language, profile, name in (
-            ("ko", "lite", "main-window-ko.png"),
-            ("en", "lite", "main-window-en.png"),
-            ("ko", "full", "main-window-full-profile.png"),
+        extra = korean_layers(Path(folder))
+        for language, profile, name, layers in (
+            ("ko", "lite", "main-window-ko.png", None),
+            ("en", "lite", "main-window-en.png", None),
+            ("ko", "full", "main-window-full-profile.png", None),
+            ("ko", "full", "map-korean-layers.png", extra),
         ):
             target = args.out / name
-            shoot(log, language, target, profile)
+            shoot(log, language, target, profile, layers)
             print(f"saved {target}")
     return 0
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QWidget,
 )
 
@@ -132,6 +133,18 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox(self.tr("Sound for new critical incidents"))
         self.sound.setChecked(settings.alert_sound)
         form.addRow(self.sound)
+        self.tiles = QLineEdit(settings.tile_url or "")
+        self.tiles.setPlaceholderText(
+            "https://tiles.example/{z}/{x}/{y}.png · /data/seoul.mbtiles"
+        )
+        self.tiles.setToolTip(
+            self.tr(
+                "An XYZ tile URL, a local folder as file:///path/{z}/{x}/{y}.png, or an "
+                "MBTiles file. Empty: the vector basemap alone."
+            )
+        )
+        form.addRow(self.tr("Basemap tiles"), self.tiles)
+        form.addRow(QLabel(self.tr("A new basemap applies when Cityroom starts again.")))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -143,5 +156,6 @@ class SettingsDialog(QDialog):
         """Save and close."""
         self._settings.language = self.language.currentData() or None
         self._settings.alert_sound = self.sound.isChecked()
+        self._settings.tile_url = self.tiles.text().strip() or None
         self._settings.sync()
         super().accept()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QHideEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QHideEvent, QShowEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -257,10 +257,27 @@ class MapPanel(QWidget):
 
     # -- page -----------------------------------------------------------------------------
 
+    def _basemap_tiles(self) -> str | None:
+        """The tile URL under the vector basemap: a tile server, a folder, or an MBTiles file
+        served through our own scheme."""
+        source = self.context.settings.tile_url
+        if source is None or not source.lower().endswith(".mbtiles"):
+            return source
+        from layers.errors import LayerReadError
+        from layers.mbtiles import MBTilesSource
+
+        path = source.removeprefix("file://")
+        try:
+            self.tiles.add("basemap", MBTilesSource(path))
+        except LayerReadError as exc:
+            self._show_status(str(exc), error=True)
+            return None
+        return tile_url("basemap")
+
     def _load_page(self) -> None:
         # Building the page imports folium (~0.5 s): a worker does it, the window stays live.
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-page")
-        future: Future[str] = executor.submit(build_page_html, self.context.settings.tile_url)
+        future: Future[str] = executor.submit(build_page_html, self._basemap_tiles())
         executor.shutdown(wait=False)
         self.context.invoker.when_done(future, self._on_page_built, self._on_page_build_failed)
 
@@ -783,6 +800,11 @@ class MapPanel(QWidget):
     def export_png(self, path: str) -> bool:
         """Save what the map shows now as a PNG."""
         return bool(self.view.grab().save(path))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Tiles are served while a map is on screen."""
+        self.tiles.resume()
+        super().showEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:
         """A hidden map renders no tiles: stop their workers (they restart on demand)."""

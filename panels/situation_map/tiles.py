@@ -52,6 +52,7 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         self.sources: dict[str, Any] = {}  # layer id -> layers.raster.TileSource
         self._pool: ThreadPoolExecutor | None = None
         self.served = 0
+        self.active = True
 
     def add(self, layer_id: str, source: Any) -> None:
         """Serve tiles of ``source`` under ``layer_id``."""
@@ -63,8 +64,13 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         if source is not None:
             source.close()
 
+    def resume(self) -> None:
+        """Serve tiles again (a map is on screen)."""
+        self.active = True
+
     def shutdown(self) -> None:
-        """Stop the render workers (they start again on the next request)."""
+        """Stop the render workers and refuse tiles until :meth:`resume` (no map is shown)."""
+        self.active = False
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -76,6 +82,9 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         source = self.sources.get(match.group(1)) if match else None
         if match is None or source is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        if not self.active:
+            job.fail(QWebEngineUrlRequestJob.Error.RequestAborted)
             return
         z, x, y = (int(match.group(i)) for i in (2, 3, 4))
         alive = [True]

@@ -62,12 +62,13 @@ class Workstation:
 
 
 def _open_workstation(  # type: ignore[no-untyped-def]
-    qtbot, folder: Path, language: str, with_map: bool = False
+    qtbot, folder: Path, language: str, with_map: bool = False, tile_url: str | None = None
 ) -> Workstation:
     folder.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend.open(folder / "events.db")
     settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     settings.alert_sound = False
+    settings.tile_url = tile_url
     context = build_context(backend, lite_city(), NoticeBoard(), settings, language)
     # The map (a web engine page) only where a test is about it: it costs a second per test.
     panels = [p for p in all_panels() if with_map or p.id != "map"]

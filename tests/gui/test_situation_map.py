@@ -233,3 +233,30 @@ def test_a_geotiff_in_a_korean_projection_is_served_as_tiles(
     assert panel.interceptor.blocked == []
     assert any(url.startswith("cityroom://tiles/") for url in panel.interceptor.requested)
     panel.remove_layer(layer.id)
+
+
+def test_an_mbtiles_basemap_is_served_under_the_map(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from layers.mbtiles import write_test_mbtiles
+    from layers.raster import TileSource, make_test_geotiff
+    from tests.gui.conftest import _close, _open_workstation
+
+    # Real PNG tiles, rendered from a generated GeoTIFF over Seoul at the opening zooms.
+    source = TileSource(make_test_geotiff(tmp_path / "base.tif", 2048, 2048, pixel_m=20.0))
+    tiles = {}
+    for z in (10, 11, 12):
+        shift = 12 - z
+        for x in range(3480 >> shift, (3500 >> shift) + 1):
+            for y in range(1575 >> shift, (1595 >> shift) + 1):
+                png = source.tile_png(z, x, y)
+                if png is not None:
+                    tiles[(z, x, y)] = png
+    source.close()
+    mbtiles = write_test_mbtiles(tmp_path / "seoul.mbtiles", tiles)
+    station = _open_workstation(qtbot, tmp_path / "ws", "en", with_map=True, tile_url=str(mbtiles))
+    try:
+        panel = map_of(station)
+        served_before = panel.tiles.served
+        qtbot.waitUntil(lambda: panel.tiles.served > served_before, timeout=20_000)
+        assert panel.interceptor.blocked == []
+    finally:
+        _close(station)
