@@ -103,6 +103,7 @@ class MapPanel(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Find a district or neighbourhood (Enter)"))
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(180)
         names = sorted(
             {d.name for d in self.context.city.districts}
             | {d.name_en for d in self.context.city.districts}
@@ -136,6 +137,7 @@ class MapPanel(QWidget):
         self.tool_size = QSpinBox()
         self.tool_size.setRange(1, 2000)
         self.tool_size.setValue(4)
+        self.tool_size.hide()  # only the nearest and radius tools take a number
         self.near_incident = QPushButton(self.tr("Cameras near incident"))
         self.near_incident.setToolTip(self.tr("The nearest cameras to the selected incident"))
         self.near_incident.clicked.connect(self.cameras_near_selected_incident)
@@ -149,7 +151,6 @@ class MapPanel(QWidget):
         bar.addWidget(self.tool_size)
         bar.addWidget(self.near_incident)
         bar.addWidget(self.bookmarks)
-        bar.addWidget(self.coords)
         bar.addWidget(self.open_button)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
@@ -193,6 +194,9 @@ class MapPanel(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([170, 1000])
         layout.addWidget(split, 1)
+        # The pointer's position, under the map where the eye already is.
+        self.coords.setContentsMargins(6, 0, 6, 2)
+        layout.addWidget(self.coords)
 
     def _fill_layer_list(self) -> None:
         groups = [

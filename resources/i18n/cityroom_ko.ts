@@ -670,6 +670,18 @@
         <source>Sound for new critical incidents</source>
         <translation>긴급 사건 발생 시 경보음</translation>
     </message>
+    <message>
+        <source>An XYZ tile URL, a local folder as file:///path/{z}/{x}/{y}.png, or an MBTiles file. Empty: the vector basemap alone.</source>
+        <translation>XYZ 타일 주소, file:///경로/{z}/{x}/{y}.png 형식의 로컬 폴더, 또는 MBTiles 파일. 비워 두면 벡터 배경지도만 씁니다.</translation>
+    </message>
+    <message>
+        <source>Basemap tiles</source>
+        <translation>배경지도 타일</translation>
+    </message>
+    <message>
+        <source>A new basemap applies when Cityroom starts again.</source>
+        <translation>배경지도 변경은 Cityroom을 다시 시작하면 적용됩니다.</translation>
+    </message>
 </context>
 <context>
     <name>Startup</name>
