@@ -166,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     nearest.add_argument("--profile", choices=PROFILES, default="lite", dest="sub_profile")
     nearest.add_argument("--json", action="store_true")
 
+    probe = commands.add_parser("probe-stream", help="open a video stream headless and report")
+    probe.add_argument("url", help="rtsp://, http(s):// MJPEG, a video file or synthetic://NAME")
+    probe.add_argument("--seconds", type=float, default=5.0)
+    probe.add_argument("--json", action="store_true")
+
     layers = commands.add_parser("layers", help="inspect layer files")
     layer_commands = layers.add_subparsers(dest="layers_command", metavar="LAYERS", required=True)
     info = layer_commands.add_parser("info", help="CRS, size, bounds, fields and a sample")
@@ -209,6 +214,21 @@ def run_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_probe(args: argparse.Namespace) -> int:
+    """Open a stream for a few seconds and report its health; exit 1 if no frame came."""
+    import json
+
+    from core.video.capture import probe
+
+    stats = probe(args.url, args.seconds).to_json()
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key}: {value}")
+    return 0 if stats["frames"] else 1
+
+
 def run_layers_info(args: argparse.Namespace) -> int:
     """Describe a layer file."""
     import json
@@ -232,6 +252,8 @@ def run_command(args: argparse.Namespace) -> int:
         return run_query(args)
     if args.command == "layers":
         return run_layers_info(args)
+    if args.command == "probe-stream":
+        return run_probe(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

@@ -29,6 +29,7 @@ class EventType(StrEnum):
     INCIDENT_OBSERVED = "incident.observed"
     INCIDENT_LINKED = "incident.linked"
     SENSOR_READING = "sensor.reading"
+    CAMERA_VIEWED = "camera.viewed"
     SIMULATOR_STATE = "simulator.state"
 
 
@@ -243,6 +244,18 @@ class SensorReading(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CameraViewed(DomainEvent):
+    """An operator opened (or closed) a camera's live picture: who, which, why (privacy law)."""
+
+    TYPE: ClassVar[EventType] = EventType.CAMERA_VIEWED
+    SUBJECT_FIELD: ClassVar[str | None] = "camera_id"
+    camera_id: str
+    purpose: str
+    action: str = "open"  # "open" or "close"
+    incident_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SimulatorState(DomainEvent):
     """The built-in city simulator started, paused, changed speed or stopped."""
 
@@ -270,6 +283,7 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         IncidentObserved,
         IncidentLinked,
         SensorReading,
+        CameraViewed,
         SimulatorState,
     )
 }

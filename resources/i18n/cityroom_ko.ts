@@ -647,6 +647,10 @@
         <source>Situation map</source>
         <translation>상황 지도</translation>
     </message>
+    <message>
+        <source>Video wall</source>
+        <translation>영상 월</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -696,6 +700,37 @@
     <message>
         <source>New event log</source>
         <translation>새 이벤트 로그</translation>
+    </message>
+</context>
+<context>
+    <name>VideoWallPanel</name>
+    <message>
+        <source>%1 tiles</source>
+        <translation>%1분할</translation>
+    </message>
+    <message>
+        <source>Nearest to incident</source>
+        <translation>사건 주변 CCTV 보기</translation>
+    </message>
+    <message>
+        <source>Fill the wall with the cameras nearest the selected incident</source>
+        <translation>선택한 사건에서 가장 가까운 CCTV로 화면을 채웁니다</translation>
+    </message>
+    <message>
+        <source>Close tile</source>
+        <translation>화면 닫기</translation>
+    </message>
+    <message>
+        <source>Find a camera</source>
+        <translation>CCTV 찾기</translation>
+    </message>
+    <message>
+        <source>Select an incident first.</source>
+        <translation>먼저 사건을 선택하십시오.</translation>
+    </message>
+    <message>
+        <source>Cameras nearest %1</source>
+        <translation>%1 주변 CCTV</translation>
     </message>
 </context>
 </TS>

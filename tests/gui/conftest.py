@@ -62,7 +62,12 @@ class Workstation:
 
 
 def _open_workstation(  # type: ignore[no-untyped-def]
-    qtbot, folder: Path, language: str, with_map: bool = False, tile_url: str | None = None
+    qtbot,
+    folder: Path,
+    language: str,
+    with_map: bool = False,
+    tile_url: str | None = None,
+    with_wall: bool = False,
 ) -> Workstation:
     folder.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend.open(folder / "events.db")
@@ -71,7 +76,11 @@ def _open_workstation(  # type: ignore[no-untyped-def]
     settings.tile_url = tile_url
     context = build_context(backend, lite_city(), NoticeBoard(), settings, language)
     # The map (a web engine page) only where a test is about it: it costs a second per test.
-    panels = [p for p in all_panels() if with_map or p.id != "map"]
+    panels = [
+        p
+        for p in all_panels()
+        if (with_map or p.id != "map") and (with_wall or p.id != "video_wall")
+    ]
     window = MainWindow(context, panels, remember_layout=False)
     qtbot.addWidget(window)
     context.store.start()

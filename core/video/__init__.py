@@ -1,0 +1,1 @@
+"""Live video: capture workers that decode streams off the GUI thread (OpenCV, loaded lazily)."""

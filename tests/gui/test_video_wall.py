@@ -1,0 +1,79 @@
+"""The video wall with real streams: live tiles, stalls shown, views logged, layouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.events import EventType
+from panels.video_wall.panel import VideoWallPanel
+from tests.gui.conftest import Workstation, _close, _open_workstation
+from tests.video_servers import MjpegServer
+
+
+@pytest.fixture
+def wall_station(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
+    station = _open_workstation(qtbot, tmp_path / "wall", "en", with_wall=True)
+    yield station
+    _close(station)
+
+
+def wall_of(ws: Workstation) -> VideoWallPanel:
+    panel = ws.window.panels["video_wall"]
+    assert isinstance(panel, VideoWallPanel)
+    return panel
+
+
+def test_a_live_http_mjpeg_stream_paints_and_a_lost_one_says_so(
+    qtbot, wall_station: Workstation
+) -> None:
+    wall = wall_of(wall_station)
+    server = MjpegServer().start()
+    try:
+        tile = wall.open_url(server.url, 0)
+        qtbot.waitUntil(lambda: tile.painted >= 5, timeout=10_000)
+        assert tile.worker is not None and tile.worker.stats().state.value == "live"
+        server.stop()
+        qtbot.waitUntil(
+            lambda: tile.worker.stats().state.value in ("stalled", "reconnecting"), timeout=5_000
+        )
+        tile.refresh_state()
+        assert "fps" in tile._state_text
+    finally:
+        server.stop()
+        wall.close_camera(0)
+
+
+def test_a_camera_from_the_map_opens_and_the_view_is_logged(
+    qtbot, wall_station: Workstation
+) -> None:
+    wall = wall_of(wall_station)
+    camera = wall_station.context.city.cameras[5]
+    wall_station.context.selection.select_camera(camera.id, origin="map")
+    tile = wall.tiles[0]
+    assert tile.camera is not None and tile.camera.id == camera.id
+    qtbot.waitUntil(lambda: tile.painted >= 3, timeout=10_000)
+    wall.close_camera(0)
+    records = wall_station.backend.incident_events(camera.id).result()
+    views = [r for r in records if r.type == EventType.CAMERA_VIEWED]
+    assert [r.payload["action"] for r in views] == ["open", "close"]
+    assert views[0].actor == wall_station.context.actor
+    assert views[0].payload["purpose"] == "monitoring"
+
+
+def test_layouts_and_the_incident_popup(qtbot, wall_station: Workstation) -> None:
+    wall = wall_of(wall_station)
+    for size in (1, 9, 16, 4):
+        wall.set_layout_size(size)
+        assert len(wall.tiles) == size
+    fire = wall_station.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in wall_station.context.store.state.incidents)
+    wall_station.context.selection.select_incident(fire)
+    opened = wall.open_nearest_to_selected_incident()
+    assert len(opened) == 4 and all(t.note.endswith("m") or "↺" in t.note for t in opened)
+    records = wall_station.backend.incident_events(opened[0].camera.id).result()
+    assert records[-1].payload["incident_id"] == fire
+    for index in range(4):
+        wall.close_camera(index)

@@ -1,0 +1,95 @@
+"""Real video servers on 127.0.0.1 for the tests: HTTP MJPEG (standard library)."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import socketserver
+import threading
+from typing import Any
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        owner = self.server.owner
+        if owner.mode == "silent":
+            owner.stopping.wait(30)  # accept, then never answer
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.end_headers()
+        number = 0
+        try:
+            while not owner.stopping.is_set():
+                if owner.mode == "garbage":
+                    self.wfile.write(b"\x00\xffnot a picture" * 512)
+                else:
+                    data = owner.jpeg(number)
+                    self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\n")
+                    self.wfile.write(b"Content-Length: %d\r\n\r\n" % len(data))
+                    self.wfile.write(data + b"\r\n")
+                number += 1
+                owner.stopping.wait(1 / owner.fps)
+        except OSError:
+            pass  # the client went away
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    owner: MjpegServer
+
+
+class MjpegServer:
+    """Serves a moving MJPEG picture at ``url``; can stop and come back on the same port."""
+
+    def __init__(
+        self, fps: float = 25.0, size: tuple[int, int] = (320, 180), mode: str = "video"
+    ) -> None:
+        self.fps = fps
+        self.size = size
+        self.mode = mode
+        self.stopping = threading.Event()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/stream.mjpg"
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._cache: dict[int, bytes] = {}
+
+    def jpeg(self, number: int) -> bytes:
+        key = number % 25
+        if key not in self._cache:
+            import cv2
+            import numpy as np
+
+            width, height = self.size
+            image = np.full((height, width, 3), 40, np.uint8)
+            x = int(key / 25 * (width - 40))
+            cv2.rectangle(image, (x, 60), (x + 40, 100), (0, 200, 255), -1)
+            self._cache[key] = cv2.imencode(".jpg", image)[1].tobytes()
+        return self._cache[key]
+
+    def start(self) -> MjpegServer:
+        self.stopping.clear()
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server.owner = self
+        self._thread = threading.Thread(target=self._server.serve_forever, name="mjpeg-server")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
