@@ -30,6 +30,7 @@ from core.simulator import Simulator, SimulatorConfig  # noqa: E402
 from panels import all_panels  # noqa: E402
 from panels.incidents.panel import IncidentQueuePanel  # noqa: E402
 from panels.situation_map.panel import MapPanel  # noqa: E402
+from panels.video_wall.panel import VideoWallPanel  # noqa: E402
 from ui.app import build_context, prepare_qt  # noqa: E402
 from ui.i18n import install_translators  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
@@ -150,6 +151,39 @@ def shoot(
         app.removeTranslator(translator)
 
 
+def shoot_wall(path: Path, tiles: int, out: Path) -> None:
+    """The video wall alone with ``tiles`` live synthetic cameras of the nearest-to-incident
+    kind, saved to ``out``."""
+    prepare_qt()
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_dark_theme(app)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
+        backend = LocalBackend.open(path)
+        context = build_context(backend, load_city("lite"), NoticeBoard(), settings, "en")
+        wall = VideoWallPanel(context)
+        wall.resize(1280, 800 if tiles > 4 else 760)
+        context.store.start()
+        wall.show()
+        wall.set_layout_size(tiles)
+        for index, camera in enumerate(context.city.cameras[:tiles]):
+            wall.open_camera(camera.id, index)
+
+        def grab() -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            wall.grab().save(str(out))
+            wall.close()
+            app.quit()
+
+        QTimer.singleShot(2500, grab)
+        app.exec()
+        for index in range(tiles):
+            wall.close_camera(index)
+        context.store.stop()
+        backend.close()
+
+
 def main() -> int:
     """Make both screenshots."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -167,6 +201,10 @@ def main() -> int:
         ):
             target = args.out / name
             shoot(log, language, target, profile, layers)
+            print(f"saved {target}")
+        for tiles in (4, 16):
+            target = args.out / f"video-wall-{tiles}.png"
+            shoot_wall(log, tiles, target)
             print(f"saved {target}")
     return 0
 

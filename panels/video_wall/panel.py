@@ -133,6 +133,10 @@ class VideoWallPanel(QWidget):
             self.tiles.append(tile)
         del self.tiles[size:]
         self.full_index = None
+        if self.layout_choice.currentData() != size:
+            self.layout_choice.blockSignals(True)
+            self.layout_choice.setCurrentIndex(LAYOUTS.index(size))
+            self.layout_choice.blockSignals(False)
         self._place_tiles()
         self.active_index = min(self.active_index, size - 1)
         self._mark_active()
