@@ -93,3 +93,45 @@ class MjpegServer:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+
+
+class RtspServer:
+    """Debian's gst-rtsp-server in a child process (system Python with PyGObject)."""
+
+    SYSTEM_PYTHON = "/usr/bin/python3"
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"rtsp://127.0.0.1:{self.port}/test"
+        self._process: Any = None
+
+    def start(self) -> RtspServer:
+        import subprocess
+        from pathlib import Path
+
+        script = Path(__file__).with_name("rtsp_server.py")
+        self._process = subprocess.Popen(
+            [self.SYSTEM_PYTHON, str(script), str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self._process.stdout.readline().strip()
+        if line != "ready":
+            error = self._process.stderr.read()
+            self.stop()
+            raise RuntimeError(
+                f"the RTSP test server did not start ({line or error.strip()[-300:]}); "
+                "run 'make setup' to install gst-rtsp-server"
+            )
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(10)
+            for stream in (self._process.stdout, self._process.stderr):
+                stream.close()
+            self._process = None

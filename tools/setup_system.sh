@@ -22,6 +22,9 @@ PACKAGES=(
   fonts-dejavu-core fonts-nanum
   # A virtual screen for screenshots on machines without a display.
   xvfb
+  # The real RTSP server the video tests start (gst-rtsp-server through the system Python).
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly gstreamer1.0-tools gstreamer1.0-x
 )
 
 if ! command -v apt-get >/dev/null 2>&1; then

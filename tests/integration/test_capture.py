@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +134,33 @@ def test_probe_stream_command(server: MjpegServer) -> None:
     assert refused.returncode == 1
     assert "hunter2" not in refused.stdout + refused.stderr
     assert json.loads(refused.stdout)["error"].startswith("cannot open http://ops:***@")
+
+
+@pytest.fixture
+def rtsp() -> Iterator[Any]:
+    import os
+
+    from tests.video_servers import RtspServer
+
+    if not os.path.exists(RtspServer.SYSTEM_PYTHON):
+        pytest.skip("no system Python for gst-rtsp-server on this platform")
+    server = RtspServer().start()
+    yield server
+    server.stop()
+
+
+def test_a_real_rtsp_stream_plays_stalls_and_recovers(rtsp: Any) -> None:
+    worker = CaptureWorker(rtsp.url, stall_after_s=2.0, read_timeout_s=2.0)
+    worker.start()
+    try:
+        wait_for(lambda: worker.stats().frames >= 10, timeout=20)
+        stats = worker.stats()
+        assert stats.state is StreamState.LIVE and (stats.width, stats.height) == (320, 180)
+        rtsp.stop()
+        took = wait_for(lambda: worker.stats().state is not StreamState.LIVE, timeout=6)
+        assert took <= 3.0
+        rtsp.start()
+        wait_for(lambda: worker.stats().state is StreamState.LIVE, timeout=30)
+        assert worker.stats().reconnects >= 1
+    finally:
+        assert worker.stop()
