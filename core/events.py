@@ -30,6 +30,7 @@ class EventType(StrEnum):
     INCIDENT_LINKED = "incident.linked"
     SENSOR_READING = "sensor.reading"
     CAMERA_VIEWED = "camera.viewed"
+    EVIDENCE_CAPTURED = "evidence.captured"
     SIMULATOR_STATE = "simulator.state"
 
 
@@ -256,6 +257,20 @@ class CameraViewed(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceCaptured(DomainEvent):
+    """A still (or clip) was saved from a camera, with the digest of the file."""
+
+    TYPE: ClassVar[EventType] = EventType.EVIDENCE_CAPTURED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str | None
+    camera_id: str
+    kind: str  # "still"
+    path: str
+    sha256: str
+    taken_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class SimulatorState(DomainEvent):
     """The built-in city simulator started, paused, changed speed or stopped."""
 
@@ -284,6 +299,7 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         IncidentLinked,
         SensorReading,
         CameraViewed,
+        EvidenceCaptured,
         SimulatorState,
     )
 }

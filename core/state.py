@@ -161,7 +161,7 @@ class CityState:
         elif type_ == ET.INCIDENT_NOTE_ADDED:
             incident.notes += 1
             return
-        elif type_ == ET.INCIDENT_OBSERVED:
+        elif type_ in (ET.INCIDENT_OBSERVED, ET.EVIDENCE_CAPTURED):
             incident.observations += 1
             return
         if new_status is not None:

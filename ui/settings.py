@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import (
@@ -78,6 +81,16 @@ class Settings:
         self._store.setValue("map/bookmarks", json.dumps(saved, ensure_ascii=False))
 
     @property
+    def evidence_dir(self) -> Path:
+        """Where stills and clips are written."""
+        value = str(self._get("evidence/dir", "") or "")
+        return Path(value) if value else default_data_dir() / "evidence"
+
+    @evidence_dir.setter
+    def evidence_dir(self, value: Path) -> None:
+        self._store.setValue("evidence/dir", str(value))
+
+    @property
     def alert_sound(self) -> bool:
         """Whether new critical incidents sound an alert."""
         return str(self._get("alerts/sound", "true")).lower() == "true"
@@ -100,6 +113,13 @@ class Settings:
     def sync(self) -> None:
         """Write to disk now."""
         self._store.sync()
+
+
+def default_data_dir() -> Path:
+    """Cityroom's folder for data it keeps (the platform's application-data location)."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Cityroom"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cityroom"
 
 
 def _key(path: str) -> str:

@@ -93,6 +93,7 @@ class IncidentDetailView(QWidget):
             EventType.INCIDENT_NOTE_ADDED: self.tr("Note"),
             EventType.INCIDENT_OBSERVED: self.tr("Observation"),
             EventType.INCIDENT_LINKED: self.tr("Linked"),
+            EventType.EVIDENCE_CAPTURED: self.tr("Still"),
         }
         context.store.incidentsChanged.connect(self._on_store_incidents_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
@@ -146,6 +147,11 @@ class IncidentDetailView(QWidget):
         pick = self._context.pick
         if record.type == EventType.INCIDENT_OBSERVED:
             return pick(payload.get("text_ko", ""), payload.get("text_en", ""))
+        if record.type == EventType.EVIDENCE_CAPTURED:
+            return (
+                f"{payload.get('camera_id')} · {payload.get('path')} · "
+                f"SHA-256 {str(payload.get('sha256'))[:16]}…"
+            )
         parts = []
         for key in ("summary", "assignee", "into_id", "comment"):
             if payload.get(key):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -21,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.city import Camera
-from core.events import CameraViewed
+from core.events import CameraViewed, EvidenceCaptured
 from core.video.capture import CaptureWorker
+from core.video.evidence import StillRecord, save_still
 from layers.queries import nearest_cameras
 from panels.video_wall.tile import VideoTile
 from ui.context import AppContext
@@ -70,10 +73,20 @@ class VideoWallPanel(QWidget):
             self.tr("Fill the wall with the cameras nearest the selected incident")
         )
         self.near_incident.clicked.connect(self.open_nearest_to_selected_incident)
+        self.still_button = QPushButton(self.tr("Still"))
+        self.still_button.setToolTip(
+            self.tr(
+                "Save the highlighted tile's picture with time, camera and place burned in, "
+                "linked to the selected incident (Ctrl+T)"
+            )
+        )
+        self.still_button.setShortcut(QKeySequence("Ctrl+T"))
+        self.still_button.clicked.connect(lambda: self.take_still())
         self.close_tile = QPushButton(self.tr("Close tile"))
         self.close_tile.clicked.connect(lambda: self.close_camera(self.active_index))
         bar.addWidget(self.layout_choice)
         bar.addWidget(self.near_incident)
+        bar.addWidget(self.still_button)
         bar.addWidget(self.close_tile)
         bar.addStretch(1)
         outer.addLayout(bar)
@@ -239,6 +252,47 @@ class VideoWallPanel(QWidget):
             )
         self.notice.setText(self.tr("Cameras nearest %1").replace("%1", incident.id))
         return opened
+
+    def take_still(self, index: int | None = None) -> Future[StillRecord] | None:
+        """Save the tile's current picture as evidence, off the GUI thread.
+
+        The still is linked to the selected incident (if any) by an evidence event carrying
+        the file's SHA-256. Returns the pending save, or None when the tile shows nothing.
+        """
+        tile = self.tiles[self.active_index if index is None else index]
+        image = tile.last_image()
+        if image is None or tile.camera is None:
+            self.notice.setText(self.tr("The highlighted tile shows no camera picture."))
+            return None
+        camera = tile.camera
+        incident_id = self.context.selection.incident_id
+        folder = self.context.settings.evidence_dir
+        taken_ms = tile.frame_ms or time.time_ns() // 1_000_000
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="still")
+        future = executor.submit(
+            save_still,
+            image,
+            folder,
+            camera_id=camera.id,
+            taken_ms=taken_ms,
+            lat=camera.lat,
+            lon=camera.lon,
+            incident_id=incident_id,
+        )
+        executor.shutdown(wait=False)
+
+        def saved(record: StillRecord) -> None:
+            event = EvidenceCaptured(
+                incident_id, camera.id, "still", str(record.path), record.sha256, taken_ms
+            ).to_new("workstation", self.context.actor)
+            self.context.backend.publish([event])
+            self.notice.setText(self.tr("Still saved: %1").replace("%1", str(record.path)))
+
+        def failed(error: BaseException) -> None:
+            self.notice.setText(self.tr("The still was not saved: %1").replace("%1", str(error)))
+
+        self.context.invoker.when_done(future, saved, failed)
+        return future
 
     def _log_view(
         self, camera_id: str, purpose: str, action: str, incident_id: str | None

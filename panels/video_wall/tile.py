@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent
@@ -60,6 +61,15 @@ class VideoTile(QWidget):
         )
         self._frame_ms = frame.wall_ms
         return True
+
+    def last_image(self) -> Any:
+        """The frame on screen now (a BGR array), or None."""
+        return getattr(self, "_buffer", None) if self._image is not None else None
+
+    @property
+    def frame_ms(self) -> int:
+        """Wall-clock time of the frame on screen (UTC ms), 0 if none."""
+        return self._frame_ms
 
     def refresh_state(self) -> None:
         """Read the worker's health for the badge."""

@@ -181,6 +181,10 @@
         <translation>현장 상황</translation>
     </message>
     <message>
+        <source>Still</source>
+        <translation>정지영상</translation>
+    </message>
+    <message>
         <source>severity %1</source>
         <translation>등급 %1</translation>
     </message>
@@ -717,6 +721,14 @@
         <translation>선택한 사건에서 가장 가까운 CCTV로 화면을 채웁니다</translation>
     </message>
     <message>
+        <source>Still</source>
+        <translation>정지영상</translation>
+    </message>
+    <message>
+        <source>Save the highlighted tile&apos;s picture with time, camera and place burned in, linked to the selected incident (Ctrl+T)</source>
+        <translation>선택한 화면을 시각·CCTV·위치를 새겨 저장하고 선택한 사건에 연결합니다 (Ctrl+T)</translation>
+    </message>
+    <message>
         <source>Close tile</source>
         <translation>화면 닫기</translation>
     </message>
@@ -731,6 +743,18 @@
     <message>
         <source>Cameras nearest %1</source>
         <translation>%1 주변 CCTV</translation>
+    </message>
+    <message>
+        <source>The highlighted tile shows no camera picture.</source>
+        <translation>선택한 화면에 CCTV 영상이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Still saved: %1</source>
+        <translation>정지영상 저장: %1</translation>
+    </message>
+    <message>
+        <source>The still was not saved: %1</source>
+        <translation>정지영상을 저장하지 못했습니다: %1</translation>
     </message>
 </context>
 </TS>

@@ -77,3 +77,36 @@ def test_layouts_and_the_incident_popup(qtbot, wall_station: Workstation) -> Non
     assert records[-1].payload["incident_id"] == fire
     for index in range(4):
         wall.close_camera(index)
+
+
+def test_a_still_is_saved_with_its_digest_and_linked_to_the_incident(
+    qtbot, wall_station: Workstation, tmp_path: Path
+) -> None:
+    import hashlib
+
+    wall = wall_of(wall_station)
+    wall_station.context.settings.evidence_dir = tmp_path / "evidence"
+    fire = wall_station.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in wall_station.context.store.state.incidents)
+    wall_station.context.selection.select_incident(fire)
+    assert wall.take_still(0) is None  # nothing on the tile yet
+    camera = wall_station.context.city.cameras[0]
+    tile = wall.open_camera(camera.id, 0)
+    qtbot.waitUntil(lambda: tile.last_image() is not None, timeout=10_000)
+    future = wall.take_still(0)
+    assert future is not None
+    record = future.result(timeout=10)
+    qtbot.waitUntil(lambda: "Still saved" in wall.notice.text())
+    assert record.path.parent == tmp_path / "evidence"
+    assert hashlib.sha256(record.path.read_bytes()).hexdigest() == record.sha256
+    qtbot.waitUntil(
+        lambda: any(
+            r.type == EventType.EVIDENCE_CAPTURED
+            for r in wall_station.backend.incident_events(fire).result()
+        )
+    )
+    timeline = wall_station.backend.incident_events(fire).result()
+    evidence = next(r for r in timeline if r.type == EventType.EVIDENCE_CAPTURED)
+    assert evidence.payload["sha256"] == record.sha256
+    assert evidence.payload["camera_id"] == camera.id
+    wall.close_camera(0)
