@@ -25,6 +25,8 @@ PACKAGES=(
   # The real RTSP server the video tests start (gst-rtsp-server through the system Python).
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-tools gstreamer1.0-x
+  # H.264 test clips for the video benchmarks (OpenCV decodes H.264 but cannot encode it).
+  ffmpeg
 )
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -322,7 +322,7 @@ class VideoWallPanel(QWidget):
     def _adapt_decoding(self) -> None:
         # Many small tiles do not need every frame; a full-screen tile gets them all.
         shown = 1 if self.full_index is not None else len(self.tiles)
-        rate = None if shown <= 9 else 12.0 if shown <= 16 else 6.0
+        rate = None if shown <= 16 else 12.0 if shown <= 36 else 6.0
         for tile in self.tiles:
             if tile.worker is not None:
                 hidden = self.full_index is not None and tile.index != self.full_index

@@ -37,6 +37,8 @@ class VideoTile(QWidget):
         self.note = ""  # e.g. the distance to the incident the camera was opened for
         self.active = False
         self.painted = 0
+        self.frames_shown = 0
+        self.captured = 0.0
         self._image: QImage | None = None
         self._frame_ms = 0
         self._state_text = ""
@@ -60,6 +62,8 @@ class VideoTile(QWidget):
             image.data, width, height, image.strides[0], QImage.Format.Format_BGR888
         )
         self._frame_ms = frame.wall_ms
+        self.captured = frame.captured  # monotonic time it left the decoder (latency checks)
+        self.frames_shown += 1
         return True
 
     def last_image(self) -> Any:
