@@ -133,8 +133,8 @@ def _run_wall(clip: Path, tiles: int) -> dict[str, Any]:
             (t.frames_shown - before) / SECONDS
             for t, before in zip(wall.tiles, shown_before, strict=True)
         ]
-        VideoTile.paintEvent = original_paint  # type: ignore[method-assign, assignment]
-        VideoWallPanel._paint_frames = original_take  # type: ignore[method-assign, assignment]
+        VideoTile.paintEvent = original_paint  # type: ignore[method-assign]
+        VideoWallPanel._paint_frames = original_take  # type: ignore[method-assign]
         for index in range(tiles):
             wall.close_camera(index)
         wall.close()
