@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core.errors import CityroomError
@@ -50,14 +50,24 @@ def _speed(text: str) -> float | None:
     return value
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("rate must be 0 or more events per second")
-    return value
+def _at_least(convert: type[float] | type[int], minimum: float) -> Callable[[str], float]:
+    """An argparse type: a number (``convert``) no smaller than ``minimum``."""
+    kind = "whole number" if convert is int else "number"
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind}: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum:g} or more")
+        return value
+
+    return parse
+
+
+_rate = _at_least(float, 0)
+_positive_int = _at_least(int, 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--quit-after",
-        type=float,
+        type=_at_least(float, 0),
         metavar="SECONDS",
         help="exit after SECONDS (with --screenshot: shoot just before)",
     )
@@ -119,20 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument(
         "--rate",
-        type=float,
+        type=_rate,
         default=20.0,
         dest="sub_rate",
         help="background events per simulated second",
     )
     sim.add_argument(
         "--count",
-        type=int,
+        type=_positive_int,
         default=None,
         help="append COUNT background events as fast as possible, then stop",
     )
     sim.add_argument(
         "--duration",
-        type=float,
+        type=_at_least(float, 0),
         default=None,
         help="simulated seconds to play (default: until the scenario ends or "
         "Ctrl-C; 3600 with --speed max)",
@@ -168,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     probe = commands.add_parser("probe-stream", help="open a video stream headless and report")
     probe.add_argument("url", help="rtsp://, http(s):// MJPEG, a video file or synthetic://NAME")
-    probe.add_argument("--seconds", type=float, default=5.0)
+    probe.add_argument("--seconds", type=_at_least(float, 0.1), default=5.0)
     probe.add_argument("--json", action="store_true")
 
     layers = commands.add_parser("layers", help="inspect layer files")
@@ -182,16 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     info.add_argument("--json", action="store_true")
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
 
 
 def run_query(args: argparse.Namespace) -> int:

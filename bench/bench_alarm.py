@@ -10,21 +10,16 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, QTimer
+from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import QApplication
 
-from bench.common import Result, median, percentile
+from bench.common import Result, median, open_workstation, percentile
 from core.city import load_city
 from core.commands import ReportIncident
 from core.events import SensorReading
 from core.local_backend import LocalBackend
-from core.notices import NoticeBoard
-from panels import all_panels
 from panels.incidents.model import INCIDENT_ID_ROLE
 from panels.incidents.panel import IncidentQueuePanel
-from ui.app import build_context, prepare_qt
-from ui.main_window import MainWindow
-from ui.settings import Settings
 
 TARGET_MS = 100.0
 BACKGROUND_PER_S = 1000
@@ -48,15 +43,11 @@ def _background(backend: LocalBackend, stop: threading.Event, sensors: list[str]
 
 def run() -> list[Result]:
     """Measure the latency of ALARMS critical reports under background load."""
-    prepare_qt()
-    app = QApplication.instance() or QApplication([])
     city = load_city("lite")
     with tempfile.TemporaryDirectory() as folder:
-        backend = LocalBackend.open(Path(folder) / "alarm.db")
-        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
-        settings.alert_sound = False
-        context = build_context(backend, city, NoticeBoard(), settings, "ko")
-        window = MainWindow(context, all_panels(), remember_layout=False)
+        backend, context, window = open_workstation(Path(folder), city)
+        app = QApplication.instance()
+        assert app is not None
         queue = window.panels["incidents"]
         assert isinstance(queue, IncidentQueuePanel)
         context.store.start()

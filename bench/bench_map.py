@@ -16,19 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from bench.common import Result, percentile
+from bench.common import Result, open_workstation, percentile
 from core.city import load_city
 from core.events import SensorReading
 from core.local_backend import LocalBackend
-from core.notices import NoticeBoard
-from panels import all_panels
 from panels.situation_map.panel import MapPanel
-from ui.app import build_context, prepare_qt
-from ui.main_window import MainWindow
-from ui.settings import Settings
 
 
 def _wait(condition: Any, timeout_s: float) -> bool:
@@ -52,16 +47,11 @@ def _js(panel: MapPanel, script: str, timeout_s: float = 10) -> Any:
 
 def run() -> list[Result]:
     """Measure the three map targets."""
-    prepare_qt()
-    app = QApplication.instance() or QApplication([])
     city = load_city("full")
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as folder:
-        backend = LocalBackend.open(Path(folder) / "map.db")
-        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
-        settings.alert_sound = False
-        context = build_context(backend, city, NoticeBoard(), settings, "ko")
-        window = MainWindow(context, all_panels(), remember_layout=False)
+        backend, context, window = open_workstation(Path(folder), city)
+        app = QApplication.instance()
         panel = window.panels["map"]
         assert isinstance(panel, MapPanel)
         marks: dict[str, float] = {}

@@ -9,6 +9,8 @@ import statistics
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,30 @@ def machine() -> dict[str, str]:
         "sqlite": sqlite3.sqlite_version,
         "commit": commit or "uncommitted",
     }
+
+
+def open_workstation(folder: Path, city: Any, panels: Any = None) -> tuple[Any, Any, Any]:
+    """A real workstation over a new log in ``folder``: (backend, context, main window).
+
+    Qt and the UI are imported here so the benchmarks that need no window never load them.
+    """
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from core.local_backend import LocalBackend
+    from core.notices import NoticeBoard
+    from panels import all_panels
+    from ui.app import build_context, prepare_qt
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    prepare_qt()
+    QApplication.instance() or QApplication([])
+    backend = LocalBackend.open(folder / "bench.db")
+    settings = Settings(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
+    settings.alert_sound = False
+    context = build_context(backend, city, NoticeBoard(), settings, "ko")
+    window = MainWindow(
+        context, panels if panels is not None else all_panels(), remember_layout=False
+    )
+    return backend, context, window
