@@ -51,7 +51,7 @@ class StreamState(StrEnum):
 class Frame:
     """A decoded picture (BGR, 8-bit) and when it was captured."""
 
-    image: Any  # numpy array, height x width x 3
+    image: Any  # numpy array, height x width x 4 (BGRA, ready to paint)
     captured: float  # time.monotonic() when it left the decoder
     wall_ms: int
     number: int
@@ -328,6 +328,8 @@ class CaptureWorker:
         size = self._size
         if size and (width, height) != size:
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        # BGRA is Qt's native 32-bit layout: the GUI thread then blits without converting.
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
         with self._lock:
             self._frames += 1
             number = self._frames

@@ -52,6 +52,8 @@ def save_still(
     """
     import cv2
 
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)  # frames arrive ready to paint
     when = datetime.fromtimestamp(taken_ms / 1000).astimezone()
     lines = [f"{camera_id}  {when:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f" {when:%z}"]
     if lat is not None and lon is not None:

@@ -59,7 +59,7 @@ class VideoTile(QWidget):
         # The worker's array stays alive with the QImage that points into it.
         self._buffer = image
         self._image = QImage(
-            image.data, width, height, image.strides[0], QImage.Format.Format_BGR888
+            image.data, width, height, image.strides[0], QImage.Format.Format_RGB32
         )
         self._frame_ms = frame.wall_ms
         self.captured = frame.captured  # monotonic time it left the decoder (latency checks)
@@ -67,7 +67,7 @@ class VideoTile(QWidget):
         return True
 
     def last_image(self) -> Any:
-        """The frame on screen now (a BGR array), or None."""
+        """The frame on screen now (a BGRA array), or None."""
         return getattr(self, "_buffer", None) if self._image is not None else None
 
     @property

@@ -39,7 +39,7 @@ def test_frames_arrive_scaled_to_the_tile(server: MjpegServer) -> None:
     try:
         wait_for(lambda: worker.stats().frames >= 10)
         frame = worker.slot.take()
-        assert frame is not None and frame.image.shape == (90, 160, 3)
+        assert frame is not None and frame.image.shape == (90, 160, 4)
         stats = worker.stats()
         assert stats.state is StreamState.LIVE and (stats.width, stats.height) == (320, 180)
         assert stats.first_frame_ms is not None and stats.first_frame_ms < 5000
