@@ -7,7 +7,6 @@ import json
 import math
 import random
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -339,6 +338,9 @@ def test_no_dataset_is_read_by_two_threads_at_once(
     # A shared dataset seldom shows in the bytes, so watch every warp's source dataset.
     real = WarpedVRT
     guard = threading.Lock()
+    # The four render threads meet inside the warp: all are in it at the same moment, so a
+    # dataset handed to two of them is seen (a short timeout covers a round with fewer tiles).
+    meeting = threading.Barrier(4, timeout=0.05)
     users: dict[int, int] = {}
     overlaps: list[int] = []
 
@@ -349,7 +351,10 @@ def test_no_dataset_is_read_by_two_threads_at_once(
             if users[id(dataset)] > 1:
                 overlaps.append(id(dataset))
         try:
-            time.sleep(0.002)  # widen the window in which a shared dataset would overlap
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meeting.wait()
+            if meeting.broken:
+                meeting.reset()
             with real(dataset, **options) as vrt:
                 yield vrt
         finally:
