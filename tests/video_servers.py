@@ -64,14 +64,17 @@ class MjpegServer:
         self._cache: dict[int, bytes] = {}
 
     def jpeg(self, number: int) -> bytes:
-        key = number % 25
+        # mode "resize": the picture doubles in size after 25 frames, as a camera whose
+        # resolution is changed on its own web page would.
+        big = self.mode == "resize" and number >= 25
+        key = number % 25 + (100 if big else 0)
         if key not in self._cache:
             import cv2
             import numpy as np
 
-            width, height = self.size
+            width, height = (self.size[0] * 2, self.size[1] * 2) if big else self.size
             image = np.full((height, width, 3), 40, np.uint8)
-            x = int(key / 25 * (width - 40))
+            x = int((key % 100) / 25 * (width - 40))
             cv2.rectangle(image, (x, 60), (x + 40, 100), (0, 200, 255), -1)
             self._cache[key] = cv2.imencode(".jpg", image)[1].tobytes()
         return self._cache[key]

@@ -164,3 +164,21 @@ def test_a_real_rtsp_stream_plays_stalls_and_recovers(rtsp: Any) -> None:
         assert worker.stats().reconnects >= 1
     finally:
         assert worker.stop()
+
+
+def test_a_stream_that_changes_resolution_keeps_playing() -> None:
+    server = MjpegServer(mode="resize").start()
+    worker = CaptureWorker(server.url, size=(160, 90))
+    worker.start()
+    try:
+        wait_for(lambda: worker.stats().frames >= 5)
+        # The server doubles the picture at its 25th frame; playing on well past it shows the
+        # change neither stops the stream nor reaches the tile (FFmpeg rescales for OpenCV).
+        wait_for(lambda: worker.stats().frames >= 60, timeout=15)
+        assert worker.stats().reconnects == 0 and worker.stats().error is None
+        frame = worker.slot.take()
+        assert frame is not None and frame.image.shape == (90, 160, 4)  # still the tile's size
+        assert worker.stats().state is StreamState.LIVE
+    finally:
+        assert worker.stop()
+        server.stop()
