@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,12 +28,27 @@ from core.events import CameraViewed, EvidenceCaptured
 from core.video.capture import CaptureWorker
 from core.video.evidence import StillRecord, save_still
 from layers.queries import nearest_cameras
-from panels.video_wall.tile import VideoTile
+from panels.video_wall.tile import CAMERA_MIME_PREFIX, VideoTile
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
 LAYOUTS = (1, 4, 9, 16, 25, 36, 64)
 LIST_LIMIT = 500  # camera list rows shown at once; the filter narrows the rest
+
+
+class CameraListWidget(QListWidget):
+    """The camera list; a camera dragged out of it can be dropped on any tile."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDragEnabled(True)
+
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
+        """The dragged camera's id, in a form only the tiles accept."""
+        data = QMimeData()
+        if items:
+            data.setText(CAMERA_MIME_PREFIX + str(items[0].data(Qt.ItemDataRole.UserRole)))
+        return data
 
 
 def demo_stream_url(camera: Camera) -> str:
@@ -99,7 +115,7 @@ class VideoWallPanel(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(self.tr("Find a camera"))
         self.filter.textChanged.connect(self._fill_camera_list)
-        self.camera_list = QListWidget()
+        self.camera_list = CameraListWidget()
         self.camera_list.itemDoubleClicked.connect(self._on_camera_list_double_clicked)
         side_layout.addWidget(self.filter)
         side_layout.addWidget(self.camera_list, 1)
@@ -145,6 +161,7 @@ class VideoWallPanel(QWidget):
             tile = VideoTile(len(self.tiles))
             tile.activated.connect(self._on_tile_activated)
             tile.toggledFull.connect(self._on_tile_toggled_full)
+            tile.cameraDropped.connect(lambda index, camera_id: self.open_camera(camera_id, index))
             self.tiles.append(tile)
         del self.tiles[size:]
         self.full_index = None

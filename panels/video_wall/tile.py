@@ -6,11 +6,22 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.city import Camera
 from core.video.capture import CaptureWorker, Frame, StreamState
+
+CAMERA_MIME_PREFIX = "cityroom-camera:"
 
 STATE_COLOURS = {
     StreamState.LIVE: QColor("#2e9d5b"),
@@ -26,6 +37,7 @@ class VideoTile(QWidget):
     """Paints the newest frame its worker decoded; never waits for one."""
 
     activated = Signal(int)  # tile index, on click
+    cameraDropped = Signal(int, str)  # tile index, camera id dragged onto it
     toggledFull = Signal(int)  # tile index, on double-click
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
@@ -46,6 +58,7 @@ class VideoTile(QWidget):
         self.setMinimumSize(80, 45)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAcceptDrops(True)
 
     def take_frame(self) -> bool:
         """Pick up the worker's newest frame, if any; True when there was one to show."""
@@ -141,6 +154,18 @@ class VideoTile(QWidget):
         painter.fillRect(box, background)
         painter.setPen(QColor("#ffffff"))
         painter.drawText(box.adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, text)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept a camera dragged from the camera list."""
+        if event.mimeData().text().startswith(CAMERA_MIME_PREFIX):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Open the dropped camera in this tile."""
+        text = event.mimeData().text()
+        if text.startswith(CAMERA_MIME_PREFIX):
+            event.acceptProposedAction()
+            self.cameraDropped.emit(self.index, text.removeprefix(CAMERA_MIME_PREFIX))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """Make this the tile the next camera opens in."""

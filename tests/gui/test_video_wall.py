@@ -110,3 +110,37 @@ def test_a_still_is_saved_with_its_digest_and_linked_to_the_incident(
     assert evidence.payload["sha256"] == record.sha256
     assert evidence.payload["camera_id"] == camera.id
     wall.close_camera(0)
+
+
+def test_a_camera_dragged_from_the_list_opens_in_the_tile_it_is_dropped_on(
+    qtbot, wall_station: Workstation
+) -> None:
+    from PySide6.QtCore import QCoreApplication, QPoint, QPointF, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    wall = wall_of(wall_station)
+    item = wall.camera_list.item(2)
+    camera_id = item.data(Qt.ItemDataRole.UserRole)
+    data = wall.camera_list.mimeData([item])
+    target = wall.tiles[3]
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QCoreApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QCoreApplication.sendEvent(target, drop)
+    assert target.camera is not None and target.camera.id == camera_id
+    assert wall.tiles[0].camera is None
+    qtbot.waitUntil(lambda: target.painted >= 2, timeout=10_000)
+    wall.close_camera(3)
