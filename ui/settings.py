@@ -91,6 +91,16 @@ class Settings:
         self._store.setValue("evidence/dir", str(value))
 
     @property
+    def video_auto_open(self) -> bool:
+        """Whether a new critical incident fills the video wall with its nearest cameras at
+        once (otherwise the wall offers them)."""
+        return str(self._get("video/auto_open", "false")).lower() == "true"
+
+    @video_auto_open.setter
+    def video_auto_open(self, value: bool) -> None:
+        self._store.setValue("video/auto_open", "true" if value else "false")
+
+    @property
     def alert_sound(self) -> bool:
         """Whether new critical incidents sound an alert."""
         return str(self._get("alerts/sound", "true")).lower() == "true"
@@ -153,6 +163,11 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox(self.tr("Sound for new critical incidents"))
         self.sound.setChecked(settings.alert_sound)
         form.addRow(self.sound)
+        self.auto_open = QCheckBox(
+            self.tr("Open the nearest cameras on the video wall when a critical incident arrives")
+        )
+        self.auto_open.setChecked(settings.video_auto_open)
+        form.addRow(self.auto_open)
         self.tiles = QLineEdit(settings.tile_url or "")
         self.tiles.setPlaceholderText(
             "https://tiles.example/{z}/{x}/{y}.png · /data/seoul.mbtiles"
@@ -176,6 +191,7 @@ class SettingsDialog(QDialog):
         """Save and close."""
         self._settings.language = self.language.currentData() or None
         self._settings.alert_sound = self.sound.isChecked()
+        self._settings.video_auto_open = self.auto_open.isChecked()
         self._settings.tile_url = self.tiles.text().strip() or None
         self._settings.sync()
         super().accept()

@@ -68,6 +68,7 @@ class VideoWallPanel(QWidget):
         self._build()
         self.set_layout_size(4)
         context.selection.cameraSelected.connect(self._on_selection_camera_selected)
+        context.store.incidentsReported.connect(self._on_store_incidents_reported)
         # Faster than any stream (66 Hz) so no frame waits for a tick and gets replaced;
         # a tick without new frames costs almost nothing.
         self._paint_timer = timer_while_visible(self, 15, self._paint_frames)
@@ -129,7 +130,16 @@ class VideoWallPanel(QWidget):
         split.setSizes([170, 600])
         outer.addWidget(split, 1)
         self.notice = QLabel()
-        outer.addWidget(self.notice)
+        # When a critical incident arrives the wall offers its nearest cameras (or, by
+        # setting, opens them at once).
+        self.offer = QPushButton()
+        self.offer.hide()
+        self.offer.clicked.connect(lambda: self.open_nearest_to(self._offered))
+        self._offered: str | None = None
+        low = QHBoxLayout()
+        low.addWidget(self.notice, 1)
+        low.addWidget(self.offer)
+        outer.addLayout(low)
         self._fill_camera_list()
 
     def _fill_camera_list(self) -> None:
@@ -252,7 +262,12 @@ class VideoWallPanel(QWidget):
 
     def open_nearest_to_selected_incident(self) -> list[VideoTile]:
         """Fill the wall with the cameras nearest the selected incident, each with its distance."""
-        incident = self.context.store.state.incidents.get(self.context.selection.incident_id or "")
+        return self.open_nearest_to(self.context.selection.incident_id)
+
+    def open_nearest_to(self, incident_id: str | None) -> list[VideoTile]:
+        """Fill the wall with the cameras nearest an incident, each with its distance."""
+        self.offer.hide()
+        incident = self.context.store.state.incidents.get(incident_id or "")
         if incident is None:
             self.notice.setText(self.tr("Select an incident first."))
             return []
@@ -328,6 +343,19 @@ class VideoWallPanel(QWidget):
         if any(t.camera is not None and t.camera.id == camera_id for t in self.tiles):
             return  # already on the wall
         self.open_camera(camera_id)
+
+    def _on_store_incidents_reported(self, incident_ids: list[str]) -> None:
+        incidents = self.context.store.state.incidents
+        critical = [i for i in incident_ids if incidents[i].severity == 1]
+        if not critical:
+            return
+        newest = critical[-1]
+        if self.context.settings.video_auto_open:
+            self.open_nearest_to(newest)
+            return
+        self._offered = newest
+        self.offer.setText(self.tr("%1: open the nearest cameras").replace("%1", newest))
+        self.offer.show()
 
     def _on_camera_list_double_clicked(self, item: QListWidgetItem) -> None:
         self.open_camera(str(item.data(Qt.ItemDataRole.UserRole)))

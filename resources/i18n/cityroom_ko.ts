@@ -679,6 +679,10 @@
         <translation>긴급 사건 발생 시 경보음</translation>
     </message>
     <message>
+        <source>Open the nearest cameras on the video wall when a critical incident arrives</source>
+        <translation>긴급 사건이 접수되면 가장 가까운 CCTV를 영상 월에 바로 엽니다</translation>
+    </message>
+    <message>
         <source>An XYZ tile URL, a local folder as file:///path/{z}/{x}/{y}.png, or an MBTiles file. Empty: the vector basemap alone.</source>
         <translation>XYZ 타일 주소, file:///경로/{z}/{x}/{y}.png 형식의 로컬 폴더, 또는 MBTiles 파일. 비워 두면 벡터 배경지도만 씁니다.</translation>
     </message>
@@ -755,6 +759,10 @@
     <message>
         <source>The still was not saved: %1</source>
         <translation>정지영상을 저장하지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>%1: open the nearest cameras</source>
+        <translation>%1: 주변 CCTV 열기</translation>
     </message>
 </context>
 </TS>

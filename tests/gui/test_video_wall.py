@@ -144,3 +144,25 @@ def test_a_camera_dragged_from_the_list_opens_in_the_tile_it_is_dropped_on(
     assert wall.tiles[0].camera is None
     qtbot.waitUntil(lambda: target.painted >= 2, timeout=10_000)
     wall.close_camera(3)
+
+
+def test_a_critical_incident_offers_or_opens_its_nearest_cameras(
+    qtbot, wall_station: Workstation
+) -> None:
+    wall = wall_of(wall_station)
+    wall_station.report("E-BIN")
+    kidnap = wall_station.report("P-KID")
+    qtbot.waitUntil(lambda: wall.offer.isVisible())
+    assert kidnap in wall.offer.text()
+    assert all(t.camera is None for t in wall.tiles)
+    wall.offer.click()
+    assert all(t.camera is not None for t in wall.tiles) and not wall.offer.isVisible()
+    for index in range(len(wall.tiles)):
+        wall.close_camera(index)
+    wall_station.context.settings.video_auto_open = True
+    fire = wall_station.report("F-FIRE")
+    qtbot.waitUntil(lambda: all(t.camera is not None for t in wall.tiles))
+    records = wall_station.backend.incident_events(wall.tiles[0].camera.id).result()
+    assert records[-1].payload["incident_id"] == fire
+    for index in range(len(wall.tiles)):
+        wall.close_camera(index)
