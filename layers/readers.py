@@ -61,11 +61,6 @@ class VectorLayer:
             "skipped": self.skipped,
         }
 
-    def geojson(self) -> dict[str, Any]:
-        """The features as a GeoJSON FeatureCollection (WGS 84)."""
-        data: dict[str, Any] = json.loads(self.frame.to_json(drop_id=True, na="null"))
-        return data
-
     def columns_json(self) -> tuple[str, str]:
         """Geometries and properties as two JSON array texts, in feature order.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,6 +38,18 @@ class AppContext:
     def pick(self, ko: str, en: str) -> str:
         """The Korean or English text, by the interface language."""
         return ko if self.language == "ko" else en
+
+
+def lazy_widget(module: str, class_name: str) -> Callable[[AppContext], QWidget]:
+    """A panel factory that imports its module only when the panel is built, so a panel's
+    heavy libraries (web engine, OpenCV) stay out of start-up until its dock is made."""
+
+    def build(context: AppContext) -> QWidget:
+        widget_class = getattr(importlib.import_module(module), class_name)
+        widget: QWidget = widget_class(context)
+        return widget
+
+    return build
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QWidget
 
-from ui.context import AppContext, PanelSpec
-
-
-def _factory(context: AppContext) -> QWidget:
-    from panels.situation_map.panel import MapPanel
-
-    return MapPanel(context)
-
+from ui.context import PanelSpec, lazy_widget
 
 SPEC = PanelSpec(
     id="map",
     title=lambda: QCoreApplication.translate("Panels", "Situation map"),
-    factory=_factory,
+    factory=lazy_widget("panels.situation_map.panel", "MapPanel"),
     area=None,
 )

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QWidget
 
-from ui.context import AppContext, PanelSpec
-
-
-def _factory(context: AppContext) -> QWidget:
-    from panels.video_wall.panel import VideoWallPanel
-
-    return VideoWallPanel(context)
-
+from ui.context import PanelSpec, lazy_widget
 
 SPEC = PanelSpec(
     id="video_wall",
     title=lambda: QCoreApplication.translate("Panels", "Video wall"),
-    factory=_factory,
+    factory=lazy_widget("panels.video_wall.panel", "VideoWallPanel"),
     area=Qt.DockWidgetArea.RightDockWidgetArea,
     share=22,
 )

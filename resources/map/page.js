@@ -358,7 +358,7 @@ var HANDLERS = {
     if (!cityroom.map.getPane(pane)) cityroom.map.createPane(pane).style.zIndex = 300 + msg.order;
     var renderer = L.canvas({ pane: pane, padding: 0.2 });
     var colour = msg.colour || "#e0e0e0";
-    var data = msg.geojson || {
+    var data = {
       type: "FeatureCollection",
       features: msg.geometries.map(function (g, i) {
         return { type: "Feature", geometry: g, properties: msg.properties[i] };
