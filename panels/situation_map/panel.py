@@ -653,7 +653,7 @@ class MapPanel(QWidget):
                 id=layer.id,
                 name=layer.name,
                 raw=dict(
-                    zip(("geometries", "properties"), layer.data.columns_json(), strict=True)
+                    zip(("geometries", "properties"), layer.columns or ("[]", "[]"), strict=True)
                 ),
                 colour=layer.colour,
                 order=order,

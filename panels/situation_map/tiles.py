@@ -72,7 +72,9 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         """Stop the render workers and refuse tiles until :meth:`resume` (no map is shown)."""
         self.active = False
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # Never wait on the GUI thread: a render in flight finishes on its own and its
+            # reply finds the job gone.
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:

@@ -41,6 +41,7 @@ class UserLayer:
     data: Any  # layers.readers.VectorLayer or layers.raster.TileSource
     visible: bool = True
     opacity: float = 1.0
+    columns: tuple[str, str] | None = None  # geometry and property JSON, made by the worker
     style_field: str | None = None
     categories: dict[str, str] = field(default_factory=dict)
 
@@ -102,7 +103,10 @@ class UserLayerLoader(QObject):
             self._invoker.post(lambda: self.progressed.emit(done, total))
 
         vector = read_vector(path, crs, progress=progress, cancelled=self._cancel.is_set)
-        return UserLayer(layer_id, vector.name, path, False, colour, vector)
+        # Serialised here too: for a large layer this is no work for the GUI thread.
+        return UserLayer(
+            layer_id, vector.name, path, False, colour, vector, columns=vector.columns_json()
+        )
 
     def _on_done(self, layer: UserLayer) -> None:
         self.busy = False
