@@ -144,6 +144,9 @@ var CameraLayer = L.Layer.extend({
 
 function cityroomStart(map, tileUrl) {
   cityroom.map = map;
+  // Quarter zoom steps: "the whole city" fills the pane instead of jumping a whole level.
+  map.options.zoomSnap = 0.25;
+  map.options.zoomDelta = 0.5;
   map.setMinZoom(9);
   map.setMaxZoom(19);
   map.createPane("basemap").style.zIndex = 200;
