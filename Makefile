@@ -32,6 +32,8 @@ system:
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cityroom needs Python 3.11 or newer")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# Older checkouts used the plain headless OpenCV; both own cv2/, so remove both first.
+	$(PY) -m pip show -q opencv-python-headless >/dev/null 2>&1 && $(PY) -m pip uninstall -y -q opencv-python-headless opencv-contrib-python-headless || true
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
