@@ -100,6 +100,49 @@ class Settings:
     def video_auto_open(self, value: bool) -> None:
         self._store.setValue("video/auto_open", "true" if value else "false")
 
+    def video_layouts(self, actor: str) -> dict[str, dict[str, object]]:
+        """The operator's saved video-wall layouts: name -> {"size": n, "cameras": [id|None]}."""
+        raw = str(self._get(f"video/layouts/{_key(actor)}", "{}") or "{}")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {
+            str(name): layout
+            for name, layout in value.items()
+            if isinstance(layout, dict)
+            and isinstance(layout.get("size"), int)
+            and isinstance(layout.get("cameras"), list)
+        }
+
+    def save_video_layout(
+        self, actor: str, name: str, size: int, cameras: list[str | None]
+    ) -> None:
+        """Remember the wall's tile count and cameras under ``name`` for this operator."""
+        saved = self.video_layouts(actor)
+        saved[name] = {"size": size, "cameras": cameras}
+        self._store.setValue(f"video/layouts/{_key(actor)}", json.dumps(saved, ensure_ascii=False))
+
+    def delete_video_layout(self, actor: str, name: str) -> None:
+        """Forget one of the operator's saved layouts."""
+        saved = self.video_layouts(actor)
+        saved.pop(name, None)
+        self._store.setValue(f"video/layouts/{_key(actor)}", json.dumps(saved, ensure_ascii=False))
+
+    @property
+    def tour_dwell_s(self) -> int:
+        """Seconds a camera tour stays on each page of cameras."""
+        try:
+            return max(3, int(str(self._get("video/tour_dwell_s", "10"))))
+        except ValueError:
+            return 10
+
+    @tour_dwell_s.setter
+    def tour_dwell_s(self, value: int) -> None:
+        self._store.setValue("video/tour_dwell_s", str(int(value)))
+
     @property
     def alert_sound(self) -> bool:
         """Whether new critical incidents sound an alert."""

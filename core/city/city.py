@@ -86,6 +86,10 @@ class City:
         """The camera with this id."""
         return self._lookup(self._cameras, camera_id, "camera")
 
+    def has_camera(self, camera_id: str) -> bool:
+        """Whether the city has a camera with this id."""
+        return camera_id in self._cameras
+
     def sensor(self, sensor_id: str) -> Sensor:
         """The sensor with this id."""
         return self._lookup(self._sensors, sensor_id, "sensor")

@@ -6,19 +6,23 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
-from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtGui import QAction, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,12 +32,15 @@ from core.events import CameraViewed, EvidenceCaptured
 from core.video.capture import CaptureWorker
 from core.video.evidence import StillRecord, save_still
 from layers.queries import nearest_cameras
+from panels.video_wall.popout import PopOutWindow, other_screen
 from panels.video_wall.tile import CAMERA_MIME_PREFIX, VideoTile
+from panels.video_wall.tour import CameraTour
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
 LAYOUTS = (1, 4, 9, 16, 25, 36, 64)
 LIST_LIMIT = 500  # camera list rows shown at once; the filter narrows the rest
+TOUR_DWELL_CHOICES = (5, 10, 20, 30, 60)
 
 
 class CameraListWidget(QListWidget):
@@ -63,8 +70,12 @@ class VideoWallPanel(QWidget):
         super().__init__(parent)
         self.context = context
         self.tiles: list[VideoTile] = []
+        self.popouts: list[PopOutWindow] = []
         self.active_index = 0
         self.full_index: int | None = None
+        self.tour = CameraTour(self)
+        self.tour.pageDue.connect(self._show_tour_page)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
         self.set_layout_size(4)
         context.selection.cameraSelected.connect(self._on_selection_camera_selected)
@@ -103,7 +114,30 @@ class VideoWallPanel(QWidget):
         self.still_button.clicked.connect(lambda: self.take_still())
         self.close_tile = QPushButton(self.tr("Close tile"))
         self.close_tile.clicked.connect(lambda: self.close_camera(self.active_index))
+        self.saved_layouts = QToolButton()
+        self.saved_layouts.setText(self.tr("Layouts"))
+        self.saved_layouts.setToolTip(self.tr("Save the wall as a named layout, or restore one"))
+        self.saved_layouts.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.saved_layouts.setMenu(QMenu(self.saved_layouts))
+        self.saved_layouts.menu().aboutToShow.connect(self._fill_layouts_menu)
+        self.tour_button = QToolButton()
+        self.tour_button.setText(self.tr("Tour"))
+        self.tour_button.setCheckable(True)
+        self.tour_button.setToolTip(
+            self.tr("Cycle the listed cameras a wall-full at a time (the arrow sets how often)")
+        )
+        self.tour_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.tour_button.toggled.connect(self._on_tour_toggled)
+        dwell_menu = QMenu(self.tour_button)
+        for seconds in TOUR_DWELL_CHOICES:
+            action = dwell_menu.addAction(self.tr("Every %1 s").replace("%1", str(seconds)))
+            action.setCheckable(True)
+            action.setChecked(seconds == self.context.settings.tour_dwell_s)
+            action.triggered.connect(lambda _checked, s=seconds: self._set_tour_dwell(s))
+        self.tour_button.setMenu(dwell_menu)
         bar.addWidget(self.layout_choice)
+        bar.addWidget(self.saved_layouts)
+        bar.addWidget(self.tour_button)
         bar.addWidget(self.near_incident)
         bar.addWidget(self.still_button)
         bar.addWidget(self.close_tile)
@@ -171,6 +205,10 @@ class VideoWallPanel(QWidget):
             tile = VideoTile(len(self.tiles))
             tile.activated.connect(self._on_tile_activated)
             tile.toggledFull.connect(self._on_tile_toggled_full)
+            tile.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            tile.customContextMenuRequested.connect(
+                lambda pos, t=tile: self._show_tile_menu(t, t.mapToGlobal(pos))
+            )
             tile.cameraDropped.connect(lambda index, camera_id: self.open_camera(camera_id, index))
             self.tiles.append(tile)
         del self.tiles[size:]
@@ -202,6 +240,7 @@ class VideoWallPanel(QWidget):
             tile.update()
 
     def _on_tile_activated(self, index: int) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
         self.active_index = index
         self._mark_active()
         camera = self.tiles[index].camera
@@ -360,6 +399,187 @@ class VideoWallPanel(QWidget):
     def _on_camera_list_double_clicked(self, item: QListWidgetItem) -> None:
         self.open_camera(str(item.data(Qt.ItemDataRole.UserRole)))
 
+    # -- saved layouts, tours, pop-outs, keys ---------------------------------------------
+
+    def save_layout(self, name: str) -> None:
+        """Remember the wall (tile count and cameras) under ``name`` for this operator."""
+        cameras = [t.camera.id if t.camera is not None else None for t in self.tiles]
+        self.context.settings.save_video_layout(self.context.actor, name, len(self.tiles), cameras)
+        self.notice.setText(self.tr("Layout saved: %1").replace("%1", name))
+
+    def restore_layout(self, name: str) -> None:
+        """Bring back a saved layout: its tile count and its cameras in their tiles."""
+        layout = self.context.settings.video_layouts(self.context.actor).get(name)
+        if layout is None:
+            self.notice.setText(self.tr("There is no saved layout called %1.").replace("%1", name))
+            return
+        self.tour_button.setChecked(False)
+        size = int(str(layout["size"]))
+        self.set_layout_size(size if size in LAYOUTS else 4)
+        cameras = list(layout["cameras"])  # type: ignore[call-overload]
+        missing = []
+        for index, tile in enumerate(self.tiles):
+            camera_id = cameras[index] if index < len(cameras) else None
+            if camera_id is None:
+                self.close_camera(index)
+            elif self.context.city.has_camera(str(camera_id)):
+                if tile.camera is None or tile.camera.id != camera_id:
+                    self.open_camera(str(camera_id), index, purpose=f"layout {name}")
+            else:
+                missing.append(str(camera_id))
+                self.close_camera(index)
+        self.active_index = 0
+        self._mark_active()
+        text = self.tr("Layout %1").replace("%1", name)
+        if missing:
+            text += " · " + self.tr("cameras no longer in the city: %1").replace(
+                "%1", ", ".join(missing)
+            )
+        self.notice.setText(text)
+
+    def _fill_layouts_menu(self) -> None:
+        menu = self.saved_layouts.menu()
+        menu.clear()
+        menu.addAction(self.tr("Save this layout as…"), self._ask_layout_name)
+        saved = sorted(self.context.settings.video_layouts(self.context.actor))
+        if not saved:
+            return
+        menu.addSeparator()
+        for name in saved:
+            menu.addAction(name, partial(self.restore_layout, name))
+        delete = menu.addMenu(self.tr("Delete"))
+        for name in saved:
+            delete.addAction(name, partial(self._delete_layout, name))
+
+    def _ask_layout_name(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("Save layout"), self.tr("Layout name:"))
+        if ok and name.strip():
+            self.save_layout(name.strip())
+
+    def _delete_layout(self, name: str) -> None:
+        self.context.settings.delete_video_layout(self.context.actor, name)
+        self.notice.setText(self.tr("Layout deleted: %1").replace("%1", name))
+
+    def listed_camera_ids(self) -> list[str]:
+        """The cameras the list shows now (the filter applied)."""
+        return [
+            str(self.camera_list.item(row).data(Qt.ItemDataRole.UserRole))
+            for row in range(self.camera_list.count())
+        ]
+
+    def _on_tour_toggled(self, on: bool) -> None:
+        if not on:
+            self.tour.stop()
+            self.notice.setText(self.tr("Tour stopped."))
+            return
+        cameras = self.listed_camera_ids()
+        if not cameras:
+            self.notice.setText(self.tr("No cameras listed to tour: clear or change the filter."))
+            self.tour_button.setChecked(False)
+            return
+        self.tour.start(cameras, len(self.tiles), self.context.settings.tour_dwell_s)
+
+    def _set_tour_dwell(self, seconds: int) -> None:
+        self.context.settings.tour_dwell_s = seconds
+        for action in self.tour_button.menu().actions():
+            action.setChecked(action.text() == self.tr("Every %1 s").replace("%1", str(seconds)))
+        if self.tour.running:
+            self.tour.start(self.listed_camera_ids(), len(self.tiles), seconds)
+
+    def _show_tour_page(self, camera_ids: list[str]) -> None:
+        for index in range(len(self.tiles)):
+            if index < len(camera_ids):
+                self.open_camera(camera_ids[index], index, purpose="tour")
+            else:
+                self.close_camera(index)
+        self.active_index = 0
+        self._mark_active()
+        self.notice.setText(
+            self.tr("Tour: page %1 of %2")
+            .replace("%1", str(self.tour.page + 1))
+            .replace("%2", str(self.tour.pages))
+        )
+
+    def pop_out(
+        self, index: int | None = None, *, full_screen: bool = False
+    ) -> PopOutWindow | None:
+        """Show a tile's camera in a window of its own, on another monitor when there is one."""
+        tile = self.tiles[self.active_index if index is None else index]
+        if tile.url is None:
+            self.notice.setText(self.tr("The highlighted tile shows no camera."))
+            return None
+        camera = tile.camera
+        title = f"{camera.id} · {camera.name}" if camera is not None else tile.url
+        window = PopOutWindow(
+            tile.url, camera, title, lambda url, size: CaptureWorker(url, size=size), self
+        )
+        window.tile.note = tile.note
+        window.closed.connect(self._on_popout_closed)
+        self.popouts.append(window)
+        if camera is not None:
+            self._log_view(camera.id, "monitoring (separate window)", "open", None)
+        window.show_on(other_screen(self.screen()), full_screen)
+        return window
+
+    def _on_popout_closed(self, window: PopOutWindow) -> None:
+        if window in self.popouts:
+            self.popouts.remove(window)
+            if window.tile.camera is not None:
+                self._log_view(
+                    window.tile.camera.id, "monitoring (separate window)", "close", None
+                )
+
+    def _show_tile_menu(self, tile: VideoTile, where: QPoint) -> None:
+        self._on_tile_activated(tile.index)
+        menu = QMenu(self)
+        has_camera = tile.url is not None
+        actions: list[tuple[str, object, bool]] = [
+            (self.tr("Pop out to a window"), lambda: self.pop_out(tile.index), has_camera),
+            (
+                self.tr("Full screen (F11)"),
+                lambda: self.pop_out(tile.index, full_screen=True),
+                has_camera,
+            ),
+            (
+                self.tr("Enlarge in the wall (Enter)"),
+                lambda: self._on_tile_toggled_full(tile.index),
+                True,
+            ),
+            (self.tr("Still (Ctrl+T)"), lambda: self.take_still(tile.index), has_camera),
+            (self.tr("Close tile (Del)"), lambda: self.close_camera(tile.index), has_camera),
+        ]
+        for text, slot, enabled in actions:
+            action = QAction(text, menu)
+            action.triggered.connect(slot)
+            action.setEnabled(enabled)
+            menu.addAction(action)
+        menu.popup(where)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrows move the highlight, Enter enlarges, Del closes, F11 full screen, Esc back."""
+        key = event.key()
+        columns = math.ceil(math.sqrt(len(self.tiles)))
+        moves = {
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Right: 1,
+            Qt.Key.Key_Up: -columns,
+            Qt.Key.Key_Down: columns,
+        }
+        if key in moves and self.full_index is None:
+            target = self.active_index + moves[Qt.Key(key)]
+            if 0 <= target < len(self.tiles):
+                self._on_tile_activated(target)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or (
+            key == Qt.Key.Key_Escape and self.full_index is not None
+        ):
+            self._on_tile_toggled_full(self.active_index)
+        elif key == Qt.Key.Key_Delete:
+            self.close_camera(self.active_index)
+        elif key == Qt.Key.Key_F11:
+            self.pop_out(full_screen=True)
+        else:
+            super().keyPressEvent(event)
+
     # -- decoding and painting ------------------------------------------------------------
 
     def _tile_size(self, tile: VideoTile) -> tuple[int, int]:
@@ -403,4 +623,9 @@ class VideoWallPanel(QWidget):
         for tile in self.tiles:
             if tile.worker is not None:
                 tile.worker.request_stop()
+        if not self.window().isVisible():
+            # The main window is closing: its separate camera windows go with it.
+            self.tour_button.setChecked(False)
+            for window in list(self.popouts):
+                window.close()
         super().hideEvent(event)

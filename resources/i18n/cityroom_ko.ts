@@ -737,6 +737,26 @@
         <translation>화면 닫기</translation>
     </message>
     <message>
+        <source>Layouts</source>
+        <translation>레이아웃</translation>
+    </message>
+    <message>
+        <source>Save the wall as a named layout, or restore one</source>
+        <translation>현재 화면 배치를 이름을 붙여 저장하거나 저장된 배치를 불러옵니다</translation>
+    </message>
+    <message>
+        <source>Tour</source>
+        <translation>순환</translation>
+    </message>
+    <message>
+        <source>Cycle the listed cameras a wall-full at a time (the arrow sets how often)</source>
+        <translation>목록의 CCTV를 한 화면씩 순환 표시합니다 (화살표로 간격 설정)</translation>
+    </message>
+    <message>
+        <source>Every %1 s</source>
+        <translation>%1초마다</translation>
+    </message>
+    <message>
         <source>Find a camera</source>
         <translation>CCTV 찾기</translation>
     </message>
@@ -763,6 +783,78 @@
     <message>
         <source>%1: open the nearest cameras</source>
         <translation>%1: 주변 CCTV 열기</translation>
+    </message>
+    <message>
+        <source>Layout saved: %1</source>
+        <translation>레이아웃 저장됨: %1</translation>
+    </message>
+    <message>
+        <source>There is no saved layout called %1.</source>
+        <translation>%1(이)라는 저장된 레이아웃이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Layout %1</source>
+        <translation>레이아웃 %1</translation>
+    </message>
+    <message>
+        <source>cameras no longer in the city: %1</source>
+        <translation>더 이상 없는 CCTV: %1</translation>
+    </message>
+    <message>
+        <source>Save this layout as…</source>
+        <translation>현재 레이아웃을 다른 이름으로 저장…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Save layout</source>
+        <translation>레이아웃 저장</translation>
+    </message>
+    <message>
+        <source>Layout name:</source>
+        <translation>레이아웃 이름:</translation>
+    </message>
+    <message>
+        <source>Layout deleted: %1</source>
+        <translation>레이아웃 삭제됨: %1</translation>
+    </message>
+    <message>
+        <source>Tour stopped.</source>
+        <translation>순환 표시를 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>No cameras listed to tour: clear or change the filter.</source>
+        <translation>순환할 CCTV가 목록에 없습니다. 검색어를 지우거나 바꾸십시오.</translation>
+    </message>
+    <message>
+        <source>Tour: page %1 of %2</source>
+        <translation>순환: %2쪽 중 %1쪽</translation>
+    </message>
+    <message>
+        <source>The highlighted tile shows no camera.</source>
+        <translation>선택한 화면에 CCTV가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Pop out to a window</source>
+        <translation>별도 창으로 띄우기</translation>
+    </message>
+    <message>
+        <source>Full screen (F11)</source>
+        <translation>전체 화면 (F11)</translation>
+    </message>
+    <message>
+        <source>Enlarge in the wall (Enter)</source>
+        <translation>화면 안에서 크게 보기 (Enter)</translation>
+    </message>
+    <message>
+        <source>Still (Ctrl+T)</source>
+        <translation>정지영상 (Ctrl+T)</translation>
+    </message>
+    <message>
+        <source>Close tile (Del)</source>
+        <translation>화면 닫기 (Del)</translation>
     </message>
 </context>
 </TS>

@@ -166,3 +166,94 @@ def test_a_critical_incident_offers_or_opens_its_nearest_cameras(
     assert records[-1].payload["incident_id"] == fire
     for index in range(len(wall.tiles)):
         wall.close_camera(index)
+
+
+def test_a_saved_layout_comes_back_with_its_cameras(qtbot, wall_station: Workstation) -> None:
+    wall = wall_of(wall_station)
+    cameras = wall_station.context.city.cameras
+    wall.set_layout_size(9)
+    wall.open_camera(cameras[1].id, 0)
+    wall.open_camera(cameras[7].id, 4)
+    wall.save_layout("야간 강남")
+    wall.set_layout_size(4)
+    for index in range(4):
+        wall.close_camera(index)
+    wall.restore_layout("야간 강남")
+    assert len(wall.tiles) == 9
+    assert wall.tiles[0].camera is not None and wall.tiles[0].camera.id == cameras[1].id
+    assert wall.tiles[4].camera is not None and wall.tiles[4].camera.id == cameras[7].id
+    assert all(wall.tiles[i].camera is None for i in (1, 2, 3, 5, 6, 7, 8))
+    # Layouts are the operator's own: another operator on this desk does not see them.
+    settings = wall_station.context.settings
+    assert "야간 강남" in settings.video_layouts(wall_station.context.actor)
+    assert settings.video_layouts("operator:someone-else") == {}
+    wall.restore_layout("no such layout")
+    assert "no saved layout" in wall.notice.text()
+    for index in range(9):
+        wall.close_camera(index)
+
+
+def test_a_tour_cycles_the_listed_cameras_page_by_page(qtbot, wall_station: Workstation) -> None:
+    wall = wall_of(wall_station)
+    wall.set_layout_size(4)
+    listed = wall.listed_camera_ids()
+    assert len(listed) > 4
+    wall.tour.start(listed[:6], len(wall.tiles), 0.2)
+    first = [t.camera.id for t in wall.tiles if t.camera is not None]
+    assert first == listed[:4]
+    qtbot.waitUntil(lambda: wall.tour.page == 1, timeout=5_000)
+    second = [t.camera.id if t.camera is not None else None for t in wall.tiles]
+    assert second == [listed[4], listed[5], None, None]
+    qtbot.waitUntil(lambda: wall.tour.page == 0, timeout=5_000)
+    wall.tour.stop()
+    views = [
+        r
+        for r in wall_station.backend.incident_events(listed[4]).result()
+        if r.type == EventType.CAMERA_VIEWED and r.payload["action"] == "open"
+    ]
+    assert views and views[0].payload["purpose"] == "tour"
+    for index in range(4):
+        wall.close_camera(index)
+
+
+def test_keys_move_the_highlight_enlarge_and_close(qtbot, wall_station: Workstation) -> None:
+    from PySide6.QtCore import Qt
+
+    wall = wall_of(wall_station)
+    wall.set_layout_size(9)
+    wall.open_camera(wall_station.context.city.cameras[0].id, 4)
+    wall.active_index = 0
+    qtbot.keyClick(wall, Qt.Key.Key_Right)
+    qtbot.keyClick(wall, Qt.Key.Key_Down)
+    assert wall.active_index == 4
+    qtbot.keyClick(wall, Qt.Key.Key_Return)
+    assert wall.full_index == 4
+    qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert wall.full_index is None
+    qtbot.keyClick(wall, Qt.Key.Key_Delete)
+    assert wall.tiles[4].camera is None
+
+
+def test_a_tile_pops_out_to_its_own_window_and_closing_it_is_logged(
+    qtbot, wall_station: Workstation
+) -> None:
+    wall = wall_of(wall_station)
+    camera = wall_station.context.city.cameras[3]
+    wall.open_camera(camera.id, 0)
+    window = wall.pop_out(0)
+    assert window is not None and window.isWindow() and window.isVisible()
+    qtbot.waitUntil(lambda: window.tile.painted >= 3, timeout=10_000)
+    window.toggle_full_screen()
+    assert window.isFullScreen()
+    window.close()
+    assert wall.popouts == []
+    purposes = [
+        (r.payload["action"], r.payload["purpose"])
+        for r in wall_station.backend.incident_events(camera.id).result()
+        if r.type == EventType.CAMERA_VIEWED
+    ]
+    assert ("open", "monitoring (separate window)") in purposes
+    assert ("close", "monitoring (separate window)") in purposes
+    # A window left open goes when the workstation closes (the fixture closes it).
+    assert wall.pop_out(0) is not None
+    wall.close_camera(0)
