@@ -258,16 +258,19 @@ class CameraViewed(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class EvidenceCaptured(DomainEvent):
-    """A still (or clip) was saved from a camera, with the digest of the file."""
+    """A still or a clip was saved from a camera, with the digest of the file."""
 
     TYPE: ClassVar[EventType] = EventType.EVIDENCE_CAPTURED
     SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
     incident_id: str | None
     camera_id: str
-    kind: str  # "still"
+    kind: str  # "still" or "clip"
     path: str
     sha256: str
-    taken_ms: int
+    taken_ms: int  # the still's moment, or the clip's first frame
+    end_ms: int | None = None  # a clip's last frame
+    redacted: str = ""  # what was blurred before saving, e.g. "faces,plates"
+    frames: int | None = None  # a clip's frame count
 
 
 @dataclass(frozen=True, slots=True)

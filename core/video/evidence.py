@@ -36,6 +36,28 @@ def burn_in(image: Any, lines: list[str]) -> Any:
     return out
 
 
+def evidence_lines(
+    camera_id: str,
+    taken_ms: int,
+    lat: float | None = None,
+    lon: float | None = None,
+    incident_id: str | None = None,
+) -> list[str]:
+    """The lines burned into a still or a clip frame: camera, local time to the millisecond
+    with its offset, position and incident (ids and numbers only: OpenCV's fonts have no
+    Hangul)."""
+    when = datetime.fromtimestamp(taken_ms / 1000).astimezone()
+    lines = [f"{camera_id}  {when:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f" {when:%z}"]
+    facts = []
+    if lat is not None and lon is not None:
+        facts.append(f"{lat:.5f}, {lon:.5f}")
+    if incident_id:
+        facts.append(incident_id)
+    if facts:
+        lines.append("  ".join(facts))
+    return lines
+
+
 def save_still(
     image: Any,
     folder: Path,
@@ -55,10 +77,7 @@ def save_still(
     if image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)  # frames arrive ready to paint
     when = datetime.fromtimestamp(taken_ms / 1000).astimezone()
-    lines = [f"{camera_id}  {when:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f" {when:%z}"]
-    if lat is not None and lon is not None:
-        lines.append(f"{lat:.5f}, {lon:.5f}" + (f"  {incident_id}" if incident_id else ""))
-    stamped = burn_in(image, lines)
+    stamped = burn_in(image, evidence_lines(camera_id, taken_ms, lat, lon, incident_id))
     ok, encoded = cv2.imencode(".jpg", stamped, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:
         raise ValueError("the frame could not be encoded as JPEG")
