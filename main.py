@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="user-interface language (default: settings, then system locale)",
     )
+    parser.add_argument(
+        "--streams",
+        type=Path,
+        metavar="TOML",
+        default=None,
+        help="stream registry saying where each camera streams from (remembered; "
+        "see resources/video/streams.toml)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sim = commands.add_parser("simulate", help="run the city simulator headless into a log")
@@ -180,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("url", help="rtsp://, http(s):// MJPEG, a video file or synthetic://NAME")
     probe.add_argument("--seconds", type=_at_least(float, 0.1), default=5.0)
     probe.add_argument("--json", action="store_true")
+    probe.add_argument(
+        "--transport", choices=("tcp", "udp"), default="tcp", help="how RTSP is carried"
+    )
 
     layers = commands.add_parser("layers", help="inspect layer files")
     layer_commands = layers.add_subparsers(dest="layers_command", metavar="LAYERS", required=True)
@@ -220,7 +231,7 @@ def run_probe(args: argparse.Namespace) -> int:
 
     from core.video.capture import probe
 
-    stats = probe(args.url, args.seconds).to_json()
+    stats = probe(args.url, args.seconds, transport=args.transport).to_json()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:

@@ -30,6 +30,7 @@ class EventType(StrEnum):
     INCIDENT_LINKED = "incident.linked"
     SENSOR_READING = "sensor.reading"
     CAMERA_VIEWED = "camera.viewed"
+    CAMERA_MASKS_CHANGED = "camera.masks_changed"
     EVIDENCE_CAPTURED = "evidence.captured"
     SIMULATOR_STATE = "simulator.state"
 
@@ -257,6 +258,16 @@ class CameraViewed(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CameraMasksChanged(DomainEvent):
+    """An operator changed a camera's fixed privacy masks (what the wall never shows)."""
+
+    TYPE: ClassVar[EventType] = EventType.CAMERA_MASKS_CHANGED
+    SUBJECT_FIELD: ClassVar[str | None] = "camera_id"
+    camera_id: str
+    masks: int  # how many masked areas the camera has now
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceCaptured(DomainEvent):
     """A still or a clip was saved from a camera, with the digest of the file."""
 
@@ -302,6 +313,7 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         IncidentLinked,
         SensorReading,
         CameraViewed,
+        CameraMasksChanged,
         EvidenceCaptured,
         SimulatorState,
     )

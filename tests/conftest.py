@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 # Settings written by GUI tests go to a scratch folder, never the developer's own.
 os.environ.setdefault("XDG_CONFIG_HOME", str(Path(__file__).parent.parent / "var" / "test-config"))
+# ... and so do recordings and evidence the wall keeps by default.
+os.environ.setdefault("XDG_DATA_HOME", str(Path(__file__).parent.parent / "var" / "test-data"))
 
 REPO = Path(__file__).resolve().parent.parent
 

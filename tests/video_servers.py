@@ -1,4 +1,5 @@
-"""Real video servers on 127.0.0.1 for the tests: HTTP MJPEG (standard library)."""
+"""Real video servers on 127.0.0.1 for the tests: HTTP MJPEG (standard library) and RTSP
+(gst-rtsp-server in a child process)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ import http.server
 import socket
 import socketserver
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0, step: float = 0.02) -> float:
+    """Wait until ``condition()`` holds; returns the seconds it took."""
+    start = time.monotonic()
+    pause = threading.Event()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError("condition not reached")
+        pause.wait(step)
+    return time.monotonic() - start
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -99,24 +113,50 @@ class MjpegServer:
 
 
 class RtspServer:
-    """Debian's gst-rtsp-server in a child process (system Python with PyGObject)."""
+    """Debian's gst-rtsp-server in a child process (system Python with PyGObject).
+
+    ``user`` and ``password`` make it demand that login (basic authentication, or digest with
+    ``digest``); ``protocols`` ("tcp", "udp" or "any") limits the RTP transports it offers.
+    """
 
     SYSTEM_PYTHON = "/usr/bin/python3"
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        digest: bool = False,
+        protocols: str = "any",
+    ) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
+        self.user = user
+        self.password = password
+        self.digest = digest
+        self.protocols = protocols
         self.url = f"rtsp://127.0.0.1:{self.port}/test"
         self._process: Any = None
+
+    def url_with(self, user: str, password: str) -> str:
+        """The stream's address with this login in it."""
+        return f"rtsp://{user}:{password}@127.0.0.1:{self.port}/test"
 
     def start(self) -> RtspServer:
         import subprocess
         from pathlib import Path
 
         script = Path(__file__).with_name("rtsp_server.py")
+        command = [self.SYSTEM_PYTHON, str(script), str(self.port)]
+        if self.user is not None and self.password is not None:
+            command += ["--user", self.user, "--password", self.password]
+            if self.digest:
+                command.append("--digest")
+        if self.protocols != "any":
+            command += ["--protocols", self.protocols]
         self._process = subprocess.Popen(
-            [self.SYSTEM_PYTHON, str(script), str(self.port)],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -124,6 +124,8 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     app.setApplicationName("Cityroom")
     app.setOrganizationName("Cityroom")
     settings = Settings()
+    if args.streams is not None:
+        settings.stream_registry = args.streams.resolve()
     language = resolve_language(args.language, settings.language)
     install_translators(app, language)
     apply_dark_theme(app)

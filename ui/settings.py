@@ -29,6 +29,13 @@ class Settings:
     def _get(self, key: str, default: object) -> object:
         return self._store.value(key, default)
 
+    def _int(self, key: str, default: int, minimum: int) -> int:
+        # A hand-edited settings file may hold anything: fall back rather than fail.
+        try:
+            return max(minimum, int(str(self._get(key, str(default)))))
+        except ValueError:
+            return default
+
     @property
     def language(self) -> str | None:
         """Saved interface language ("ko"/"en") or None to follow the system."""
@@ -91,6 +98,68 @@ class Settings:
         self._store.setValue("evidence/dir", str(value))
 
     @property
+    def recording_dir(self) -> Path:
+        """Where the video wall keeps each open camera's last minutes."""
+        value = str(self._get("video/recording_dir", "") or "")
+        return Path(value) if value else default_data_dir() / "recordings"
+
+    @recording_dir.setter
+    def recording_dir(self, value: Path) -> None:
+        self._store.setValue("video/recording_dir", str(value))
+
+    @property
+    def stream_registry(self) -> Path | None:
+        """The file saying where each camera streams from; None: the demo's synthetic scenes."""
+        value = str(self._get("video/stream_registry", "") or "")
+        return Path(value) if value else None
+
+    @stream_registry.setter
+    def stream_registry(self, value: Path | None) -> None:
+        self._store.setValue("video/stream_registry", str(value) if value else "")
+
+    @property
+    def mask_file(self) -> Path:
+        """Where the cameras' fixed privacy masks are kept."""
+        value = str(self._get("video/mask_file", "") or "")
+        return Path(value) if value else default_data_dir() / "privacy-masks.json"
+
+    @mask_file.setter
+    def mask_file(self, value: Path) -> None:
+        self._store.setValue("video/mask_file", str(value))
+
+    @property
+    def record_minutes(self) -> int:
+        """How many minutes of each open camera are kept to scrub back over."""
+        return self._int("video/record_minutes", 10, minimum=1)
+
+    @record_minutes.setter
+    def record_minutes(self, value: int) -> None:
+        self._store.setValue("video/record_minutes", str(int(value)))
+
+    @property
+    def record_max_mb(self) -> int | None:
+        """Disk the recordings may use at most (MB); None: a quarter of the free space, at
+        most 2 GB."""
+        try:
+            value = int(str(self._get("video/record_max_mb", "0")))
+        except ValueError:
+            return None
+        return value if value > 0 else None
+
+    @record_max_mb.setter
+    def record_max_mb(self, value: int | None) -> None:
+        self._store.setValue("video/record_max_mb", str(int(value or 0)))
+
+    @property
+    def blur_evidence(self) -> bool:
+        """Whether stills and clips are saved with faces and licence plates blurred."""
+        return str(self._get("video/blur_evidence", "false")).lower() == "true"
+
+    @blur_evidence.setter
+    def blur_evidence(self, value: bool) -> None:
+        self._store.setValue("video/blur_evidence", "true" if value else "false")
+
+    @property
     def video_auto_open(self) -> bool:
         """Whether a new critical incident fills the video wall with its nearest cameras at
         once (otherwise the wall offers them)."""
@@ -134,10 +203,7 @@ class Settings:
     @property
     def tour_dwell_s(self) -> int:
         """Seconds a camera tour stays on each page of cameras."""
-        try:
-            return max(3, int(str(self._get("video/tour_dwell_s", "10"))))
-        except ValueError:
-            return 10
+        return self._int("video/tour_dwell_s", 10, minimum=3)
 
     @tour_dwell_s.setter
     def tour_dwell_s(self, value: int) -> None:

@@ -14,11 +14,14 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.video.privacy import Polygon, apply_masks
+from core.video.recording import CameraRecorder
+from core.video.rtsp import RtspTransport, StreamRefused, diagnose_refusal, transport_options
 from core.video.sources import (
     SourceKind,
     SyntheticCapture,
@@ -34,6 +37,10 @@ log = logging.getLogger("cityroom.video")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+# A camera that refused the login (or the stream) is asked again only after this long: many
+# cameras lock an account after a few failed logins.
+REFUSED_RETRY_S = 60.0
+POOL_SIZE = 4  # display buffers kept for reuse per stream (slot, screen, one being filled)
 
 
 class StreamState(StrEnum):
@@ -89,11 +96,18 @@ class StreamStats:
 
 
 class LatestFrameSlot:
-    """Holds only the newest frame; a frame replaced before it was taken counts as dropped."""
+    """Holds only the newest frame; a frame replaced before it was taken counts as dropped.
+
+    It also keeps a few spent display buffers for the worker to fill again: allocating a new
+    picture per frame costs more than converting into one that exists. A buffer comes back
+    only from whoever held it last (a dropped frame, or the display handing back the picture
+    it replaced), so a picture on screen is never written to.
+    """
 
     def __init__(self) -> None:
         self._frame: Frame | None = None
         self._lock = threading.Lock()
+        self._spare: list[Any] = []
         self.dropped = 0
 
     def put(self, frame: Frame) -> None:
@@ -101,7 +115,26 @@ class LatestFrameSlot:
         with self._lock:
             if self._frame is not None:
                 self.dropped += 1
+                self._keep(self._frame.image)
             self._frame = frame
+
+    def recycle(self, image: Any) -> None:
+        """Hand back a picture nobody shows or reads any more (from the display)."""
+        with self._lock:
+            self._keep(image)
+
+    def buffer(self, shape: tuple[int, ...]) -> Any | None:
+        """A spare picture of this shape to fill, or None (from the worker)."""
+        with self._lock:
+            while self._spare:
+                image = self._spare.pop()
+                if image.shape == shape:
+                    return image
+            return None
+
+    def _keep(self, image: Any) -> None:
+        if len(self._spare) < POOL_SIZE:
+            self._spare.append(image)
 
     def take(self) -> Frame | None:
         """The newest frame not yet taken, or None (for the display)."""
@@ -110,26 +143,46 @@ class LatestFrameSlot:
             return frame
 
 
-def _open_cv(url: str, kind: SourceKind, open_timeout_s: float, read_timeout_s: float) -> Any:
+def _open_cv(
+    url: str,
+    kind: SourceKind,
+    open_timeout_s: float,
+    read_timeout_s: float,
+    *,
+    transport: str = "tcp",
+) -> Any:
     import cv2
 
     if kind is SourceKind.SYNTHETIC:
         return SyntheticCapture(url.split("://", 1)[1] or "demo")
-    if kind is SourceKind.RTSP and "OPENCV_FFMPEG_CAPTURE_OPTIONS" not in os.environ:
-        # TCP unless the operator configured otherwise: UDP loses packets across routers.
-        transport = "udp" if "transport=udp" in url else "tcp"
-        os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = f"rtsp_transport;{transport}"
-    target = str(file_path(url)) if kind is SourceKind.FILE else url.replace("transport=udp", "")
-    capture = cv2.VideoCapture(
-        target,
-        cv2.CAP_FFMPEG,
-        [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-            int(open_timeout_s * 1000),
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-            int(read_timeout_s * 1000),
-        ],
-    )
+    target = str(file_path(url)) if kind is SourceKind.FILE else url
+    timeouts = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(open_timeout_s * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(read_timeout_s * 1000),
+    ]
+    if kind is not SourceKind.RTSP:
+        return cv2.VideoCapture(target, cv2.CAP_FFMPEG, timeouts)
+    rtsp_transport = RtspTransport(transport)
+    # OpenCV reads the transport from a process-wide variable at every open (tried: alternating
+    # "tcp" and "udp" in one process against a TCP-only server fails every other open), so the
+    # variable is held for the whole open; see transport_options for why that costs little.
+    with transport_options(rtsp_transport):
+        started = time.monotonic()
+        capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG, timeouts)
+        took = time.monotonic() - started
+    if capture.isOpened():
+        return capture
+    # OpenCV says only "not opened". A camera that answered at all did so well within the open
+    # timeout (a refused login or transport takes milliseconds), so ask it why, within what is
+    # left of that timeout (so stopping still ends in time); one that used up the timeout would
+    # not answer the question either.
+    if took < 0.9 * open_timeout_s:
+        reason = diagnose_refusal(url, rtsp_transport, open_timeout_s - took)
+        if reason is not None:
+            capture.release()
+            raise StreamRefused(reason)
     return capture
 
 
@@ -145,18 +198,36 @@ class CaptureWorker:
         stall_after_s: float = 3.0,
         open_timeout_s: float = 5.0,
         read_timeout_s: float = 2.0,
-        opener: Callable[[str, SourceKind, float, float], Any] = _open_cv,
+        transport: str = "tcp",
+        refused_retry_s: float = REFUSED_RETRY_S,
+        masks: Callable[[], Sequence[Polygon]] | None = None,
+        recorder: Callable[[], CameraRecorder] | None = None,
+        opener: Callable[..., Any] = _open_cv,
     ) -> None:
+        if transport not in tuple(RtspTransport):
+            raise ValueError(f"unknown RTSP transport {transport!r}: use 'tcp' or 'udp'")
         self.url = url
         self.display_url = redact_url(url)
         self.kind = source_kind(url)
+        self.transport = RtspTransport(transport)
         self.slot = LatestFrameSlot()
         self._size = size
         self._max_fps = max_fps
         self._stall_after_s = stall_after_s
         self._open_timeout_s = open_timeout_s
         self._read_timeout_s = read_timeout_s
-        self._opener = opener
+        chosen = self.transport.value
+
+        def open_stream(url: str, kind: SourceKind, open_s: float, read_s: float) -> Any:
+            # The transport goes as a keyword; openers ignore it for sources other than RTSP.
+            return opener(url, kind, open_s, read_s, transport=chosen)
+
+        self._opener = open_stream
+        self._refused_retry_s = refused_retry_s
+        self._masks = masks  # the camera's privacy masks, read per frame (they may change)
+        self._make_recorder = recorder
+        self._recorder: CameraRecorder | None = None
+        self._scaled: Any = None  # the worker's own resize target, reused
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -253,14 +324,34 @@ class CaptureWorker:
                 self._error = redact_text(error)
 
     def _run(self) -> None:
+        if self._make_recorder is not None:
+            try:
+                self._recorder = self._make_recorder()
+            except Exception as exc:  # live video goes on without the recording
+                log.error("recording of %s cannot start: %s", self.display_url, exc)
+        try:
+            self._capture_loop()
+        finally:
+            if self._recorder is not None:
+                self._recorder.close()
+
+    def _capture_loop(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            refused = False
             self._set(StreamState.CONNECTING if attempt == 0 else StreamState.RECONNECTING)
             try:
                 capture = self._opener(
                     self.url, self.kind, self._open_timeout_s, self._read_timeout_s
                 )
                 opened = bool(capture.isOpened())
+            except StreamRefused as exc:
+                capture, opened, refused = None, False, True
+                self._set(
+                    StreamState.OFFLINE,
+                    f"cannot open {self.display_url}: {exc} "
+                    f"(asked again every {self._refused_retry_s:g} s)",
+                )
             except Exception as exc:  # a broken URL or library error must not kill the worker
                 capture, opened = None, False
                 self._set(StreamState.OFFLINE, f"cannot open {self.display_url}: {exc}")
@@ -280,7 +371,9 @@ class CaptureWorker:
                     attempt = 0
             if self._stop.is_set():
                 break
-            delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+            delay = (
+                self._refused_retry_s if refused else BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+            )
             attempt += 1
             with self._lock:
                 self._reconnects += 1
@@ -289,9 +382,8 @@ class CaptureWorker:
     def _read_frames(self, capture: Any) -> bool:
         import cv2
 
-        native_fps = 0.0
-        if self.kind in (SourceKind.FILE, SourceKind.SYNTHETIC):
-            native_fps = float(capture.get(cv2.CAP_PROP_FPS) or 25.0)
+        live = self.kind in (SourceKind.RTSP, SourceKind.HTTP)
+        native_fps = 0.0 if live else float(capture.get(cv2.CAP_PROP_FPS) or 25.0)
         next_due = time.monotonic()
         had_frames = False
         while not self._stop.is_set():
@@ -299,37 +391,64 @@ class CaptureWorker:
                 self._stop.wait(0.2)
                 next_due = time.monotonic()
                 continue
+            limit = self._max_fps
+            if live and limit and time.monotonic() < next_due:
+                # A live stream cannot be slowed down: a frame left unread only waits in the
+                # network buffer and comes late. Take it off the wire (grab) and skip the
+                # conversion and the painting.
+                if not capture.grab():
+                    return self._ended(had_frames)
+                continue
             ok, image = capture.read()
             if not ok or image is None:
                 if self.kind is SourceKind.FILE and had_frames:
                     capture.set(cv2.CAP_PROP_POS_FRAMES, 0)  # loop the file
                     continue
-                self._set(
-                    StreamState.RECONNECTING,
-                    f"the stream ended or sent nothing within {self._read_timeout_s:g} s",
-                )
-                return had_frames
+                return self._ended(had_frames)
             now = time.monotonic()
             had_frames = True
             self._deliver(image, now)
-            pace = native_fps if native_fps else 0.0
-            limit = self._max_fps
+            pace = native_fps
             if limit and (not pace or limit < pace):
                 pace = limit
             if pace:
                 next_due = max(next_due + 1.0 / pace, now - 1.0)
-                self._stop.wait(max(0.0, next_due - time.monotonic()))
+                if not live:  # files and the demo are played at their own rate
+                    self._stop.wait(max(0.0, next_due - time.monotonic()))
+        return had_frames
+
+    def _ended(self, had_frames: bool) -> bool:
+        self._set(
+            StreamState.RECONNECTING,
+            f"the stream ended or sent nothing within {self._read_timeout_s:g} s",
+        )
         return had_frames
 
     def _deliver(self, image: Any, now: float) -> None:
         import cv2
 
+        wall_ms = time.time_ns() // 1_000_000
+        if self._masks is not None:
+            polygons = self._masks()
+            if polygons:
+                # Before anything else sees the picture: masked areas are never shown, recorded
+                # or saved.
+                apply_masks(image, polygons)
+        if self._recorder is not None:
+            self._recorder.offer(image, wall_ms)
         height, width = image.shape[:2]
         size = self._size
         if size and (width, height) != size:
-            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            scaled = self._scaled
+            if scaled is None or scaled.shape[:2] != (size[1], size[0]):
+                scaled = None
+            self._scaled = image = cv2.resize(
+                image, size, dst=scaled, interpolation=cv2.INTER_AREA
+            )
         # BGRA is Qt's native 32-bit layout: the GUI thread then blits without converting.
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+        shape = (image.shape[0], image.shape[1], 4)
+        target = self.slot.buffer(shape)
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=target)
         with self._lock:
             self._frames += 1
             number = self._frames
@@ -340,12 +459,12 @@ class CaptureWorker:
             self._width, self._height = width, height
             self._state = StreamState.LIVE
             self._error = None
-        self.slot.put(Frame(image, now, time.time_ns() // 1_000_000, number))
+        self.slot.put(Frame(image, now, wall_ms, number))
 
 
-def probe(url: str, seconds: float) -> StreamStats:
+def probe(url: str, seconds: float, transport: str = "tcp") -> StreamStats:
     """Open a stream for ``seconds``, consume its frames, and report what happened."""
-    worker = CaptureWorker(url)
+    worker = CaptureWorker(url, transport=transport)
     worker.start()
     done = threading.Event()
     deadline = time.monotonic() + seconds

@@ -93,7 +93,7 @@ class IncidentDetailView(QWidget):
             EventType.INCIDENT_NOTE_ADDED: self.tr("Note"),
             EventType.INCIDENT_OBSERVED: self.tr("Observation"),
             EventType.INCIDENT_LINKED: self.tr("Linked"),
-            EventType.EVIDENCE_CAPTURED: self.tr("Still"),
+            EventType.EVIDENCE_CAPTURED: self.tr("Evidence"),
         }
         context.store.incidentsChanged.connect(self._on_store_incidents_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
@@ -148,8 +148,17 @@ class IncidentDetailView(QWidget):
         if record.type == EventType.INCIDENT_OBSERVED:
             return pick(payload.get("text_ko", ""), payload.get("text_en", ""))
         if record.type == EventType.EVIDENCE_CAPTURED:
+            what = self.tr("Clip") if payload.get("kind") == "clip" else self.tr("Still")
+            span = local_time(int(payload.get("taken_ms") or record.ts_ms))
+            if payload.get("end_ms"):
+                span += "–" + local_time(int(payload["end_ms"]))
+            blurred = (
+                " · " + self.tr("blurred: %1").replace("%1", str(payload["redacted"]))
+                if payload.get("redacted")
+                else ""
+            )
             return (
-                f"{payload.get('camera_id')} · {payload.get('path')} · "
+                f"{what} {span} · {payload.get('camera_id')}{blurred} · {payload.get('path')} · "
                 f"SHA-256 {str(payload.get('sha256'))[:16]}…"
             )
         parts = []

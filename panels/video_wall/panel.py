@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import partial
 
 from PySide6.QtCore import QMimeData, QPoint, Qt
@@ -28,11 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from core.city import Camera
-from core.events import CameraViewed, EvidenceCaptured
+from core.errors import CityroomError
+from core.events import CameraMasksChanged, CameraViewed
 from core.video.capture import CaptureWorker
-from core.video.evidence import StillRecord, save_still
+from core.video.clips import ClipRecord
+from core.video.evidence import StillRecord
+from core.video.registry import StreamRegistryError
 from layers.queries import nearest_cameras
+from panels.video_wall.evidence import EvidenceDesk
+from panels.video_wall.playback import ScrubController, recording_key
 from panels.video_wall.popout import PopOutWindow, other_screen
+from panels.video_wall.scrub import ScrubBar, clock
+from panels.video_wall.services import WallServices
 from panels.video_wall.tile import CAMERA_MIME_PREFIX, VideoTile
 from panels.video_wall.tour import CameraTour
 from ui.context import AppContext
@@ -58,17 +64,16 @@ class CameraListWidget(QListWidget):
         return data
 
 
-def demo_stream_url(camera: Camera) -> str:
-    """Where the demo city's camera streams from: a synthetic moving scene."""
-    return f"synthetic://{camera.id}"
-
-
 class VideoWallPanel(QWidget):
     """Live tiles fed by capture workers; a display timer paints, no signal per frame."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.services = WallServices(context.settings, context.notices)
+        self.evidence = EvidenceDesk(
+            context, self.services, lambda text: self.notice.setText(text)
+        )
         self.tiles: list[VideoTile] = []
         self.popouts: list[PopOutWindow] = []
         self.active_index = 0
@@ -77,6 +82,9 @@ class VideoWallPanel(QWidget):
         self.tour.pageDue.connect(self._show_tour_page)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
+        self.scrubber = ScrubController(
+            self.scrub, self.services.ring, context.invoker, lambda: self.active_tile, self
+        )
         self.set_layout_size(4)
         context.selection.cameraSelected.connect(self._on_selection_camera_selected)
         context.store.incidentsReported.connect(self._on_store_incidents_reported)
@@ -163,6 +171,13 @@ class VideoWallPanel(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([170, 600])
         outer.addWidget(split, 1)
+        self.scrub = ScrubBar()
+        self.scrub.blur.setChecked(self.context.settings.blur_evidence)
+        self.scrub.blur.toggled.connect(self._on_blur_toggled)
+        self.scrub.markIn.connect(lambda: self.mark_clip("in"))
+        self.scrub.markOut.connect(lambda: self.mark_clip("out"))
+        self.scrub.clipRequested.connect(lambda: self.save_clip())
+        outer.addWidget(self.scrub)
         self.notice = QLabel()
         # When a critical incident arrives the wall offers its nearest cameras (or, by
         # setting, opens them at once).
@@ -205,6 +220,7 @@ class VideoWallPanel(QWidget):
             tile = VideoTile(len(self.tiles))
             tile.activated.connect(self._on_tile_activated)
             tile.toggledFull.connect(self._on_tile_toggled_full)
+            tile.maskDrawn.connect(self._on_tile_mask_drawn)
             tile.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             tile.customContextMenuRequested.connect(
                 lambda pos, t=tile: self._show_tile_menu(t, t.mapToGlobal(pos))
@@ -265,19 +281,36 @@ class VideoWallPanel(QWidget):
     ) -> VideoTile:
         """Show a camera of the city in a tile (the active one by default); the view is logged."""
         camera = self.context.city.camera(camera_id)
-        tile = self.open_url(demo_stream_url(camera), index, camera=camera, note=note)
+        index = self.active_index if index is None else index
+        try:
+            stream = self.services.stream_for(camera_id)
+        except StreamRegistryError as error:
+            self.close_camera(index)
+            tile = self.tiles[index]
+            tile.camera, tile.note = camera, note
+            tile.show_problem(str(error))
+            return tile
+        url = stream.url_for(self._small_tiles())
+        tile = self.open_url(url, index, camera=camera, note=note, transport=stream.transport)
+        tile.stream = stream
         self._log_view(camera_id, purpose, "open", incident_id)
         return tile
 
     def open_url(
-        self, url: str, index: int | None = None, *, camera: Camera | None = None, note: str = ""
+        self,
+        url: str,
+        index: int | None = None,
+        *,
+        camera: Camera | None = None,
+        note: str = "",
+        transport: str = "tcp",
     ) -> VideoTile:
         """Show any stream address in a tile."""
         index = self.active_index if index is None else index
         self.close_camera(index)
         tile = self.tiles[index]
-        tile.camera, tile.url, tile.note = camera, url, note
-        tile.worker = CaptureWorker(url, size=self._tile_size(tile))
+        tile.camera, tile.url, tile.note, tile.transport = camera, url, note, transport
+        tile.worker = self._new_worker(tile)
         if self.isVisible():
             tile.worker.start()
         tile.refresh_state()
@@ -286,6 +319,12 @@ class VideoWallPanel(QWidget):
         self.active_index = (index + 1) % len(self.tiles)
         self._mark_active()
         return tile
+
+    def _new_worker(self, tile: VideoTile) -> CaptureWorker:
+        camera_id = tile.camera.id if tile.camera is not None else None
+        return self.services.make_worker(
+            str(tile.url), self._tile_size(tile), camera_id=camera_id, transport=tile.transport
+        )
 
     def close_camera(self, index: int) -> None:
         """Stop a tile's stream and clear it (the closing is logged for a city camera)."""
@@ -326,8 +365,16 @@ class VideoWallPanel(QWidget):
         self.notice.setText(self.tr("Cameras nearest %1").replace("%1", incident.id))
         return opened
 
+    def _say(self, text: str) -> None:
+        self.notice.setText(text)
+
+    @property
+    def active_tile(self) -> VideoTile:
+        """The highlighted tile (where the next camera opens and what the scrub bar shows)."""
+        return self.tiles[min(self.active_index, len(self.tiles) - 1)]
+
     def take_still(self, index: int | None = None) -> Future[StillRecord] | None:
-        """Save the tile's current picture as evidence, off the GUI thread.
+        """Save the tile's current picture (live or recorded) as evidence, off the GUI thread.
 
         The still is linked to the selected incident (if any) by an evidence event carrying
         the file's SHA-256. Returns the pending save, or None when the tile shows nothing.
@@ -337,35 +384,78 @@ class VideoWallPanel(QWidget):
         if image is None or tile.camera is None:
             self.notice.setText(self.tr("The highlighted tile shows no camera picture."))
             return None
-        camera = tile.camera
-        incident_id = self.context.selection.incident_id
-        folder = self.context.settings.evidence_dir
-        taken_ms = tile.frame_ms or time.time_ns() // 1_000_000
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="still")
-        future = executor.submit(
-            save_still,
-            image,
-            folder,
-            camera_id=camera.id,
-            taken_ms=taken_ms,
-            lat=camera.lat,
-            lon=camera.lon,
-            incident_id=incident_id,
+        return self.evidence.take_still(tile.camera, image, tile.frame_ms)
+
+    def mark_clip(self, which: str) -> None:
+        """Set the highlighted camera's clip in ("in") or out ("out") point where it is now."""
+        start, end = self.scrubber.mark(which)
+        parts = [
+            self.tr("in %1").replace("%1", clock(start)) if start else "",
+            self.tr("out %1").replace("%1", clock(end)) if end else "",
+        ]
+        self.notice.setText(self.tr("Clip: %1").replace("%1", " · ".join(p for p in parts if p)))
+
+    def save_clip(self) -> Future[ClipRecord] | None:
+        """Save the highlighted camera's recording between its in and out points."""
+        tile = self.active_tile
+        key = recording_key(tile)
+        start, end = self.scrubber.marks.get(key or "", (None, None))
+        if tile.camera is None or start is None or end is None:
+            self.notice.setText(
+                self.tr("Mark the clip's in and out points on a camera first (I and O).")
+            )
+            return None
+        return self.evidence.save_clip(tile.camera, start, end)
+
+    def _on_blur_toggled(self, on: bool) -> None:
+        self.context.settings.blur_evidence = on
+
+    def draw_mask(self, index: int | None = None) -> None:
+        """Let the operator drag a rectangle on a tile to mask that part of the camera."""
+        tile = self.tiles[self.active_index if index is None else index]
+        if tile.camera is None or self.services.masks is None:
+            self.notice.setText(
+                self.tr("Privacy masks need a city camera and a readable mask file.")
+            )
+            return
+        tile.start_mask()
+        self.notice.setText(
+            self.tr("Drag over the part of %1 that must never be shown.").replace(
+                "%1", tile.camera.id
+            )
         )
-        executor.shutdown(wait=False)
 
-        def saved(record: StillRecord) -> None:
-            event = EvidenceCaptured(
-                incident_id, camera.id, "still", str(record.path), record.sha256, taken_ms
-            ).to_new("workstation", self.context.actor)
-            self.context.backend.publish([event])
-            self.notice.setText(self.tr("Still saved: %1").replace("%1", str(record.path)))
+    def _on_tile_mask_drawn(self, index: int, polygon: list[list[float]]) -> None:
+        camera = self.tiles[index].camera
+        if camera is None:
+            return
+        masks = [*self.services.masks_of(camera.id), polygon]
+        self._set_masks(camera.id, masks)
 
-        def failed(error: BaseException) -> None:
-            self.notice.setText(self.tr("The still was not saved: %1").replace("%1", str(error)))
+    def clear_masks(self, index: int | None = None) -> None:
+        """Remove every privacy mask of a tile's camera."""
+        camera = self.tiles[self.active_index if index is None else index].camera
+        if camera is not None:
+            self._set_masks(camera.id, [])
 
-        self.context.invoker.when_done(future, saved, failed)
-        return future
+    def _set_masks(self, camera_id: str, masks: Sequence[Sequence[Sequence[float]]]) -> None:
+        store = self.services.masks
+        if store is None:
+            return
+        try:
+            store.set_masks(camera_id, masks)
+            store.save()
+        except (OSError, CityroomError) as error:
+            self.notice.setText(self.tr("The masks were not saved: %1").replace("%1", str(error)))
+            return
+        # Who changed what the wall may show is part of the privacy record.
+        event = CameraMasksChanged(camera_id, len(masks)).to_new("workstation", self.context.actor)
+        self.context.backend.publish([event])
+        self.notice.setText(
+            self.tr("%1 has %2 privacy masks.")
+            .replace("%1", camera_id)
+            .replace("%2", str(len(masks)))
+        )
 
     def _log_view(
         self, camera_id: str, purpose: str, action: str, incident_id: str | None
@@ -511,7 +601,17 @@ class VideoWallPanel(QWidget):
         camera = tile.camera
         title = f"{camera.id} · {camera.name}" if camera is not None else tile.url
         window = PopOutWindow(
-            tile.url, camera, title, lambda url, size: CaptureWorker(url, size=size), self
+            tile.url,
+            camera,
+            title,
+            lambda url, size: self.services.make_worker(
+                url,
+                size,
+                camera_id=camera.id if camera is not None else None,
+                transport=tile.transport,
+                record=False,
+            ),
+            self,
         )
         window.tile.note = tile.note
         window.closed.connect(self._on_popout_closed)
@@ -547,6 +647,16 @@ class VideoWallPanel(QWidget):
             ),
             (self.tr("Still (Ctrl+T)"), lambda: self.take_still(tile.index), has_camera),
             (self.tr("Close tile (Del)"), lambda: self.close_camera(tile.index), has_camera),
+            (
+                self.tr("Draw a privacy mask"),
+                lambda: self.draw_mask(tile.index),
+                tile.camera is not None,
+            ),
+            (
+                self.tr("Remove this camera's privacy masks"),
+                lambda: self.clear_masks(tile.index),
+                bool(self.services.masks_of(tile.camera.id if tile.camera else None)),
+            ),
         ]
         for text, slot, enabled in actions:
             action = QAction(text, menu)
@@ -565,7 +675,8 @@ class VideoWallPanel(QWidget):
             Qt.Key.Key_Up: -columns,
             Qt.Key.Key_Down: columns,
         }
-        if key in moves and self.full_index is None:
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if key in moves and self.full_index is None and not ctrl:
             target = self.active_index + moves[Qt.Key(key)]
             if 0 <= target < len(self.tiles):
                 self._on_tile_activated(target)
@@ -577,6 +688,18 @@ class VideoWallPanel(QWidget):
             self.close_camera(self.active_index)
         elif key == Qt.Key.Key_F11:
             self.pop_out(full_screen=True)
+        elif key == Qt.Key.Key_Left and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.scrubber.step(-10_000)
+        elif key == Qt.Key.Key_Right and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.scrubber.step(10_000)
+        elif key == Qt.Key.Key_Space:
+            self.scrub.play.toggle()
+        elif key == Qt.Key.Key_End:
+            self.scrubber.seek(None)
+        elif key == Qt.Key.Key_I:
+            self.mark_clip("in")
+        elif key == Qt.Key.Key_O:
+            self.mark_clip("out")
         else:
             super().keyPressEvent(event)
 
@@ -586,11 +709,25 @@ class VideoWallPanel(QWidget):
         width = max(160, tile.width())
         return width, max(90, width * 9 // 16)
 
+    def _small_tiles(self) -> bool:
+        """Whether the tiles are small enough for the cameras' sub-streams (more than four
+        shown at once)."""
+        return self.full_index is None and len(self.tiles) > 4
+
     def _adapt_decoding(self) -> None:
         # Many small tiles do not need every frame; a full-screen tile gets them all.
         shown = 1 if self.full_index is not None else len(self.tiles)
         rate = None if shown <= 16 else 12.0 if shown <= 36 else 6.0
+        small = self._small_tiles()
         for tile in self.tiles:
+            wanted = tile.stream.url_for(small) if tile.stream is not None else tile.url
+            if tile.worker is not None and wanted != tile.url:
+                # Switch between the camera's main and sub-stream (not a new view to log).
+                tile.worker.request_stop()
+                tile.url = wanted
+                tile.worker = self._new_worker(tile)
+                if self.isVisible():
+                    tile.worker.start()
             if tile.worker is not None:
                 hidden = self.full_index is not None and tile.index != self.full_index
                 tile.worker.set_paused(hidden)
@@ -605,6 +742,7 @@ class VideoWallPanel(QWidget):
     def _refresh_states(self) -> None:
         for tile in self.tiles:
             tile.refresh_state()
+        self.scrubber.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         """Start decoding the cameras on the wall."""
@@ -612,7 +750,7 @@ class VideoWallPanel(QWidget):
         for tile in self.tiles:
             if tile.url and tile.worker is not None and tile.worker.stopping:
                 # A thread runs once: a stream shown again gets a fresh worker.
-                tile.worker = CaptureWorker(tile.url, size=self._tile_size(tile))
+                tile.worker = self._new_worker(tile)
             if tile.worker is not None:
                 tile.worker.start()
         self._adapt_decoding()
@@ -626,6 +764,7 @@ class VideoWallPanel(QWidget):
         if not self.window().isVisible():
             # The main window is closing: its separate camera windows go with it.
             self.tour_button.setChecked(False)
+            self.scrubber.stop()
             for window in list(self.popouts):
                 window.close()
         super().hideEvent(event)

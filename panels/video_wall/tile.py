@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.city import Camera
 from core.video.capture import CaptureWorker, Frame, StreamState
+from core.video.registry import CameraStream
 
 CAMERA_MIME_PREFIX = "cityroom-camera:"
 
@@ -33,12 +35,16 @@ STATE_COLOURS = {
 }
 
 
+PLAYBACK_COLOUR = QColor("#7e57c2")  # a recorded picture must never pass for live
+
+
 class VideoTile(QWidget):
     """Paints the newest frame its worker decoded; never waits for one."""
 
     activated = Signal(int)  # tile index, on click
     cameraDropped = Signal(int, str)  # tile index, camera id dragged onto it
     toggledFull = Signal(int)  # tile index, on double-click
+    maskDrawn = Signal(int, list)  # tile index, polygon in the picture's 0..1 coordinates
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,15 +52,22 @@ class VideoTile(QWidget):
         self.camera: Camera | None = None
         self.url: str | None = None
         self.worker: CaptureWorker | None = None
+        self.stream: CameraStream | None = None  # where a city camera streams from
+        self.transport = "tcp"  # how an RTSP stream is carried
         self.note = ""  # e.g. the distance to the incident the camera was opened for
         self.active = False
         self.painted = 0
         self.frames_shown = 0
         self.captured = 0.0
         self._image: QImage | None = None
+        self._buffer: Any = None
         self._frame_ms = 0
         self._state_text = ""
         self._state = StreamState.STOPPED
+        # Wall-clock ms of the recorded frame shown instead of live, or None when live.
+        self.playback_ms: int | None = None
+        self.drawing_mask = False
+        self._drag: QRect | None = None
         self.setMinimumSize(80, 45)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -67,21 +80,44 @@ class VideoTile(QWidget):
         frame: Frame | None = self.worker.slot.take()
         if frame is None:
             return False
-        image = frame.image
-        height, width = image.shape[:2]
-        # The worker's array stays alive with the QImage that points into it.
-        self._buffer = image
-        self._image = QImage(
-            image.data, width, height, image.strides[0], QImage.Format.Format_RGB32
-        )
-        self._frame_ms = frame.wall_ms
+        if self.playback_ms is not None:
+            return False  # scrubbed back: live frames are dropped until the tile goes live
+        self._show(frame.image, frame.wall_ms)
         self.captured = frame.captured  # monotonic time it left the decoder (latency checks)
         self.frames_shown += 1
         return True
 
+    def show_recorded(self, image: Any, wall_ms: int) -> None:
+        """Show a frame from the recording (a BGRA array) taken at ``wall_ms``."""
+        if self.playback_ms is None:
+            return  # the operator went back to live while the frame was being read
+        self._show(image, wall_ms)
+        self.update()
+
+    def go_live(self) -> None:
+        """Leave the recording: the next live frame is shown."""
+        self.playback_ms = None
+        self.update()
+
+    def _show(self, image: Any, wall_ms: int) -> None:
+        height, width = image.shape[:2]
+        # The array stays alive with the QImage that points into it; the one it replaces
+        # goes back to the worker to be filled again.
+        replaced = self._buffer
+        self._buffer = image
+        self._image = QImage(
+            image.data, width, height, image.strides[0], QImage.Format.Format_RGB32
+        )
+        self._frame_ms = wall_ms
+        if replaced is not None and self.worker is not None:
+            self.worker.slot.recycle(replaced)
+
     def last_image(self) -> Any:
-        """The frame on screen now (a BGRA array), or None."""
-        return getattr(self, "_buffer", None) if self._image is not None else None
+        """A copy of the frame on screen now (a BGRA array), or None. A copy, because the
+        picture on screen is reused for a later frame once it is replaced."""
+        return (
+            self._buffer.copy() if self._image is not None and self._buffer is not None else None
+        )
 
     @property
     def frame_ms(self) -> int:
@@ -91,16 +127,25 @@ class VideoTile(QWidget):
     def refresh_state(self) -> None:
         """Read the worker's health for the badge."""
         if self.worker is None:
-            self._state, self._state_text = StreamState.STOPPED, ""
+            if self._state is not StreamState.OFFLINE:  # keep a problem shown by show_problem
+                self._state, self._state_text = StreamState.STOPPED, ""
             return
         stats = self.worker.stats()
         self._state = stats.state
         reason = f" — {stats.error}" if stats.error and stats.state is not StreamState.LIVE else ""
         self._state_text = f"{stats.state.value} {stats.fps:4.1f} fps{reason}"
 
+    def show_problem(self, text: str) -> None:
+        """Say why the tile cannot show its camera (no worker runs)."""
+        self._state, self._state_text = StreamState.OFFLINE, f"offline — {text}"
+        self.update()
+
     def clear(self) -> None:
         """Forget the picture (the camera was closed)."""
         self.camera, self.url, self.worker, self.note = None, None, None, ""
+        self.stream, self.transport = None, "tcp"
+        self._buffer = None
+        self.playback_ms = None
         self._image = None
         self._state, self._state_text = StreamState.STOPPED, ""
         self.update()
@@ -127,19 +172,34 @@ class VideoTile(QWidget):
                 clock = datetime.fromtimestamp(self._frame_ms / 1000).strftime("%H:%M:%S")
                 width = painter.fontMetrics().horizontalAdvance(clock) + 8
                 self._text_box(painter, self.width() - width - 4, 4, clock, QColor(0, 0, 0, 150))
-            self._text_box(
-                painter,
-                4,
-                self.height() - 20,
-                self._state_text,
-                STATE_COLOURS.get(self._state, QColor("#5d6b7c")),
-            )
+            if self.playback_ms is not None:
+                behind = max(0, int(time.time() * 1000) - (self._frame_ms or self.playback_ms))
+                minutes, seconds = divmod(behind // 1000, 60)
+                badge = self.tr("recorded, %1 behind live").replace(
+                    "%1", f"{minutes}:{seconds:02d}"
+                )
+                colour = PLAYBACK_COLOUR
+            else:
+                badge, colour = self._state_text, STATE_COLOURS.get(self._state, QColor("#5d6b7c"))
+            self._text_box(painter, 4, self.height() - 20, badge, colour)
         else:
             painter.setPen(QColor("#3d4b5c"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, str(self.index + 1))
         if self.active:
             painter.setPen(QColor("#5b8bd0"))
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        if self._drag is not None:
+            painter.fillRect(self._drag.normalized(), QColor(20, 20, 20, 200))
+            painter.setPen(QColor("#ffb300"))
+            painter.drawRect(self._drag.normalized())
+        elif self.drawing_mask:
+            self._text_box(
+                painter,
+                4,
+                24,
+                self.tr("Drag over the area to mask"),
+                QColor("#ffb300"),
+            )
         painter.end()
 
     def _fit(self, width: int, height: int) -> QRect:
@@ -168,9 +228,58 @@ class VideoTile(QWidget):
             self.cameraDropped.emit(self.index, text.removeprefix(CAMERA_MIME_PREFIX))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        """Make this the tile the next camera opens in."""
+        """Make this the tile the next camera opens in (or start a mask rectangle)."""
         self.activated.emit(self.index)
+        if self.drawing_mask and event.button() == Qt.MouseButton.LeftButton:
+            self._drag = QRect(event.position().toPoint(), event.position().toPoint())
+            return
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """Stretch the mask rectangle being drawn."""
+        if self._drag is not None:
+            self._drag.setBottomRight(event.position().toPoint())
+            self.update()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """Finish a mask rectangle: hand it over in the picture's own 0..1 coordinates."""
+        if self._drag is None:
+            super().mouseReleaseEvent(event)
+            return
+        drawn, self._drag = self._drag.normalized(), None
+        self.drawing_mask = False
+        self.unsetCursor()
+        self.update()
+        polygon = self.normalised(drawn)
+        if polygon is not None:
+            self.maskDrawn.emit(self.index, polygon)
+
+    def start_mask(self) -> None:
+        """Let the operator drag a rectangle over the picture to mask it."""
+        self.drawing_mask = True
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def normalised(self, area: QRect) -> list[list[float]] | None:
+        """``area`` (tile pixels) as a polygon in the picture's 0..1 coordinates, clipped to
+        the picture; None when it is too small to mean anything."""
+        if self._image is None:
+            return None
+        picture = self._fit(self._image.width(), self._image.height())
+        clipped = area.intersected(picture)
+        if clipped.width() < 4 or clipped.height() < 4:
+            return None
+
+        def x(value: int) -> float:
+            return round((value - picture.x()) / picture.width(), 4)
+
+        def y(value: int) -> float:
+            return round((value - picture.y()) / picture.height(), 4)
+
+        left, right = x(clipped.left()), x(clipped.right() + 1)
+        top, bottom = y(clipped.top()), y(clipped.bottom() + 1)
+        return [[left, top], [right, top], [right, bottom], [left, bottom]]
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """Show this tile alone, or back in the grid."""

@@ -181,8 +181,20 @@
         <translation>현장 상황</translation>
     </message>
     <message>
+        <source>Evidence</source>
+        <translation>증거</translation>
+    </message>
+    <message>
         <source>Still</source>
         <translation>정지영상</translation>
+    </message>
+    <message>
+        <source>Clip</source>
+        <translation>영상 클립</translation>
+    </message>
+    <message>
+        <source>blurred: %1</source>
+        <translation>흐림 처리: %1</translation>
     </message>
     <message>
         <source>severity %1</source>
@@ -657,6 +669,77 @@
     </message>
 </context>
 <context>
+    <name>ScrubBar</name>
+    <message>
+        <source>−10 s</source>
+        <translation>−10초</translation>
+    </message>
+    <message>
+        <source>Go back ten seconds in the recording (Ctrl+Left)</source>
+        <translation>녹화 영상에서 10초 뒤로 (Ctrl+←)</translation>
+    </message>
+    <message>
+        <source>The highlighted camera&apos;s recording: drag back to see what happened</source>
+        <translation>선택한 CCTV의 녹화 영상: 뒤로 끌어 지난 장면을 봅니다</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>재생</translation>
+    </message>
+    <message>
+        <source>Play the recording from here (Space)</source>
+        <translation>이 지점부터 녹화 영상 재생 (Space)</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>실시간</translation>
+    </message>
+    <message>
+        <source>Back to the live picture (End)</source>
+        <translation>실시간 영상으로 돌아가기 (End)</translation>
+    </message>
+    <message>
+        <source>In</source>
+        <translation>시작점</translation>
+    </message>
+    <message>
+        <source>The clip starts here (I)</source>
+        <translation>클립 시작점 지정 (I)</translation>
+    </message>
+    <message>
+        <source>Out</source>
+        <translation>끝점</translation>
+    </message>
+    <message>
+        <source>The clip ends here (O)</source>
+        <translation>클립 끝점 지정 (O)</translation>
+    </message>
+    <message>
+        <source>Save clip</source>
+        <translation>클립 저장</translation>
+    </message>
+    <message>
+        <source>Save the recording between the in and out points with time, camera and place burned in, linked to the selected incident</source>
+        <translation>시작점과 끝점 사이의 녹화 영상을 시각·CCTV·위치를 새겨 저장하고 선택한 사건에 연결합니다</translation>
+    </message>
+    <message>
+        <source>Blur faces and plates</source>
+        <translation>얼굴·번호판 흐림 처리</translation>
+    </message>
+    <message>
+        <source>Stills and clips are saved with faces and licence plates blurred</source>
+        <translation>정지영상과 클립을 얼굴과 차량 번호판을 흐리게 처리하여 저장합니다</translation>
+    </message>
+    <message>
+        <source>no recording yet</source>
+        <translation>녹화 영상 없음</translation>
+    </message>
+    <message>
+        <source>live · %1 recorded</source>
+        <translation>실시간 · %1 녹화됨</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -708,6 +791,17 @@
     <message>
         <source>New event log</source>
         <translation>새 이벤트 로그</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>recorded, %1 behind live</source>
+        <translation>녹화 영상, 실시간보다 %1 전</translation>
+    </message>
+    <message>
+        <source>Drag over the area to mask</source>
+        <translation>가릴 영역을 끌어서 지정하십시오</translation>
     </message>
 </context>
 <context>
@@ -779,6 +873,50 @@
     <message>
         <source>The still was not saved: %1</source>
         <translation>정지영상을 저장하지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>Saving the clip of %1…</source>
+        <translation>%1 클립 저장 중…</translation>
+    </message>
+    <message>
+        <source>Clip saved (%1 frames): %2</source>
+        <translation>클립 저장 (%1프레임): %2</translation>
+    </message>
+    <message>
+        <source>The clip was not saved: %1</source>
+        <translation>클립을 저장하지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>in %1</source>
+        <translation>시작 %1</translation>
+    </message>
+    <message>
+        <source>out %1</source>
+        <translation>끝 %1</translation>
+    </message>
+    <message>
+        <source>Clip: %1</source>
+        <translation>클립: %1</translation>
+    </message>
+    <message>
+        <source>Mark the clip&apos;s in and out points on a camera first (I and O).</source>
+        <translation>먼저 CCTV 화면에서 클립의 시작점과 끝점을 지정하십시오 (I, O).</translation>
+    </message>
+    <message>
+        <source>Privacy masks need a city camera and a readable mask file.</source>
+        <translation>프라이버시 마스크는 도시 CCTV와 읽을 수 있는 마스크 파일이 있어야 합니다.</translation>
+    </message>
+    <message>
+        <source>Drag over the part of %1 that must never be shown.</source>
+        <translation>%1에서 절대 보여서는 안 되는 부분을 끌어서 지정하십시오.</translation>
+    </message>
+    <message>
+        <source>The masks were not saved: %1</source>
+        <translation>마스크를 저장하지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>%1 has %2 privacy masks.</source>
+        <translation>%1의 프라이버시 마스크: %2개</translation>
     </message>
     <message>
         <source>%1: open the nearest cameras</source>
@@ -855,6 +993,14 @@
     <message>
         <source>Close tile (Del)</source>
         <translation>화면 닫기 (Del)</translation>
+    </message>
+    <message>
+        <source>Draw a privacy mask</source>
+        <translation>프라이버시 마스크 그리기</translation>
+    </message>
+    <message>
+        <source>Remove this camera&apos;s privacy masks</source>
+        <translation>이 CCTV의 프라이버시 마스크 모두 제거</translation>
     </message>
 </context>
 </TS>

@@ -68,12 +68,18 @@ def _open_workstation(  # type: ignore[no-untyped-def]
     with_map: bool = False,
     tile_url: str | None = None,
     with_wall: bool = False,
+    streams: Path | None = None,
 ) -> Workstation:
     folder.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend.open(folder / "events.db")
     settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     settings.alert_sound = False
     settings.tile_url = tile_url
+    # Everything the video wall keeps goes to the test's own folder.
+    settings.recording_dir = folder / "recordings"
+    settings.mask_file = folder / "privacy-masks.json"
+    settings.evidence_dir = folder / "evidence"
+    settings.stream_registry = streams
     context = build_context(backend, lite_city(), NoticeBoard(), settings, language)
     # The map (a web engine page) only where a test is about it: it costs a second per test.
     panels = [

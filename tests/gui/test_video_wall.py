@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from core.events import EventType
 from panels.video_wall.panel import VideoWallPanel
@@ -257,3 +258,193 @@ def test_a_tile_pops_out_to_its_own_window_and_closing_it_is_logged(
     # A window left open goes when the workstation closes (the fixture closes it).
     assert wall.pop_out(0) is not None
     wall.close_camera(0)
+
+
+def test_scrubbing_back_shows_the_recording_and_a_clip_is_saved_and_linked(
+    qtbot, wall_station: Workstation
+) -> None:
+    import hashlib
+
+    wall = wall_of(wall_station)
+    fire = wall_station.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in wall_station.context.store.state.incidents)
+    wall_station.context.selection.select_incident(fire)
+    camera = wall_station.context.city.cameras[2]
+    tile = wall.open_camera(camera.id, 0)
+    wall.active_index = 0
+    ring = wall.services.ring
+
+    def recorded_s() -> float:
+        span = ring.span(camera.id)
+        return 0.0 if span is None else (span[1] - span[0]) / 1000
+
+    qtbot.waitUntil(lambda: recorded_s() >= 3.0, timeout=15_000)
+    first, last = ring.span(camera.id) or (0, 0)
+    assert last - first >= 3000
+    # Back to one second after the recording began: the tile shows that moment, marked.
+    target = first + 1000
+    wall.scrubber.seek(target)
+    assert tile.playback_ms == target
+    qtbot.waitUntil(lambda: target - 400 <= tile.frame_ms <= target, timeout=5_000)
+    wall._refresh_states()
+    assert wall.scrub.slider.value() < wall.scrub.slider.maximum()
+    wall.mark_clip("in")
+    wall.scrubber.seek(first + 2600)
+    wall.mark_clip("out")
+    future = wall.save_clip()
+    assert future is not None
+    record = future.result(timeout=20)
+    assert 6 <= record.frames <= 12  # 1.6 s at five recorded frames a second
+    assert hashlib.sha256(record.path.read_bytes()).hexdigest() == record.sha256
+    assert record.path.parent == wall_station.context.settings.evidence_dir
+
+    def clip_events() -> list:  # type: ignore[type-arg]
+        return [
+            r
+            for r in wall_station.backend.incident_events(fire).result()
+            if r.type == EventType.EVIDENCE_CAPTURED and r.payload["kind"] == "clip"
+        ]
+
+    qtbot.waitUntil(lambda: bool(clip_events()))
+    payload = clip_events()[0].payload
+    assert payload["sha256"] == record.sha256 and payload["frames"] == record.frames
+    assert payload["taken_ms"] >= first + 1000 - 400 and payload["end_ms"] <= first + 2600
+    # End goes back to the live picture.
+    qtbot.keyClick(wall, Qt.Key.Key_End)
+    assert tile.playback_ms is None
+    shown = tile.frames_shown
+    qtbot.waitUntil(lambda: tile.frames_shown > shown + 2, timeout=5_000)
+    wall.close_camera(0)
+
+
+def test_a_clip_needs_its_in_and_out_points(qtbot, wall_station: Workstation) -> None:
+    wall = wall_of(wall_station)
+    wall.open_camera(wall_station.context.city.cameras[2].id, 0)
+    wall.active_index = 0
+    assert wall.save_clip() is None
+    assert "in and out points" in wall.notice.text()
+    wall.close_camera(0)
+
+
+def test_a_privacy_mask_drawn_on_a_tile_blacks_out_that_part_of_the_camera(
+    qtbot, wall_station: Workstation
+) -> None:
+    from core.video.privacy import MASK_GREY
+
+    wall = wall_of(wall_station)
+    wall.set_layout_size(1)
+    camera = wall_station.context.city.cameras[4]
+    tile = wall.open_camera(camera.id, 0)
+    qtbot.waitUntil(lambda: tile.last_image() is not None, timeout=10_000)
+    wall.draw_mask(0)
+    assert tile.drawing_mask
+    picture = tile._fit(tile._image.width(), tile._image.height())
+    start = picture.topLeft() + QPoint(picture.width() // 4, picture.height() // 4)
+    end = picture.topLeft() + QPoint(picture.width() * 3 // 4, picture.height() * 3 // 4)
+    qtbot.mousePress(tile, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(tile, end)
+    qtbot.mouseRelease(tile, Qt.MouseButton.LeftButton, pos=end)
+    assert not tile.drawing_mask
+    masks = wall.services.masks_of(camera.id)
+    assert len(masks) == 1
+    (left, top), _, (right, bottom), _ = masks[0]
+    assert abs(left - 0.25) < 0.03 and abs(top - 0.25) < 0.03
+    assert abs(right - 0.75) < 0.03 and abs(bottom - 0.75) < 0.03
+    # Frames decoded from now on are masked before they are shown (or recorded).
+    shown = tile.frames_shown
+    qtbot.waitUntil(lambda: tile.frames_shown > shown + 2, timeout=5_000)
+    image = tile.last_image()
+    height, width = image.shape[:2]
+    inside = image[int(height * 0.35) : int(height * 0.65), int(width * 0.35) : int(width * 0.65)]
+    assert (inside[:, :, :3] == MASK_GREY).all()
+    assert not (image[: height // 5, :, :3] == MASK_GREY).all()
+    saved = wall_station.context.settings.mask_file.read_text()
+    assert camera.id in saved
+    changes = [
+        r
+        for r in wall_station.backend.incident_events(camera.id).result()
+        if r.type == EventType.CAMERA_MASKS_CHANGED
+    ]
+    assert changes and changes[-1].payload["masks"] == 1
+    assert changes[-1].actor == wall_station.context.actor
+    wall.clear_masks(0)
+    assert wall.services.masks_of(camera.id) == ()
+    wall.close_camera(0)
+
+
+def test_a_blurred_still_says_so_in_its_evidence_event(qtbot, wall_station: Workstation) -> None:
+    wall = wall_of(wall_station)
+    wall.scrub.blur.setChecked(True)
+    assert wall_station.context.settings.blur_evidence
+    fire = wall_station.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in wall_station.context.store.state.incidents)
+    wall_station.context.selection.select_incident(fire)
+    tile = wall.open_camera(wall_station.context.city.cameras[0].id, 0)
+    qtbot.waitUntil(lambda: tile.last_image() is not None, timeout=10_000)
+    future = wall.take_still(0)
+    assert future is not None
+    future.result(timeout=10)
+    qtbot.waitUntil(
+        lambda: any(
+            r.type == EventType.EVIDENCE_CAPTURED
+            for r in wall_station.backend.incident_events(fire).result()
+        )
+    )
+    event = next(
+        r
+        for r in wall_station.backend.incident_events(fire).result()
+        if r.type == EventType.EVIDENCE_CAPTURED
+    )
+    assert event.payload["redacted"] == "faces,plates"
+    wall.scrub.blur.setChecked(False)
+    wall.close_camera(0)
+
+
+def test_cameras_stream_from_the_registry_and_small_tiles_use_the_sub_stream(
+    qtbot, tmp_path: Path
+) -> None:
+    from tests.gui.conftest import lite_city
+
+    main = MjpegServer(size=(320, 180)).start()
+    sub = MjpegServer(size=(160, 90)).start()
+    camera = lite_city().cameras[6]
+    registry = tmp_path / "streams.toml"
+    registry.write_text(
+        f'[defaults]\nurl = "synthetic://{{id}}"\n\n[[camera]]\nid = "{camera.id}"\n'
+        f'url = "{main.url}"\nsub_url = "{sub.url}"\n',
+        encoding="utf-8",
+    )
+    station = _open_workstation(qtbot, tmp_path / "ws", "en", with_wall=True, streams=registry)
+    try:
+        wall = wall_of(station)
+        tile = wall.open_camera(camera.id, 0)
+        assert tile.url == main.url
+        qtbot.waitUntil(lambda: tile.worker.stats().width == 320, timeout=10_000)
+        wall.set_layout_size(9)
+        assert wall.tiles[0].url == sub.url
+        qtbot.waitUntil(lambda: wall.tiles[0].worker.stats().width == 160, timeout=10_000)
+        other = wall.open_camera(lite_city().cameras[7].id, 1)
+        assert other.url.startswith("synthetic://")  # not listed: the default pattern
+        wall.close_camera(0)
+        wall.close_camera(1)
+    finally:
+        _close(station)
+        main.stop()
+        sub.stop()
+
+
+def test_a_broken_stream_registry_is_named_and_its_cameras_say_why(qtbot, tmp_path: Path) -> None:
+    registry = tmp_path / "streams.toml"
+    registry.write_text('[defaults]\nurl = "synthetic://{id}"\ntransprot = "tcp"\n')
+    station = _open_workstation(qtbot, tmp_path / "ws", "en", with_wall=True, streams=registry)
+    try:
+        notices = station.context.notices.history
+        assert any("streams.toml" in n.text and "line 3" in n.text for n in notices)
+        wall = wall_of(station)
+        tile = wall.open_camera(station.context.city.cameras[0].id, 0)
+        assert tile.worker is None
+        tile.refresh_state()
+        assert "streams.toml" in tile._state_text
+        wall.close_camera(0)
+    finally:
+        _close(station)

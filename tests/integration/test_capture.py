@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +10,7 @@ import pytest
 
 from core.video.capture import CaptureWorker, StreamState, probe
 from core.video.sources import redact_text, redact_url
-from tests.video_servers import MjpegServer
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> float:
-    """Wait until ``condition()`` holds; returns the seconds it took."""
-    start = time.monotonic()
-    pause = threading.Event()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("condition not reached")
-        pause.wait(0.02)
-    return time.monotonic() - start
+from tests.video_servers import MjpegServer, wait_for
 
 
 @pytest.fixture
