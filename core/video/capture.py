@@ -40,6 +40,7 @@ BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 # A camera that refused the login (or the stream) is asked again only after this long: many
 # cameras lock an account after a few failed logins.
 REFUSED_RETRY_S = 60.0
+SMALL_PICTURE = 960 * 540  # tiles up to this many pixels decode on one thread
 POOL_SIZE = 4  # display buffers kept for reuse per stream (slot, screen, one being filled)
 
 
@@ -150,6 +151,7 @@ def _open_cv(
     read_timeout_s: float,
     *,
     transport: str = "tcp",
+    threads: int = 0,
 ) -> Any:
     import cv2
 
@@ -161,6 +163,10 @@ def _open_cv(
         int(open_timeout_s * 1000),
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         int(read_timeout_s * 1000),
+        # FFmpeg's own decoding threads (0: as many as it likes). A small picture decodes
+        # fast on one; a decoder thread per core per stream only costs switching.
+        cv2.CAP_PROP_N_THREADS,
+        threads,
     ]
     if kind is not SourceKind.RTSP:
         return cv2.VideoCapture(target, cv2.CAP_FFMPEG, timeouts)
@@ -220,7 +226,9 @@ class CaptureWorker:
 
         def open_stream(url: str, kind: SourceKind, open_s: float, read_s: float) -> Any:
             # The transport goes as a keyword; openers ignore it for sources other than RTSP.
-            return opener(url, kind, open_s, read_s, transport=chosen)
+            size = self._size
+            threads = 1 if size is not None and size[0] * size[1] <= SMALL_PICTURE else 0
+            return opener(url, kind, open_s, read_s, transport=chosen, threads=threads)
 
         self._opener = open_stream
         self._refused_retry_s = refused_retry_s
