@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -160,6 +161,8 @@ def shoot_wall(path: Path, tiles: int, out: Path) -> None:
     apply_dark_theme(app)
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
+        settings.recording_dir = Path(folder) / "recordings"
+        settings.mask_file = Path(folder) / "masks.json"
         backend = LocalBackend.open(path)
         context = build_context(backend, load_city("lite"), NoticeBoard(), settings, "en")
         wall = VideoWallPanel(context)
@@ -170,13 +173,31 @@ def shoot_wall(path: Path, tiles: int, out: Path) -> None:
         for index, camera in enumerate(context.city.cameras[:tiles]):
             wall.open_camera(camera.id, index)
 
+        def scrub_back() -> None:
+            # The first tile shows its recording, as an operator checking what just happened.
+            wall.active_index = 0
+            wall.scrubber.seek(int(time.time() * 1000) - 3000)
+            wall._refresh_states()
+
+        if tiles == 4:
+            QTimer.singleShot(4000, scrub_back)
+
+        def scrub_back() -> None:
+            # The first tile shows its recording, as an operator checking what just happened.
+            wall.active_index = 0
+            wall.scrubber.seek(int(time.time() * 1000) - 3000)
+            wall._refresh_states()
+
+        if tiles == 4:
+            QTimer.singleShot(4000, scrub_back)
+
         def grab() -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             wall.grab().save(str(out))
             wall.close()
             app.quit()
 
-        QTimer.singleShot(2500, grab)
+        QTimer.singleShot(4500 if tiles == 4 else 2500, grab)
         app.exec()
         for index in range(tiles):
             wall.close_camera(index)

@@ -77,6 +77,9 @@ class ScrubController(QObject):
             self.bar.play.setChecked(False)
             tile.go_live()
         else:
+            span = self.ring.span(key)
+            if span is not None:
+                wall_ms = max(span[0], wall_ms)  # before the recording began: its first frame
             tile.playback_ms = wall_ms
             self._request(tile, key, wall_ms)
         self.refresh()
