@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from core.video.privacy import Polygon, apply_masks
+from core.video.masks import Polygon, apply_masks
 from core.video.recording import CameraRecorder
 from core.video.rtsp import RtspTransport, StreamRefused, diagnose_refusal, transport_options
 from core.video.sources import (

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from core.errors import CityroomError
 from core.notices import NoticeBoard, NoticeLevel
 from core.video.capture import CaptureWorker
-from core.video.privacy import MaskStore, Polygon, Redactor
+from core.video.masks import MaskStore, Polygon
 from core.video.recording import CameraRecorder, RecordingRing
+from core.video.redaction import Redactor
 from core.video.registry import (
     CameraStream,
     StreamRegistry,

@@ -329,7 +329,7 @@ def test_a_clip_needs_its_in_and_out_points(qtbot, wall_station: Workstation) ->
 def test_a_privacy_mask_drawn_on_a_tile_blacks_out_that_part_of_the_camera(
     qtbot, wall_station: Workstation
 ) -> None:
-    from core.video.privacy import MASK_GREY
+    from core.video.masks import MASK_GREY
 
     wall = wall_of(wall_station)
     wall.set_layout_size(1)

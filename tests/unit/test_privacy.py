@@ -16,19 +16,16 @@ import pytest
 
 from core.clock import FakeClock
 from core.errors import CityroomError
-from core.video import privacy
-from core.video.privacy import (
-    FACE_CASCADE,
+from core.video import redaction
+from core.video.masks import (
     MASK_GREY,
-    PLATE_CASCADE,
     CorruptMaskFileError,
-    DetectorFileError,
     MaskError,
     MaskFileError,
     MaskStore,
-    Redactor,
     apply_masks,
 )
+from core.video.redaction import FACE_CASCADE, PLATE_CASCADE, DetectorFileError, Redactor
 
 ASTRONAUT = Path(__file__).resolve().parent.parent / "data" / "astronaut-256.jpg"
 # Where the face is in the test photograph (x, y, width, height), checked by eye.
@@ -287,7 +284,7 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> floa
 
 def _lenient_faces(image: Any) -> Any:
     # A more eager search than the redactor's own: a trace of a face must not survive it.
-    face = cv2.CascadeClassifier(str(privacy.DETECTORS_DIR / FACE_CASCADE))
+    face = cv2.CascadeClassifier(str(redaction.DETECTORS_DIR / FACE_CASCADE))
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     return face.detectMultiScale(grey, 1.05, 2, minSize=(20, 20))
 
@@ -447,5 +444,5 @@ def test_a_redactor_with_nothing_to_find_returns_an_unchanged_copy(
 ) -> None:
     redactor = Redactor(faces=False, plates=False, detectors_dir=tmp_path)
     redacted, counts = redactor.redact(astronaut)
-    assert counts == privacy.RedactionCounts(0, 0)
+    assert counts == redaction.RedactionCounts(0, 0)
     assert redacted is not astronaut and (redacted == astronaut).all()
