@@ -32,6 +32,7 @@ class EventType(StrEnum):
     CAMERA_VIEWED = "camera.viewed"
     CAMERA_MASKS_CHANGED = "camera.masks_changed"
     EVIDENCE_CAPTURED = "evidence.captured"
+    SITUATION_DETECTED = "situation.detected"
     SIMULATOR_STATE = "simulator.state"
 
 
@@ -285,6 +286,28 @@ class EvidenceCaptured(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class SituationDetected(DomainEvent):
+    """A situation rule fired: which rule, what it concluded and the evidence it used.
+
+    ``readings`` holds [sensor id, value, ts_ms] triples; ``events`` the sequence numbers of
+    other events it combined (an incident report in a correlation rule).
+    """
+
+    TYPE: ClassVar[EventType] = EventType.SITUATION_DETECTED
+    SUBJECT_FIELD: ClassVar[str | None] = "rule_id"
+    rule_id: str
+    type_code: str
+    severity: int
+    lat: float
+    lon: float
+    district_code: str | None
+    summary_ko: str
+    summary_en: str
+    readings: tuple[tuple[str, float, int], ...] = ()
+    events: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SimulatorState(DomainEvent):
     """The built-in city simulator started, paused, changed speed or stopped."""
 
@@ -315,6 +338,7 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         CameraViewed,
         CameraMasksChanged,
         EvidenceCaptured,
+        SituationDetected,
         SimulatorState,
     )
 }

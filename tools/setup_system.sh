@@ -27,6 +27,8 @@ PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-tools gstreamer1.0-x
   # H.264 test clips for the video benchmarks (OpenCV decodes H.264 but cannot encode it).
   ffmpeg
+  # The real MQTT broker the sensor-ingest tests start.
+  mosquitto
 )
 
 if ! command -v apt-get >/dev/null 2>&1; then
