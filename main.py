@@ -192,6 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--transport", choices=("tcp", "udp"), default="tcp", help="how RTSP is carried"
     )
 
+    ingest = commands.add_parser("ingest", help="take in field-device readings headless")
+    ingest_commands = ingest.add_subparsers(dest="ingest_command", metavar="SOURCE", required=True)
+    mqtt = ingest_commands.add_parser(
+        "mqtt", help="subscribe to an MQTT broker, validate, run the rules, append to the log"
+    )
+    mqtt.add_argument("--broker", required=True, metavar="HOST:PORT")
+    mqtt.add_argument(
+        "--topic",
+        default=None,
+        help="topic filter of the documented scheme (default cityroom/sensors/{sensor_id})",
+    )
+    mqtt.add_argument(
+        "--mapping", type=Path, default=None, help="TOML file for another topic/payload scheme"
+    )
+    mqtt.add_argument("--db", type=Path, required=True, dest="sub_db")
+    mqtt.add_argument("--duration", type=_at_least(float, 0), required=True, metavar="S")
+    mqtt.add_argument("--profile", choices=PROFILES, default="lite", dest="sub_profile")
+    mqtt.add_argument("--json", action="store_true")
+
     layers = commands.add_parser("layers", help="inspect layer files")
     layer_commands = layers.add_subparsers(dest="layers_command", metavar="LAYERS", required=True)
     info = layer_commands.add_parser("info", help="CRS, size, bounds, fields and a sample")
@@ -223,6 +242,26 @@ def run_query(args: argparse.Namespace) -> int:
             facing = "faces it" if h.faces else "looks away"
             print(f"{h.id}  {h.distance_m:8.1f} m  {h.purpose:<16} {facing:<10} {h.name}")
     return 0
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Ingest from a broker for a while into a log; exit 1 if the broker was never reached."""
+    from core.errors import CityroomError
+    from core.ingest.headless import ingest_mqtt
+
+    try:
+        return ingest_mqtt(
+            args.broker,
+            args.sub_db,
+            args.duration,
+            topic=args.topic,
+            mapping=args.mapping,
+            profile=args.sub_profile,
+            as_json=args.json,
+        )
+    except (CityroomError, ValueError) as error:
+        print(f"cityroom ingest: {error}", file=sys.stderr)
+        return 2
 
 
 def run_probe(args: argparse.Namespace) -> int:
@@ -265,6 +304,8 @@ def run_command(args: argparse.Namespace) -> int:
         return run_layers_info(args)
     if args.command == "probe-stream":
         return run_probe(args)
+    if args.command == "ingest":
+        return run_ingest(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

@@ -299,3 +299,81 @@ def test_a_refused_login_shows_why_without_the_password(tmp_path: Path) -> None:
             assert "right-horse" not in repr(ingest.settings)
     finally:
         server.stop()
+
+
+def test_ingest_mqtt_on_the_command_line_appends_readings_and_counts_rejections(
+    broker: MosquittoBroker, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.cli import REPO, cityroom_json
+
+    db = tmp_path / "ingest.db"
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "main.py"),
+            "ingest",
+            "mqtt",
+            "--broker",
+            f"{broker.host}:{broker.port}",
+            "--db",
+            str(db),
+            "--duration",
+            "4",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    sent = 0
+    with publisher(broker) as publish:
+        deadline = time.monotonic() + 30
+        pause = threading.Event()
+        while run.poll() is None and time.monotonic() < deadline:
+            publish(f"cityroom/sensors/{RIVER}", {"value": 2.0 + sent / 1000, "ts": now_ms()})
+            publish(f"cityroom/sensors/{PM10}", b"not json")
+            publish("cityroom/sensors/SEN-NOT-IN-THE-CITY", {"value": 1.0, "ts": now_ms()})
+            sent += 1
+            pause.wait(0.05)
+    out, err = run.communicate(timeout=30)
+    assert run.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["broker"] == "stopped"
+    assert 0 < summary["accepted"] <= 2 * sent
+    assert summary["unknown_sensor"] >= 1
+    assert summary["rejected"].get("not_json", 0) >= 1
+    assert summary["events_appended"] == summary["accepted"]
+    stats = cityroom_json("log", "stats", "--db", str(db), "--json")
+    assert stats["events_by_type"]["sensor.reading"] == summary["accepted"]
+
+
+def test_ingest_mqtt_says_when_the_broker_cannot_be_reached(tmp_path: Path) -> None:
+    from tests.cli import cityroom
+
+    result = cityroom(
+        "ingest",
+        "mqtt",
+        "--broker",
+        "127.0.0.1:9",
+        "--db",
+        str(tmp_path / "x.db"),
+        "--duration",
+        "1",
+    )
+    assert result.returncode == 1
+    assert "127.0.0.1:9" in result.stdout
+    bad = cityroom(
+        "ingest",
+        "mqtt",
+        "--broker",
+        "nowhere:port",
+        "--db",
+        str(tmp_path / "y.db"),
+        "--duration",
+        "1",
+    )
+    assert bad.returncode == 2 and "HOST:PORT" in bad.stderr

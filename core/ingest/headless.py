@@ -1,0 +1,120 @@
+"""``main.py ingest mqtt``: ingest (and situation rules) headless into an event log."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from core.city import load_city
+from core.events import NewEvent
+from core.ingest.mapping import load_mapping
+from core.ingest.schemes import DOCUMENTED, Scheme, TopicPattern
+from core.ingest.stats import IngestStats
+from core.ingest.validate import Validator
+from core.local_backend import LocalBackend
+
+
+def parse_broker(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (or ``HOST``, port 1883) as a pair; ValueError says what is wrong."""
+    host, _, port = text.rpartition(":") if ":" in text else (text, ":", "1883")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:1883)")
+    return host, int(port)
+
+
+def schemes_for(topic: str | None, mapping: Path | None) -> tuple[Scheme, ...]:
+    """The documented scheme (on another topic, if given), or a mapping file's schemes."""
+    if mapping is not None:
+        return load_mapping(mapping)
+    if topic is None:
+        return (DOCUMENTED,)
+    return (dataclasses.replace(DOCUMENTED, topics=(TopicPattern.parse(topic),)),)
+
+
+def summary_lines(stats: IngestStats, published: int, detections: int | None) -> list[str]:
+    """What an ingest run did, one fact a line."""
+    lines = [
+        f"accepted: {stats.accepted}",
+        f"unknown sensor (accepted, flagged): {stats.unknown_sensor}",
+        f"rejected: {stats.rejected_total}",
+    ]
+    for reason, count in sorted(stats.rejected.items(), key=lambda item: item[0].value):
+        lines.append(f"  {reason.value}: {count}")
+    if stats.last_error:
+        lines.append(f"last rejection: {stats.last_error}")
+    lines.append(f"events appended: {published}")
+    if detections is not None:
+        lines.append(f"situations detected: {detections}")
+    return lines
+
+
+def ingest_mqtt(
+    broker: str,
+    db: Path,
+    duration_s: float,
+    *,
+    topic: str | None = None,
+    mapping: Path | None = None,
+    profile: str = "lite",
+    as_json: bool = False,
+    out: TextIO = sys.stdout,
+    start_rules: Callable[[LocalBackend], Callable[[], int]] | None = None,
+) -> int:
+    """Subscribe to ``broker`` for ``duration_s`` seconds, append what passes validation to
+    the log at ``db``, and print a summary. ``start_rules`` starts the situation rules on the
+    backend and returns a function that stops them and tells how many fired."""
+    from core.ingest.mqtt import MqttIngest, MqttSettings
+
+    host, port = parse_broker(broker)
+    city = load_city(profile)
+    validator = Validator(city.sensors, schemes=schemes_for(topic, mapping))
+    backend = LocalBackend.open(db)
+    published = [0]
+
+    def sink(events: list[NewEvent]) -> None:
+        backend.publish(events).result()
+        published[0] += len(events)
+
+    stop_rules = start_rules(backend) if start_rules is not None else None
+    adapter = MqttIngest(MqttSettings(host=host, port=port), validator, sink)
+    adapter.start()
+    try:
+        threading.Event().wait(duration_s)
+    except KeyboardInterrupt:
+        pass  # Ctrl+C ends the run early, with its summary
+    finally:
+        adapter.stop()
+        detections = stop_rules() if stop_rules is not None else None
+        status = adapter.status()
+        backend.close()
+    stats = adapter.stats()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "accepted": stats.accepted,
+                    "unknown_sensor": stats.unknown_sensor,
+                    "rejected": {r.value: n for r, n in stats.rejected.items()},
+                    "last_error": stats.last_error or None,
+                    "events_appended": published[0],
+                    "situations_detected": detections,
+                    "broker": status.state.value,
+                    "broker_reason": status.reason or None,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            file=out,
+        )
+    else:
+        print(
+            f"broker {host}:{port}: {status.state.value} {status.reason or ''}".rstrip(), file=out
+        )
+        for line in summary_lines(stats, published[0], detections):
+            print(line, file=out)
+    return 0 if status.connects else 1
