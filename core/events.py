@@ -296,7 +296,7 @@ class SituationDetected(DomainEvent):
     TYPE: ClassVar[EventType] = EventType.SITUATION_DETECTED
     SUBJECT_FIELD: ClassVar[str | None] = "rule_id"
     rule_id: str
-    type_code: str
+    type_code: str | None  # None: a device fault that opens no incident
     severity: int
     lat: float
     lon: float
@@ -305,6 +305,7 @@ class SituationDetected(DomainEvent):
     summary_en: str
     readings: tuple[tuple[str, float, int], ...] = ()
     events: tuple[int, ...] = ()
+    level: str | None = None  # the crisis level reached, for level rules
 
 
 @dataclass(frozen=True, slots=True)

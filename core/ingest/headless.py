@@ -6,11 +6,11 @@ import dataclasses
 import json
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from core.city import load_city
+from core.clock import SystemClock
 from core.events import NewEvent
 from core.ingest.mapping import load_mapping
 from core.ingest.schemes import DOCUMENTED, Scheme, TopicPattern
@@ -36,7 +36,9 @@ def schemes_for(topic: str | None, mapping: Path | None) -> tuple[Scheme, ...]:
     return (dataclasses.replace(DOCUMENTED, topics=(TopicPattern.parse(topic),)),)
 
 
-def summary_lines(stats: IngestStats, published: int, detections: int | None) -> list[str]:
+def summary_lines(
+    stats: IngestStats, published: int, detections: int, incidents: int
+) -> list[str]:
     """What an ingest run did, one fact a line."""
     lines = [
         f"accepted: {stats.accepted}",
@@ -48,8 +50,8 @@ def summary_lines(stats: IngestStats, published: int, detections: int | None) ->
     if stats.last_error:
         lines.append(f"last rejection: {stats.last_error}")
     lines.append(f"events appended: {published}")
-    if detections is not None:
-        lines.append(f"situations detected: {detections}")
+    lines.append(f"situations detected: {detections}")
+    lines.append(f"incidents opened: {incidents}")
     return lines
 
 
@@ -63,12 +65,12 @@ def ingest_mqtt(
     profile: str = "lite",
     as_json: bool = False,
     out: TextIO = sys.stdout,
-    start_rules: Callable[[LocalBackend], Callable[[], int]] | None = None,
 ) -> int:
     """Subscribe to ``broker`` for ``duration_s`` seconds, append what passes validation to
-    the log at ``db``, and print a summary. ``start_rules`` starts the situation rules on the
-    backend and returns a function that stops them and tells how many fired."""
+    the log at ``db`` while the situation rules judge it, and print a summary."""
     from core.ingest.mqtt import MqttIngest, MqttSettings
+    from core.rules import RuleEngine, default_rules
+    from core.rules.runner import RulesRunner
 
     host, port = parse_broker(broker)
     city = load_city(profile)
@@ -80,7 +82,8 @@ def ingest_mqtt(
         backend.publish(events).result()
         published[0] += len(events)
 
-    stop_rules = start_rules(backend) if start_rules is not None else None
+    rules = RulesRunner(backend, RuleEngine(default_rules(), city, SystemClock()))
+    rules.start(after_seq=backend.stats().result().last_seq)
     adapter = MqttIngest(MqttSettings(host=host, port=port), validator, sink)
     adapter.start()
     try:
@@ -89,7 +92,7 @@ def ingest_mqtt(
         pass  # Ctrl+C ends the run early, with its summary
     finally:
         adapter.stop()
-        detections = stop_rules() if stop_rules is not None else None
+        detections = rules.stop()
         status = adapter.status()
         backend.close()
     stats = adapter.stats()
@@ -103,6 +106,7 @@ def ingest_mqtt(
                     "last_error": stats.last_error or None,
                     "events_appended": published[0],
                     "situations_detected": detections,
+                    "incidents_opened": rules.incidents,
                     "broker": status.state.value,
                     "broker_reason": status.reason or None,
                 },
@@ -115,6 +119,6 @@ def ingest_mqtt(
         print(
             f"broker {host}:{port}: {status.state.value} {status.reason or ''}".rstrip(), file=out
         )
-        for line in summary_lines(stats, published[0], detections):
+        for line in summary_lines(stats, published[0], detections, rules.incidents):
             print(line, file=out)
     return 0 if status.connects else 1

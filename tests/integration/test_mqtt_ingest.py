@@ -334,7 +334,8 @@ def test_ingest_mqtt_on_the_command_line_appends_readings_and_counts_rejections(
         deadline = time.monotonic() + 30
         pause = threading.Event()
         while run.poll() is None and time.monotonic() < deadline:
-            publish(f"cityroom/sensors/{RIVER}", {"value": 2.0 + sent / 1000, "ts": now_ms()})
+            level = 2.0 if sent < 10 else 3.6  # the gauge crosses its 주의 step
+            publish(f"cityroom/sensors/{RIVER}", {"value": level, "ts": now_ms()})
             publish(f"cityroom/sensors/{PM10}", b"not json")
             publish("cityroom/sensors/SEN-NOT-IN-THE-CITY", {"value": 1.0, "ts": now_ms()})
             sent += 1
@@ -349,6 +350,10 @@ def test_ingest_mqtt_on_the_command_line_appends_readings_and_counts_rejections(
     assert summary["events_appended"] == summary["accepted"]
     stats = cityroom_json("log", "stats", "--db", str(db), "--json")
     assert stats["events_by_type"]["sensor.reading"] == summary["accepted"]
+    # The rules ran on what came in: the crossing opened one flood incident.
+    assert summary["situations_detected"] >= 1 and summary["incidents_opened"] == 1
+    assert stats["events_by_type"]["situation.detected"] == summary["situations_detected"]
+    assert stats["incidents"] == 1
 
 
 def test_ingest_mqtt_says_when_the_broker_cannot_be_reached(tmp_path: Path) -> None:
