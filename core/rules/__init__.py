@@ -18,11 +18,9 @@ from core.rules.definitions import (
     RuleKind,
     StaleRule,
     ThresholdRule,
-    default_rules,
-    load_rule_file,
-    load_rule_text,
 )
 from core.rules.engine import Detection, EngineStats, ReadingEvidence, RuleEngine
+from core.rules.loading import default_rules, load_rule_file, load_rule_text
 
 __all__ = [
     "DEFAULT_RULE_FILE",
