@@ -7,9 +7,11 @@ import getpass
 import os
 import random
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -147,6 +149,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
         )
     # A screenshot run has a fixed size and leaves the operator's saved layout alone.
     window = MainWindow(context, panels, simulator, remember_layout=screenshot is None)
+    rules = _SituationRules(context)
     context.store.start()
     if simulator is not None:
         simulator.start()
@@ -164,6 +167,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     def shutdown() -> None:
         if simulator is not None:
             simulator.stop()
+        rules.stop()
         context.store.stop()
         backend.close()
 
@@ -179,6 +183,51 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
 
         QTimer.singleShot(int(args.quit_after * 1000), finish)
     return int(app.exec())
+
+
+class _SituationRules:
+    """The situation rules over the live feed, started once the replica has caught up (so
+    history is not judged again and the open incidents are known). The rules package and
+    its files load on a thread of their own: they take a few hundred milliseconds."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+        self._runner: Any = None
+        self._loader: threading.Thread | None = None
+        if context.store.is_loaded:
+            self._start()
+        else:
+            context.store.loaded.connect(self._start, Qt.ConnectionType.SingleShotConnection)
+
+    def _start(self) -> None:
+        state = self._context.store.state
+        after_seq, city, notices = state.last_seq, self._context.city, self._context.notices
+        backend = self._context.backend
+        # Read here: the replica's state belongs to the GUI thread.
+        known = {
+            i.id: (i.type_code, i.lat, i.lon) for i in state.incidents.values() if i.status.is_open
+        }
+
+        def load() -> None:
+            from core.clock import SystemClock
+            from core.rules import RuleEngine, default_rules
+            from core.rules.runner import RulesRunner
+
+            runner = RulesRunner(
+                backend, lambda: RuleEngine(default_rules(), city, SystemClock()), notices=notices
+            )
+            runner.start(after_seq, known)
+            self._runner = runner
+
+        self._loader = threading.Thread(target=load, name="situation rules start", daemon=True)
+        self._loader.start()
+
+    def stop(self) -> None:
+        """Stop judging (waits for a start still under way)."""
+        if self._loader is not None:
+            self._loader.join(10)
+        if self._runner is not None:
+            self._runner.stop()
 
 
 def build_context(

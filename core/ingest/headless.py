@@ -70,7 +70,7 @@ def ingest_mqtt(
     the log at ``db`` while the situation rules judge it, and print a summary."""
     from core.ingest.mqtt import MqttIngest, MqttSettings
     from core.rules import RuleEngine, default_rules
-    from core.rules.runner import RulesRunner
+    from core.rules.runner import RulesRunner, open_incidents
 
     host, port = parse_broker(broker)
     city = load_city(profile)
@@ -82,8 +82,9 @@ def ingest_mqtt(
         backend.publish(events).result()
         published[0] += len(events)
 
-    rules = RulesRunner(backend, RuleEngine(default_rules(), city, SystemClock()))
-    rules.start(after_seq=backend.stats().result().last_seq)
+    rules = RulesRunner(backend, lambda: RuleEngine(default_rules(), city, SystemClock()))
+    state = backend.snapshot().result()
+    rules.start(state.last_seq, open_incidents(state))
     adapter = MqttIngest(MqttSettings(host=host, port=port), validator, sink)
     adapter.start()
     try:

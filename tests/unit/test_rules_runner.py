@@ -27,7 +27,7 @@ def test_a_gauge_reaching_caution_opens_a_flood_incident_with_its_evidence(
 ) -> None:
     backend = LocalBackend.open(tmp_path / "events.db")
     clock = SystemClock()
-    runner = RulesRunner(backend, RuleEngine(default_rules(), city(), clock), clock)
+    runner = RulesRunner(backend, lambda: RuleEngine(default_rules(), city(), clock), clock)
     try:
         runner.start(after_seq=0)
         now = clock.now_ms()
@@ -68,6 +68,48 @@ def test_a_gauge_reaching_caution_opens_a_flood_incident_with_its_evidence(
         assert runner.stop() >= 1
         state = backend.snapshot().result()
         assert len([i for i in state.incidents.values() if i.type_code == "D-FLOOD"]) == 1
+    finally:
+        runner.stop()
+        backend.close()
+
+
+def test_a_detection_joins_the_flood_incident_already_open_nearby(tmp_path: Path) -> None:
+    from core.commands import ReportIncident
+    from core.rules.runner import open_incidents
+
+    backend = LocalBackend.open(tmp_path / "events.db")
+    clock = SystemClock()
+    gauge = city().sensor(RIVER)
+    # A citizen's report of the same flood, 300 m from the gauge, before the rules start.
+    reported = backend.submit(
+        ReportIncident("D-FLOOD", gauge.lat + 0.0027, gauge.lon, gauge.district_code),
+        "agency:119",
+    ).result()
+    flood_id = str(reported[0].subject)
+    state = backend.snapshot().result()
+    runner = RulesRunner(backend, lambda: RuleEngine(default_rules(), city(), clock), clock)
+    try:
+        runner.start(state.last_seq, open_incidents(state))
+        now = clock.now_ms()
+        backend.publish(
+            [
+                SensorReading(RIVER, value).to_new("test", f"sensor:{RIVER}", ts)
+                for value, ts in ((1.2, now - 20_000), (3.6, now - 10_000))
+            ]
+        ).result()
+        wait_for(lambda: runner.detections >= 1, timeout=10)
+        wait_for(
+            lambda: any(
+                r.type == EventType.INCIDENT_OBSERVED
+                for r in backend.incident_events(flood_id).result()
+            ),
+            timeout=5,
+        )
+        runner.stop()
+        assert runner.incidents == 0
+        state = backend.snapshot().result()
+        assert list(state.incidents) == [flood_id]
+        assert RIVER in state.incidents[flood_id].sensors
     finally:
         runner.stop()
         backend.close()
