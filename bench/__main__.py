@@ -12,6 +12,7 @@ from bench import (
     bench_alarm,
     bench_log,
     bench_map,
+    bench_plots,
     bench_raster,
     bench_recording,
     bench_startup,
@@ -78,6 +79,11 @@ def write_doc(results: list[Result]) -> None:
         "- **recording**: ten minutes of one synthetic 640x360 camera recorded at the wall's",
         "  rate (timestamps given, so no waiting), then 2,000 seeks to random instants, each",
         "  read and decoded as the scrub bar does, and the last minute exported as a clip.",
+        "- **plots**: the real sensors panel (offscreen, 1600x700): eight curves with six hours",
+        "  of 1 Hz history each, while 500 sensors report once a second through the log and",
+        "  the store; then one curve of 1,000,000 points panned, with the whole curve and with",
+        "  one hour in view. A frame handles pending events, redraws the curves whose data",
+        "  changed and paints the plot.",
         "",
     ]
     DOC.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +98,7 @@ MODULES = {
     "raster": bench_raster,
     "video": bench_video,
     "recording": bench_recording,
+    "plots": bench_plots,
 }
 
 

@@ -3,13 +3,17 @@
 Plays 30 simulated minutes of the demo city into a fresh log (stamped as the last half hour),
 works a few incidents as an operator would, opens the main window over that log, waits for the
 map to load every camera, selects the most urgent incident (the map flies to it) and saves the
-window: in Korean and English with the lite city, and in Korean with all 29,477 cameras.
+window: in Korean and English with the lite city, and in Korean with all 29,477 cameras. The
+sensors panel is shot alone over a log of its own: rivers rising towards a flood, one gauge
+silent for a while, and a device the registry does not know.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import random
 import sys
 import tempfile
 import time
@@ -23,13 +27,16 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from core.city import load_city  # noqa: E402
+from core.city.kinds import SensorKind  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.commands import Acknowledge, Assign, MarkDispatched, StartWork  # noqa: E402
+from core.events import NewEvent, SensorReading  # noqa: E402
 from core.local_backend import LocalBackend  # noqa: E402
 from core.notices import NoticeBoard  # noqa: E402
 from core.simulator import Simulator, SimulatorConfig  # noqa: E402
 from panels import all_panels  # noqa: E402
 from panels.incidents.panel import IncidentQueuePanel  # noqa: E402
+from panels.sensors.panel import SensorsPanel  # noqa: E402
 from panels.situation_map.panel import MapPanel  # noqa: E402
 from panels.video_wall.panel import VideoWallPanel  # noqa: E402
 from ui.app import build_context, prepare_qt  # noqa: E402
@@ -182,15 +189,6 @@ def shoot_wall(path: Path, tiles: int, out: Path) -> None:
         if tiles == 4:
             QTimer.singleShot(4000, scrub_back)
 
-        def scrub_back() -> None:
-            # The first tile shows its recording, as an operator checking what just happened.
-            wall.active_index = 0
-            wall.scrubber.seek(int(time.time() * 1000) - 3000)
-            wall._refresh_states()
-
-        if tiles == 4:
-            QTimer.singleShot(4000, scrub_back)
-
         def grab() -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             wall.grab().save(str(out))
@@ -205,12 +203,101 @@ def shoot_wall(path: Path, tiles: int, out: Path) -> None:
         backend.close()
 
 
+def prepare_sensor_log(path: Path) -> list[str]:
+    """Every sensor's latest reading (some of them stale), and two hours of three river gauges
+    rising towards a flood, the first silent for 12 minutes; returns the gauges' ids."""
+    city = load_city("lite")
+    rng = random.Random(7)
+    now = SystemClock().now_ms()
+    rivers = [s.id for s in city.sensors if s.kind is SensorKind.RIVER_LEVEL][:3]
+    readings: list[tuple[int, str, float]] = []
+    for number, sensor in enumerate(city.sensors):
+        if number % 23 == 0 or sensor.id in rivers:
+            continue  # never heard from, or one of the gauges below
+        typical = sensor.kind.info.typical
+        value = rng.uniform(typical.minimum, typical.maximum)
+        age_s = rng.uniform(2, 50) if number % 9 else rng.uniform(6 * 60, 40 * 60)
+        readings.append((now - int(age_s * 1000), sensor.id, round(value, 2)))
+    for gauge, (base, rise) in zip(rivers, ((1.1, 3.7), (1.0, 2.8), (0.9, 2.0)), strict=True):
+        for minute in range(120, -1, -1):
+            if gauge == rivers[0] and 46 <= minute <= 57:
+                continue  # the gauge's link dropped out
+            progress = (120 - minute) / 120
+            # Slow at first, then the flood wave: the shape of a river after a cloudburst.
+            value = base + rise * progress**2.2 + 0.03 * math.sin(minute / 3)
+            readings.append((now - minute * 60_000 - 20_000, gauge, round(value, 3)))
+    readings.append((now - 30_000, "SEN-RIVER_LEVEL-GW-07", 2.61))
+    readings.sort()
+    backend = LocalBackend.open(path)
+    events: list[NewEvent] = [
+        SensorReading(sensor_id, value).to_new("field", f"sensor:{sensor_id}", ts)
+        for ts, sensor_id, value in readings
+    ]
+    backend.publish(events).result()
+    backend.close()
+    return rivers
+
+
+def shoot_sensors(path: Path, rivers: list[str], out: Path, language: str = "ko") -> None:
+    """The sensors panel alone, with the river gauges plotted, saved to ``out``."""
+    prepare_qt()
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    translators = install_translators(app, language)
+    apply_dark_theme(app)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
+        backend = LocalBackend.open(path)
+        context = build_context(backend, load_city("lite"), NoticeBoard(), settings, language)
+        panel = SensorsPanel(context)
+        panel.resize(1600, 620)
+        context.store.start()
+        panel.show()
+
+        def plot() -> None:
+            if not context.store.is_loaded:
+                QTimer.singleShot(50, plot)
+                return
+            panel.refresh()
+            panel.select_sensors(rivers)
+            QTimer.singleShot(1500, point)
+
+        def point() -> None:
+            # The cursor on the moment the first gauge crossed into 주의.
+            assert panel.plot is not None
+            panel.plot.move_cursor(time.time() - 14 * 60)
+            QTimer.singleShot(300, grab)
+
+        def grab() -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            panel.grab().save(str(out))
+            panel.close()
+            app.quit()
+
+        QTimer.singleShot(100, plot)
+        app.exec()
+        context.store.stop()
+        backend.close()
+    for translator in translators:
+        app.removeTranslator(translator)
+
+
 def main() -> int:
     """Make both screenshots."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument(
+        "--only", choices=("all", "sensors"), default="all", help="which screenshots to make"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        sensor_log = Path(folder) / "sensors.db"
+        rivers = prepare_sensor_log(sensor_log)
+        target = args.out / "sensors.png"
+        shoot_sensors(sensor_log, rivers, target)
+        print(f"saved {target}")
+        if args.only == "sensors":
+            return 0
         log = Path(folder) / "docs.db"
         prepare_log(log)
         extra = korean_layers(Path(folder))

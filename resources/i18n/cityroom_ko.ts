@@ -667,6 +667,10 @@
         <source>Video wall</source>
         <translation>영상 월</translation>
     </message>
+    <message>
+        <source>Sensors</source>
+        <translation>센서</translation>
+    </message>
 </context>
 <context>
     <name>ScrubBar</name>
@@ -737,6 +741,119 @@
     <message>
         <source>live · %1 recorded</source>
         <translation>실시간 · %1 녹화됨</translation>
+    </message>
+</context>
+<context>
+    <name>SensorPlotView</name>
+    <message>
+        <source>Follow live</source>
+        <translation>실시간 따라가기</translation>
+    </message>
+    <message>
+        <source>Keep the newest readings in view; panning or zooming by hand pauses it.</source>
+        <translation>최신 측정값을 계속 화면에 표시합니다. 직접 이동하거나 확대·축소하면 일시정지됩니다.</translation>
+    </message>
+    <message>
+        <source>10 min</source>
+        <translation>10분</translation>
+    </message>
+    <message>
+        <source>1 h</source>
+        <translation>1시간</translation>
+    </message>
+    <message>
+        <source>6 h</source>
+        <translation>6시간</translation>
+    </message>
+    <message>
+        <source>24 h</source>
+        <translation>24시간</translation>
+    </message>
+    <message>
+        <source>How much recent time the live view shows</source>
+        <translation>실시간 화면에 표시할 최근 시간 범위</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>일시정지</translation>
+    </message>
+    <message>
+        <source>Move the mouse over the plot to read the values.</source>
+        <translation>그래프 위에 마우스를 올리면 그 시각의 값을 볼 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>%1 more selected are not plotted (at most %2).</source>
+        <translation>선택한 센서 중 %1개는 표시하지 않았습니다(최대 %2개).</translation>
+    </message>
+    <message>
+        <source>Sensors</source>
+        <translation>센서</translation>
+    </message>
+    <message>
+        <source>Could not read the earlier readings of %1: %2</source>
+        <translation>%1의 이전 측정값을 불러오지 못했습니다: %2</translation>
+    </message>
+</context>
+<context>
+    <name>SensorRegistryModel</name>
+    <message>
+        <source>Sensor</source>
+        <translation>센서</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>자치구</translation>
+    </message>
+    <message>
+        <source>Owner department</source>
+        <translation>소유 부서</translation>
+    </message>
+    <message>
+        <source>Last value</source>
+        <translation>최근값</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>경보 단계</translation>
+    </message>
+    <message>
+        <source>Data received</source>
+        <translation>데이터 수신</translation>
+    </message>
+    <message>
+        <source>Unknown sensor</source>
+        <translation>알 수 없는 센서</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>수신 없음</translation>
+    </message>
+    <message>
+        <source>%1 sent readings but is not in the sensor registry.</source>
+        <translation>%1에서 측정값이 들어왔지만 센서 대장에 등록되지 않은 센서입니다.</translation>
+    </message>
+</context>
+<context>
+    <name>SensorsPanel</name>
+    <message>
+        <source>Select sensors in the table to plot them (Ctrl or Shift to pick several).</source>
+        <translation>표에서 센서를 선택하면 그래프로 표시합니다(여러 개는 Ctrl 또는 Shift).</translation>
+    </message>
+    <message>
+        <source>Filter: sensor, kind, district, department</source>
+        <translation>검색: 센서, 종류, 자치구, 부서</translation>
+    </message>
+    <message>
+        <source>%1 of %2 sensors</source>
+        <translation>센서 %2개 중 %1개</translation>
+    </message>
+    <message>
+        <source>%1 unknown</source>
+        <translation>알 수 없는 센서 %1개</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,203 @@
+"""Recent readings of the plotted sensors: bounded series, gap breaks, history from the log.
+
+No Qt here: the panel feeds these from the store's batches and draws what they hold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from core.events import EventRecord, EventType
+
+FloatArray = npt.NDArray[np.float64]
+
+MAX_POINTS = 100_000
+MAX_AGE_MS = 24 * 3_600_000
+GAP_FACTOR = 3.0  # a pause this many typical intervals long breaks the line
+_INTERVAL_SAMPLE = 1_000  # the typical interval is the median of this many recent steps
+_READING = EventType.SENSOR_READING.value
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedHistory:
+    """Readings of one sensor read from the log: times in seconds, values, newest seq."""
+
+    ts_s: FloatArray
+    values: FloatArray
+    last_seq: int
+
+
+def history_from_records(
+    records: Sequence[EventRecord],
+    max_points: int = MAX_POINTS,
+    max_age_ms: int = MAX_AGE_MS,
+) -> LoadedHistory:
+    """The sensor readings among ``records`` (one subject's events, in log order), keeping the
+    newest ``max_points`` within ``max_age_ms`` of the newest reading."""
+    readings = [r for r in records if r.type == _READING]
+    last_seq = max((r.seq for r in records), default=0)
+    if not readings:
+        return LoadedHistory(np.empty(0), np.empty(0), last_seq)
+    newest = max(r.ts_ms for r in readings)
+    # Decide what to keep before parsing: the payload is the expensive part.
+    kept = [r for r in readings if newest - r.ts_ms <= max_age_ms][-max_points:]
+    ts = np.fromiter((r.ts_ms for r in kept), dtype=np.float64, count=len(kept)) / 1000.0
+    values = np.fromiter(
+        (_value_of(r.payload_json) for r in kept), dtype=np.float64, count=len(kept)
+    )
+    order = np.argsort(ts, kind="stable")
+    return LoadedHistory(ts[order], values[order], last_seq)
+
+
+def _value_of(payload_json: str) -> float:
+    try:
+        return float(json.loads(payload_json)["value"])
+    except (ValueError, KeyError, TypeError):
+        return math.nan  # a malformed reading shows as a break, never as a wrong value
+
+
+class SensorSeries:
+    """The recent readings of one sensor, oldest first, bounded by count and by age.
+
+    Until its history arrives from the log (``load``) it keeps live readings aside, so the two
+    can be joined by sequence number without duplicates or holes.
+    """
+
+    def __init__(self, max_points: int = MAX_POINTS, max_age_ms: int = MAX_AGE_MS) -> None:
+        self.max_points = max_points
+        self.max_age_s = max_age_ms / 1000.0
+        self._ts: FloatArray = np.empty(1024)
+        self._values: FloatArray = np.empty(1024)
+        self._start = 0
+        self._end = 0
+        self._pending: list[tuple[int, float, float]] = []
+        self.loaded = False
+        self.last_seq = 0
+        self.version = 0  # changes whenever the readings do, so drawing can skip idle series
+
+    # -- filling --------------------------------------------------------------------------
+
+    def add(self, readings: Iterable[tuple[int, int, float]]) -> None:
+        """Live readings as ``(seq, ts_ms, value)``, in log order."""
+        fresh = [(seq, ts / 1000.0, v) for seq, ts, v in readings]
+        if not self.loaded:
+            self._pending.extend(fresh)
+            return
+        fresh = [r for r in fresh if r[0] > self.last_seq]
+        if fresh:
+            self.last_seq = fresh[-1][0]
+            self._extend(np.array([r[1] for r in fresh]), np.array([r[2] for r in fresh]))
+
+    def load(self, history: LoadedHistory) -> None:
+        """Put the log's readings first, then the live ones that came after them."""
+        later = [r for r in self._pending if r[0] > history.last_seq]
+        self._pending = []
+        self.loaded = True
+        self._start = self._end = 0
+        self.last_seq = max(history.last_seq, later[-1][0] if later else 0)
+        self._extend(history.ts_s, history.values)
+        if later:
+            self._extend(np.array([r[1] for r in later]), np.array([r[2] for r in later]))
+        self.version += 1
+
+    def _extend(self, ts: FloatArray, values: FloatArray) -> None:
+        count = len(ts)
+        if count == 0:
+            return
+        out_of_order = self._end > self._start and ts[0] < self._ts[self._end - 1]
+        self._make_room(count)
+        self._ts[self._end : self._end + count] = ts
+        self._values[self._end : self._end + count] = values
+        self._end += count
+        if out_of_order or (count > 1 and bool(np.any(np.diff(ts) < 0))):
+            # Devices may send late readings; the line and the cursor need time order.
+            order = np.argsort(self._ts[self._start : self._end], kind="stable")
+            self._ts[self._start : self._end] = self._ts[self._start : self._end][order]
+            self._values[self._start : self._end] = self._values[self._start : self._end][order]
+        self._trim()
+        self.version += 1
+
+    def _make_room(self, count: int) -> None:
+        size = self._end - self._start
+        if self._end + count <= len(self._ts):
+            return
+        # Move the live part to the front, and grow (up to twice the bound) if that is not
+        # enough: the readings stay contiguous, so drawing needs no copy to join them.
+        capacity = len(self._ts)
+        while size + count > capacity and capacity < 2 * self.max_points:
+            capacity = min(capacity * 2, 2 * self.max_points)
+        capacity = max(capacity, size + count)
+        ts, values = np.empty(capacity), np.empty(capacity)
+        ts[:size] = self._ts[self._start : self._end]
+        values[:size] = self._values[self._start : self._end]
+        self._ts, self._values = ts, values
+        self._start, self._end = 0, size
+
+    def _trim(self) -> None:
+        if self._end - self._start > self.max_points:
+            self._start = self._end - self.max_points
+        newest = self._ts[self._end - 1]
+        oldest_kept = int(
+            np.searchsorted(self._ts[self._start : self._end], newest - self.max_age_s)
+        )
+        self._start += oldest_kept
+
+    # -- reading --------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._end - self._start
+
+    @property
+    def ts_s(self) -> FloatArray:
+        """Reading times in seconds since the epoch (a view: do not keep it)."""
+        return self._ts[self._start : self._end]
+
+    @property
+    def values(self) -> FloatArray:
+        """Reading values (a view: do not keep it)."""
+        return self._values[self._start : self._end]
+
+    def typical_interval_s(self) -> float | None:
+        """The usual time between two readings (the median of the recent steps)."""
+        if len(self) < 3:
+            return None
+        steps = np.diff(self.ts_s[-_INTERVAL_SAMPLE:])
+        steps = steps[steps > 0]
+        return float(np.median(steps)) if len(steps) else None
+
+    def plot_arrays(self, gap_factor: float = GAP_FACTOR) -> tuple[FloatArray, FloatArray]:
+        """Times and values to draw, with a NaN wherever readings paused for longer than
+        ``gap_factor`` typical intervals (drawn with ``connect="finite"``, it breaks the line)."""
+        ts, values = self.ts_s, self.values
+        interval = self.typical_interval_s()
+        if interval is None:
+            return ts.copy(), values.copy()
+        gaps = np.flatnonzero(np.diff(ts) > gap_factor * interval) + 1
+        if len(gaps) == 0:
+            return ts.copy(), values.copy()
+        # The break sits in the middle of the pause, so the time axis stays in order.
+        middle = (ts[gaps - 1] + ts[gaps]) / 2.0
+        return np.insert(ts, gaps, middle), np.insert(values, gaps, np.nan)
+
+    def value_at(self, t_s: float, gap_factor: float = GAP_FACTOR) -> float | None:
+        """The reading in force at ``t_s``: the last one at or before it, unless the sensor
+        was silent for longer than a gap by then."""
+        ts = self.ts_s
+        index = int(np.searchsorted(ts, t_s, side="right")) - 1
+        if index < 0:
+            return None
+        interval = self.typical_interval_s()
+        if interval is not None and t_s - ts[index] > gap_factor * interval:
+            return None
+        value = float(self.values[index])
+        return None if math.isnan(value) else value
+
+    def newest_ts_s(self) -> float | None:
+        """Time of the newest reading, if any."""
+        return float(self._ts[self._end - 1]) if len(self) else None
