@@ -60,4 +60,5 @@ class PanelSpec:
     title: Callable[[], str]  # translated at call time
     factory: Callable[[AppContext], QWidget]
     area: Qt.DockWidgetArea | None  # None: the central area
-    share: int = 0  # percent of the window's width on first start (0: let Qt decide)
+    share: int = 0  # percent of the window's width (side docks) or height (top and bottom
+    # docks) on first start; 0: let Qt decide

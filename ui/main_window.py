@@ -96,15 +96,29 @@ class MainWindow(QMainWindow):
         self.showMaximized()
 
     def showEvent(self, event: QShowEvent) -> None:
-        """On the first layout, give each dock the share of the width its panel asks for."""
+        """On the first layout, give each dock the share its panel asks for: of the width for
+        side docks, of the height for docks above or below the map."""
         super().showEvent(event)
         if self._first_layout and not self._restored and self._shares:
             self._first_layout = False
-            self.resizeDocks(
-                [dock for dock, _ in self._shares],
-                [self.width() * share // 100 for _, share in self._shares],
-                Qt.Orientation.Horizontal,
-            )
+            area = Qt.DockWidgetArea
+            vertical = (area.TopDockWidgetArea, area.BottomDockWidgetArea)
+            for orientation, size in (
+                (Qt.Orientation.Horizontal, self.width()),
+                (Qt.Orientation.Vertical, self.height()),
+            ):
+                chosen = [
+                    (dock, share)
+                    for dock, share in self._shares
+                    if (self.dockWidgetArea(dock) in vertical)
+                    == (orientation is Qt.Orientation.Vertical)
+                ]
+                if chosen:
+                    self.resizeDocks(
+                        [dock for dock, _ in chosen],
+                        [size * share // 100 for _, share in chosen],
+                        orientation,
+                    )
 
     # -- menus ----------------------------------------------------------------------------
 

@@ -11,4 +11,5 @@ SPEC = PanelSpec(
     title=lambda: QCoreApplication.translate("Panels", "Sensors"),
     factory=lazy_widget("panels.sensors.panel", "SensorsPanel"),
     area=Qt.DockWidgetArea.BottomDockWidgetArea,
+    share=28,  # of the height: the map stays the largest view
 )

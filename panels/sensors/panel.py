@@ -76,8 +76,9 @@ class SensorsPanel(QWidget):
         self.hint.setStyleSheet("color: #7d8da1")
         self.plot_stack.addWidget(self.hint)
         splitter.addWidget(self.plot_stack)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        # The table's columns need the room; the plot reads well at less than half.
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
 
     def _build_registry(self) -> QWidget:
