@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont
 from core.catalogue import SERVICE_NAMES, Service
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from ui.context import AppContext
+from ui.formatting import format_age
 from ui.theme import SEVERITY_COLOURS, SEVERITY_ROW_TINT, UNACKNOWLEDGED_CRITICAL
 
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -41,18 +42,6 @@ class Column(IntEnum):
 
 def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def format_age(seconds: float) -> str:
-    """Compact age: 42s, 5m 03s, 2h 07m, 3d 04h."""
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600:02d}h"
 
 
 class IncidentTableModel(QAbstractTableModel):

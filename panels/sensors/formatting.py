@@ -5,18 +5,6 @@ from __future__ import annotations
 import math
 
 
-def format_age(seconds: float) -> str:
-    """Compact age: 42s, 5m 03s, 2h 07m, 3d 04h."""
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600:02d}h"
-
-
 def format_value(value: float, unit: str) -> str:
     """A reading with as many decimals as its size deserves, and its unit."""
     if math.isnan(value):

@@ -23,7 +23,7 @@ from PySide6.QtGui import QFont
 from core.city.kinds import CrisisLevel
 from core.city.model import Sensor
 from core.state import SensorValue
-from panels.sensors.formatting import format_age, format_value
+from panels.sensors.formatting import format_value
 from panels.sensors.style import (
     LEVEL_COLOURS,
     NO_DATA,
@@ -33,6 +33,7 @@ from panels.sensors.style import (
     UNKNOWN_TEXT,
 )
 from ui.context import AppContext
+from ui.formatting import format_age
 
 SENSOR_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
