@@ -1,4 +1,4 @@
-"""How the sensors panel writes ages and readings."""
+"""How the sensors panel writes readings."""
 
 from __future__ import annotations
 
