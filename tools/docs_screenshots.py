@@ -17,6 +17,8 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,6 +42,7 @@ from panels.sensors.panel import SensorsPanel  # noqa: E402
 from panels.situation_map.panel import MapPanel  # noqa: E402
 from panels.video_wall.panel import VideoWallPanel  # noqa: E402
 from ui.app import build_context, prepare_qt  # noqa: E402
+from ui.context import AppContext  # noqa: E402
 from ui.i18n import install_translators  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.settings import Settings  # noqa: E402
@@ -103,10 +106,12 @@ def korean_layers(folder: Path) -> list[Path]:
     return [tif, shp]
 
 
-def shoot(
-    path: Path, language: str, out: Path, profile: str = "lite", layers: list[Path] | None = None
-) -> None:
-    """Open the window over ``path`` in ``language`` and save it to ``out``."""
+@contextmanager
+def docs_context(
+    path: Path, language: str, profile: str = "lite"
+) -> Iterator[tuple[QApplication, AppContext]]:
+    """A themed application and a workstation context over the log at ``path``, with its
+    settings, recordings and masks in a scratch folder; closed and cleaned up afterwards."""
     prepare_qt()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -115,8 +120,24 @@ def shoot(
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
         settings.alert_sound = False
+        settings.recording_dir = Path(folder) / "recordings"
+        settings.mask_file = Path(folder) / "masks.json"
         backend = LocalBackend.open(path)
         context = build_context(backend, load_city(profile), NoticeBoard(), settings, language)
+        try:
+            yield app, context
+        finally:
+            context.store.stop()
+            backend.close()
+    for translator in translators:
+        app.removeTranslator(translator)
+
+
+def shoot(
+    path: Path, language: str, out: Path, profile: str = "lite", layers: list[Path] | None = None
+) -> None:
+    """Open the window over ``path`` in ``language`` and save it to ``out``."""
+    with docs_context(path, language, profile) as (app, context):
         window = MainWindow(context, all_panels(), remember_layout=False)
         queue = window.panels["incidents"]
         assert isinstance(queue, IncidentQueuePanel)
@@ -153,25 +174,12 @@ def shoot(
 
         situation_map.camerasLoaded.connect(lambda _count: QTimer.singleShot(300, select_top))
         app.exec()
-        context.store.stop()
-        backend.close()
-    for translator in translators:
-        app.removeTranslator(translator)
 
 
 def shoot_wall(path: Path, tiles: int, out: Path) -> None:
     """The video wall alone with ``tiles`` live synthetic cameras of the nearest-to-incident
     kind, saved to ``out``."""
-    prepare_qt()
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    apply_dark_theme(app)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
-        settings.recording_dir = Path(folder) / "recordings"
-        settings.mask_file = Path(folder) / "masks.json"
-        backend = LocalBackend.open(path)
-        context = build_context(backend, load_city("lite"), NoticeBoard(), settings, "en")
+    with docs_context(path, "en") as (app, context):
         wall = VideoWallPanel(context)
         wall.resize(1280, 800 if tiles > 4 else 760)
         context.store.start()
@@ -199,8 +207,6 @@ def shoot_wall(path: Path, tiles: int, out: Path) -> None:
         app.exec()
         for index in range(tiles):
             wall.close_camera(index)
-        context.store.stop()
-        backend.close()
 
 
 def prepare_sensor_log(path: Path) -> list[str]:
@@ -240,15 +246,7 @@ def prepare_sensor_log(path: Path) -> list[str]:
 
 def shoot_sensors(path: Path, rivers: list[str], out: Path, language: str = "ko") -> None:
     """The sensors panel alone, with the river gauges plotted, saved to ``out``."""
-    prepare_qt()
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    translators = install_translators(app, language)
-    apply_dark_theme(app)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat))
-        backend = LocalBackend.open(path)
-        context = build_context(backend, load_city("lite"), NoticeBoard(), settings, language)
+    with docs_context(path, language) as (app, context):
         panel = SensorsPanel(context)
         panel.resize(1600, 620)
         context.store.start()
@@ -276,10 +274,6 @@ def shoot_sensors(path: Path, rivers: list[str], out: Path, language: str = "ko"
 
         QTimer.singleShot(100, plot)
         app.exec()
-        context.store.stop()
-        backend.close()
-    for translator in translators:
-        app.removeTranslator(translator)
 
 
 def main() -> int:
