@@ -8,10 +8,8 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -21,11 +19,11 @@ from core.catalogue import SERVICE_NAMES, Service
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from ui.context import AppContext
 from ui.formatting import format_age
+from ui.table_model import Index, TitledTableModel
 from ui.theme import SEVERITY_COLOURS, SEVERITY_ROW_TINT, UNACKNOWLEDGED_CRITICAL
 
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -44,7 +42,7 @@ def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class IncidentTableModel(QAbstractTableModel):
+class IncidentTableModel(TitledTableModel):
     """One row per incident, in the order they were first seen."""
 
     def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
@@ -124,21 +122,9 @@ class IncidentTableModel(QAbstractTableModel):
 
     # -- Qt model interface ---------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of incidents."""
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[Column(section)]
-        return None
+    def row_total(self) -> int:
+        """How many rows the table has."""
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell contents, colours and sort keys."""

@@ -11,10 +11,8 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -34,11 +32,11 @@ from panels.sensors.style import (
 )
 from ui.context import AppContext
 from ui.formatting import format_age
+from ui.table_model import Index, TitledTableModel
 
 SENSOR_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 UNKNOWN_ROLE = Qt.ItemDataRole.UserRole + 3
-Index = QModelIndex | QPersistentModelIndex
 
 AMBER_AFTER_MS = 5 * 60_000
 RED_AFTER_MS = 15 * 60_000
@@ -69,7 +67,7 @@ class _Row:
     level: CrisisLevel | None = None
 
 
-class SensorRegistryModel(QAbstractTableModel):
+class SensorRegistryModel(TitledTableModel):
     """One row per sensor of the city, then one per unknown id seen in readings."""
 
     def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
@@ -201,21 +199,9 @@ class SensorRegistryModel(QAbstractTableModel):
 
     # -- Qt model interface ---------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of sensors."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[Column(section)]
-        return None
+    def row_total(self) -> int:
+        """How many rows the table has."""
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell contents, colours and sort keys."""
