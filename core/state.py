@@ -206,6 +206,12 @@ class CityState:
         state.sensors = {k: SensorValue(v, ts) for k, (v, ts) in data["sensors"].items()}
         return state
 
+    def open_incident_places(self) -> dict[str, tuple[str, float, float]]:
+        """Every open incident's type and position, by id."""
+        return {
+            i.id: (i.type_code, i.lat, i.lon) for i in self.incidents.values() if i.status.is_open
+        }
+
     def copy(self) -> CityState:
         """An independent deep copy (handed to other threads)."""
         return CityState.from_bytes(self.to_bytes())

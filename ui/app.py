@@ -204,9 +204,7 @@ class _SituationRules:
         after_seq, city, notices = state.last_seq, self._context.city, self._context.notices
         backend = self._context.backend
         # Read here: the replica's state belongs to the GUI thread.
-        known = {
-            i.id: (i.type_code, i.lat, i.lon) for i in state.incidents.values() if i.status.is_open
-        }
+        known = state.open_incident_places()
 
         def load() -> None:
             from core.clock import SystemClock

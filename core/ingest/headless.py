@@ -70,7 +70,7 @@ def ingest_mqtt(
     the log at ``db`` while the situation rules judge it, and print a summary."""
     from core.ingest.mqtt import MqttIngest, MqttSettings
     from core.rules import RuleEngine, default_rules
-    from core.rules.runner import RulesRunner, open_incidents
+    from core.rules.runner import RulesRunner
 
     host, port = parse_broker(broker)
     city = load_city(profile)
@@ -84,7 +84,7 @@ def ingest_mqtt(
 
     rules = RulesRunner(backend, lambda: RuleEngine(default_rules(), city, SystemClock()))
     state = backend.snapshot().result()
-    rules.start(state.last_seq, open_incidents(state))
+    rules.start(state.last_seq, state.open_incident_places())
     adapter = MqttIngest(MqttSettings(host=host, port=port), validator, sink)
     adapter.start()
     try:

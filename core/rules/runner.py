@@ -15,7 +15,6 @@ from core.commands import AddObservation, LinkResources, ReportIncident
 from core.events import EventRecord, EventType, SituationDetected
 from core.notices import NoticeBoard, NoticeLevel
 from core.rules.engine import Detection, RuleEngine
-from core.state import CityState
 
 log = logging.getLogger("cityroom.rules")
 SOURCE = "rules"
@@ -23,13 +22,6 @@ SOURCE = "rules"
 # a gauge and the riverside car park it floods lie up to a few kilometres apart, and a 112
 # call and a sensor about the same flood are one incident.
 JOIN_RADIUS_M = 3_500.0
-
-
-def open_incidents(state: CityState) -> dict[str, tuple[str, float, float]]:
-    """The open incidents of a folded state, as the runner tracks them."""
-    return {
-        i.id: (i.type_code, i.lat, i.lon) for i in state.incidents.values() if i.status.is_open
-    }
 
 
 class RulesRunner:

@@ -75,7 +75,6 @@ def test_a_gauge_reaching_caution_opens_a_flood_incident_with_its_evidence(
 
 def test_a_detection_joins_the_flood_incident_already_open_nearby(tmp_path: Path) -> None:
     from core.commands import ReportIncident
-    from core.rules.runner import open_incidents
 
     backend = LocalBackend.open(tmp_path / "events.db")
     clock = SystemClock()
@@ -89,7 +88,7 @@ def test_a_detection_joins_the_flood_incident_already_open_nearby(tmp_path: Path
     state = backend.snapshot().result()
     runner = RulesRunner(backend, lambda: RuleEngine(default_rules(), city(), clock), clock)
     try:
-        runner.start(state.last_seq, open_incidents(state))
+        runner.start(state.last_seq, state.open_incident_places())
         now = clock.now_ms()
         backend.publish(
             [
