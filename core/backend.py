@@ -16,6 +16,7 @@ from typing import Protocol
 
 from core.commands import Command
 from core.events import EventRecord, NewEvent
+from core.readings import ReadingCounts, SensorHistory
 from core.state import CityState
 
 EventsCallback = Callable[[list[EventRecord]], None]
@@ -39,6 +40,7 @@ class LogStats:
     incidents_by_status: dict[str, int]
     first_ts_ms: int | None
     last_ts_ms: int | None
+    readings: ReadingCounts | None = None
 
 
 class Subscription(Protocol):
@@ -82,6 +84,13 @@ class Backend(Protocol):
 
     def incident_events(self, incident_id: str) -> Future[list[EventRecord]]:
         """Every event about one incident, in order."""
+        ...
+
+    def sensor_history(
+        self, sensor_id: str, start_ms: int, end_ms: int, max_points: int
+    ) -> Future[SensorHistory]:
+        """The readings of one sensor with ``start_ms <= t <= end_ms`` by device time: raw
+        when at most ``max_points`` of them, else a min/max envelope of that many buckets."""
         ...
 
     def stats(self) -> Future[LogStats]:

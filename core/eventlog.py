@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from core import readings
 from core.clock import Clock, SystemClock
 from core.errors import (
     ChainBrokenError,
@@ -221,6 +222,14 @@ class EventLog:
                 )
                 prev = digest
             db.executemany(_INSERT, [_row(r) for r in records])
+            # The readings' time-series table commits with the events, or neither does.
+            readings.project(
+                db,
+                readings.reading_rows(
+                    (r.seq, r.ts_ms, r.subject, r.type, e.payload)
+                    for r, e in zip(records, events, strict=True)
+                ),
+            )
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
@@ -268,6 +277,28 @@ class EventLog:
         """Timestamps of the first and last events (None when empty)."""
         row = self._db.execute("SELECT MIN(ts_ms), MAX(ts_ms) FROM events").fetchone()
         return row[0], row[1]
+
+    def now_ms(self) -> int:
+        """The log's clock (the time it stamps events with)."""
+        return self._clock.now_ms()
+
+    # -- the readings' time series --------------------------------------------------------
+
+    def prune_readings(self, policy: readings.RetentionPolicy) -> readings.PruneResult:
+        """Drop raw readings and summaries older than ``policy`` from the time-series table
+        (one bounded pass; the events themselves are never touched)."""
+        if self.readonly or not readings.has_table(self._db):
+            return readings.PruneResult(0, 0, more=False)
+        try:
+            return readings.prune(self._db, self._clock.now_ms(), policy)
+        except sqlite3.Error as exc:
+            raise LogWriteError(f"Could not prune old readings in {self.path}: {exc}") from exc
+
+    def reading_counts(self) -> readings.ReadingCounts | None:
+        """What the time-series table holds (None for a log from before it)."""
+        if not readings.has_table(self._db):
+            return None
+        return readings.counts(self._db)
 
     # -- snapshots ------------------------------------------------------------------------
 

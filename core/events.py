@@ -238,12 +238,18 @@ class IncidentLinked(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class SensorReading(DomainEvent):
-    """One reading from a field device."""
+    """One reading from a field device.
+
+    ``measured_ms`` is the device's own time when it sent one: the log never lets time run
+    backwards, so a late reading is stamped when it arrived, but plots and rules want when it
+    was measured.
+    """
 
     TYPE: ClassVar[EventType] = EventType.SENSOR_READING
     SUBJECT_FIELD: ClassVar[str | None] = "sensor_id"
     sensor_id: str
     value: float
+    measured_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

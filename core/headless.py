@@ -105,6 +105,7 @@ def log_stats(db: str, as_json: bool, out: TextIO = sys.stdout) -> int:
             ),
             "first_event": iso_ms(first) if first is not None else None,
             "last_event": iso_ms(last) if last is not None else None,
+            "sensor_readings": _reading_counts(log),
         }
     finally:
         log.close()
@@ -115,6 +116,19 @@ def log_stats(db: str, as_json: bool, out: TextIO = sys.stdout) -> int:
         for key, value in stats.items():
             print(f"{key}: {value}", file=out)
     return EXIT_OK
+
+
+def _reading_counts(log: EventLog) -> dict[str, Any] | None:
+    counts = log.reading_counts()
+    if counts is None:
+        return None  # a log from before the time-series table
+    return {
+        "raw": counts.raw,
+        "minute_summaries": counts.summaries,
+        "sensors": counts.sensors,
+        "oldest_raw": iso_ms(counts.oldest_raw_ms) if counts.oldest_raw_ms else None,
+        "oldest_summary": iso_ms(counts.oldest_summary_ms) if counts.oldest_summary_ms else None,
+    }
 
 
 def log_verify(db: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

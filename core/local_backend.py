@@ -14,7 +14,7 @@ import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -26,6 +26,7 @@ from core.commands import Command, decide
 from core.eventlog import EventLog
 from core.events import EventRecord, NewEvent
 from core.notices import NoticeBoard, NoticeLevel
+from core.readings import HistoryReader, RetentionPolicy, SensorHistory
 from core.state import FOLD_VERSION, CityState, rebuild
 
 log = logging.getLogger("cityroom.backend")
@@ -33,6 +34,7 @@ log = logging.getLogger("cityroom.backend")
 _STOP = object()
 _BACKLOG_CHUNK = 5000
 _MAX_COALESCED = 5000  # events per coalesced transaction
+_PRUNE_EVERY_MS = 3_600_000  # old readings are pruned hourly, and at start
 
 
 @dataclass(eq=False)
@@ -66,6 +68,7 @@ class LocalBackend:
         notices: NoticeBoard | None = None,
         snapshot_every: int = 50_000,
         tail_interval_s: float = 0.25,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         self._log = event_log
         self.location = str(event_log.path)
@@ -78,6 +81,12 @@ class LocalBackend:
         self._subscribers_lock = threading.Lock()
         self._state = CityState()
         self._last_snapshot_seq = 0
+        self.retention = retention or RetentionPolicy()
+        self._next_prune_ms = 0
+        self._history = HistoryReader(str(event_log.path))
+        # History queries have a thread of their own: a month of a sensor must not hold up
+        # appends, and appends must not hold up a plot.
+        self._history_pool = ThreadPoolExecutor(1, thread_name_prefix="sensor-history")
         self._closed = False
         self._failure: Exception | None = None
         self.ready: Future[None] = Future()
@@ -141,6 +150,18 @@ class LocalBackend:
         """All events about one incident."""
         return self._enqueue(_Job(lambda: self._log.by_subject(incident_id)))
 
+    def sensor_history(
+        self, sensor_id: str, start_ms: int, end_ms: int, max_points: int
+    ) -> Future[SensorHistory]:
+        """One sensor's readings in a time range, raw or as a min/max envelope."""
+        if self._closed:
+            failed: Future[SensorHistory] = Future()
+            failed.set_exception(RuntimeError(f"the event log {self.location} is closed"))
+            return failed
+        return self._history_pool.submit(
+            self._history.history, sensor_id, start_ms, end_ms, max_points
+        )
+
     def stats(self) -> Future[LogStats]:
         """Counts over the whole log."""
 
@@ -150,7 +171,13 @@ class LocalBackend:
             first, last = self._log.time_span()
             statuses = Counter(i.status.value for i in self._state.incidents.values())
             return LogStats(
-                sum(by_type.values()), self._log.last_seq, by_type, dict(statuses), first, last
+                sum(by_type.values()),
+                self._log.last_seq,
+                by_type,
+                dict(statuses),
+                first,
+                last,
+                self._log.reading_counts(),
             )
 
         return self._enqueue(_Job(run))
@@ -164,6 +191,8 @@ class LocalBackend:
         self._thread.join(timeout_s)
         if self._thread.is_alive():
             log.error("event-log writer did not stop within %.1f s", timeout_s)
+        self._history_pool.shutdown(wait=True, cancel_futures=True)
+        self._history.close()
 
     # -- writer thread --------------------------------------------------------------------
 
@@ -194,6 +223,7 @@ class LocalBackend:
             except queue.Empty:
                 if self._failure is None:
                     self._safely(self._catch_up)
+                    self._safely(self._prune_when_due)
                 continue
             jobs = [first]
             while len(jobs) < 256:
@@ -274,6 +304,21 @@ class LocalBackend:
         if self._state.last_seq - self._last_snapshot_seq >= self._snapshot_every:
             self._save_snapshot()
         return records
+
+    def _prune_when_due(self) -> None:
+        # Only when the writer is idle, one bounded pass at a time, so appends never wait long.
+        now = self._log.now_ms()
+        if now < self._next_prune_ms or self._log.readonly:
+            return
+        result = self._log.prune_readings(self.retention)
+        if result.raw_deleted or result.summaries_deleted:
+            log.info(
+                "pruned %d raw readings and %d minute summaries past retention",
+                result.raw_deleted,
+                result.summaries_deleted,
+            )
+        if not result.more:
+            self._next_prune_ms = now + _PRUNE_EVERY_MS
 
     def _catch_up(self) -> None:
         if self._log.max_seq() > self._state.last_seq:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from core import readings
+
 # "CRLG" as a big-endian int: identifies our files among other SQLite databases.
 APPLICATION_ID = 0x43524C47
 
@@ -57,7 +59,13 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    # The sensor time-series projection, filled from the readings already in the log.
+    _run(db, *readings.SCHEMA)
+    readings.backfill(db)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -264,7 +264,7 @@ class Validator:
             EventType.SENSOR_READING,
             self.source,
             known.actor if known is not None else f"sensor:{sensor_id}",
-            {"sensor_id": sensor_id, "value": value},
+            {"sensor_id": sensor_id, "value": value, "measured_ms": ts_ms},
             sensor_id,
             ts_ms,
         )

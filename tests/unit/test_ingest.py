@@ -66,7 +66,7 @@ def test_a_documented_message_becomes_a_sensor_reading_event() -> None:
             EventType.SENSOR_READING,
             "ingest:mqtt",
             f"sensor:{RIVER}",
-            {"sensor_id": RIVER, "value": 3.42},
+            {"sensor_id": RIVER, "value": 3.42, "measured_ms": NOW_MS - 60_000},
             RIVER,
             NOW_MS - 60_000,
         )
@@ -193,7 +193,7 @@ def test_values_outside_a_kinds_possible_range_are_rejected_when_limits_are_give
 def test_an_unknown_sensor_is_accepted_counted_and_still_validated() -> None:
     v = validator()
     events, stats = one(v, "SEN-NEW-1", {"value": 7.0, "unit": "whatever"})
-    assert events[0].payload == {"sensor_id": "SEN-NEW-1", "value": 7.0}
+    assert events[0].payload == {"sensor_id": "SEN-NEW-1", "value": 7.0, "measured_ms": NOW_MS}
     assert events[0].actor == "sensor:SEN-NEW-1"
     assert (stats.accepted, stats.unknown_sensor) == (1, 1)
     _, stats = one(v, "SEN-NEW-1", {"value": float("nan")})
