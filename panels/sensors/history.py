@@ -1,19 +1,18 @@
-"""Recent readings of the plotted sensors: bounded series, gap breaks, history from the log.
+"""Recent readings of the plotted sensors: bounded series, gap breaks, history as plot arrays.
 
 No Qt here: the panel feeds these from the store's batches and draws what they hold.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from core.events import EventRecord, EventType
+from core.readings import SensorHistory
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -21,45 +20,41 @@ MAX_POINTS = 100_000
 MAX_AGE_MS = 24 * 3_600_000
 GAP_FACTOR = 3.0  # a pause this many typical intervals long breaks the line
 _INTERVAL_SAMPLE = 1_000  # the typical interval is the median of this many recent steps
-_READING = EventType.SENSOR_READING.value
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedHistory:
-    """Readings of one sensor read from the log: times in seconds, values, newest seq."""
+    """Earlier readings of one sensor: times in seconds, values, newest seq."""
 
     ts_s: FloatArray
     values: FloatArray
     last_seq: int
 
 
-def history_from_records(
-    records: Sequence[EventRecord],
-    max_points: int = MAX_POINTS,
-    max_age_ms: int = MAX_AGE_MS,
-) -> LoadedHistory:
-    """The sensor readings among ``records`` (one subject's events, in log order), keeping the
-    newest ``max_points`` within ``max_age_ms`` of the newest reading."""
-    readings = [r for r in records if r.type == _READING]
-    last_seq = max((r.seq for r in records), default=0)
-    if not readings:
-        return LoadedHistory(np.empty(0), np.empty(0), last_seq)
-    newest = max(r.ts_ms for r in readings)
-    # Decide what to keep before parsing: the payload is the expensive part.
-    kept = [r for r in readings if newest - r.ts_ms <= max_age_ms][-max_points:]
-    ts = np.fromiter((r.ts_ms for r in kept), dtype=np.float64, count=len(kept)) / 1000.0
-    values = np.fromiter(
-        (_value_of(r.payload_json) for r in kept), dtype=np.float64, count=len(kept)
-    )
-    order = np.argsort(ts, kind="stable")
-    return LoadedHistory(ts[order], values[order], last_seq)
+def loaded_from(history: SensorHistory) -> LoadedHistory:
+    """The backend's answer as plot arrays: raw readings as they are, an envelope as its low
+    and high in turn within each bucket (the shape pyqtgraph's peak downsampling draws)."""
+    ts_s, values = envelope_arrays(history)
+    return LoadedHistory(ts_s, values, history.last_seq)
 
 
-def _value_of(payload_json: str) -> float:
-    try:
-        return float(json.loads(payload_json)["value"])
-    except (ValueError, KeyError, TypeError):
-        return math.nan  # a malformed reading shows as a break, never as a wrong value
+def envelope_arrays(history: SensorHistory) -> tuple[FloatArray, FloatArray]:
+    """Times in seconds and values to draw ``history``; buckets with no readings between two
+    that have some break the line, as a pause in raw readings does."""
+    ts_s = history.ts_ms.astype(np.float64) / 1000.0
+    if history.is_raw:
+        return ts_s, history.low.astype(np.float64)
+    quarter = history.bucket_ms / 4000.0
+    times = np.empty(2 * len(ts_s))
+    values = np.empty(2 * len(ts_s))
+    times[0::2], times[1::2] = ts_s - quarter, ts_s + quarter
+    values[0::2], values[1::2] = history.low, history.high
+    gaps = np.flatnonzero(np.diff(ts_s) > 1.5 * history.bucket_ms / 1000.0)
+    if len(gaps):
+        at = 2 * (gaps + 1)
+        middle = (times[at - 1] + times[at]) / 2.0
+        times, values = np.insert(times, at, middle), np.insert(values, at, np.nan)
+    return times, values
 
 
 class SensorSeries:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QDateTime, QPointF, Qt
@@ -28,13 +29,14 @@ from core.city.kinds import CrisisLevel, SensorKindInfo
 from core.city.model import Sensor
 from core.events import EventRecord, EventType
 from core.notices import NoticeLevel
+from panels.sensors.archive import PlotArchive
 from panels.sensors.bands import Band, crisis_bands
 from panels.sensors.formatting import format_value
 from panels.sensors.history import (
+    MAX_AGE_MS,
     MAX_POINTS,
     LoadedHistory,
     SensorSeries,
-    history_from_records,
 )
 from panels.sensors.loading import load_history
 from panels.sensors.style import (
@@ -79,6 +81,16 @@ class SensorPlotView(QWidget):
         self._build()
         self._frame_timer = timer_while_visible(self, FRAME_MS, self._on_frame_timer)
         self._frame_timer.setObjectName("sensorPlotFrame")
+        # History older than the live series, as min/max envelopes.
+        self.archive = PlotArchive(
+            self.context,
+            self.plot_item,
+            self,
+            plotted=self.plotted,
+            colour_of=self._colours.__getitem__,
+            now_s=lambda: self.now_s(),
+            changed=self._update_cursor_label,
+        )
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -99,6 +111,8 @@ class SensorPlotView(QWidget):
             (3600, self.tr("1 h")),
             (6 * 3600, self.tr("6 h")),
             (24 * 3600, self.tr("24 h")),
+            (7 * 86400, self.tr("7 days")),
+            (30 * 86400, self.tr("30 days")),
         ):
             self.window_combo.addItem(label, seconds)
         self.window_combo.setCurrentIndex(1)
@@ -183,6 +197,7 @@ class SensorPlotView(QWidget):
         self._update_bands()
         self._update_axis_label()
         self._update_cursor_label()
+        self.archive.refresh_soon()
 
     def plotted(self) -> list[str]:
         """The plotted sensor ids, first selected first."""
@@ -210,10 +225,13 @@ class SensorPlotView(QWidget):
         self.plot_item.addItem(curve)
         self.curves[sensor_id] = curve
         self._drawn[sensor_id] = -1
+        now_ms = int(self.now_s() * 1000)
         load_history(
             self.context.backend,
             self.context.invoker,
             sensor_id,
+            # A device clock a little ahead still counts as now.
+            (now_ms - MAX_AGE_MS, now_ms + 3_600_000),
             series.max_points,
             lambda history: self._on_history_loaded(sensor_id, series, history),
             lambda error: self._on_history_failed(sensor_id, series, error),
@@ -225,6 +243,7 @@ class SensorPlotView(QWidget):
         self.series.pop(sensor_id)
         self._drawn.pop(sensor_id)
         self._colours.pop(sensor_id)
+        self.archive.drop(sensor_id)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -237,8 +256,11 @@ class SensorPlotView(QWidget):
         for record in records:
             subject = record.subject
             if subject is not None and subject in series and record.type == _READING:
-                value = float(record.payload["value"])
-                batch.setdefault(subject, []).append((record.seq, record.ts_ms, value))
+                payload = record.payload
+                # The device's time where it gave one: the log stamps late readings later.
+                ts_ms = payload.get("measured_ms") or record.ts_ms
+                value = float(payload["value"])
+                batch.setdefault(subject, []).append((record.seq, ts_ms, value))
         # One append per sensor and batch: a replay at speed hands over thousands at once.
         for sensor_id, readings in batch.items():
             series[sensor_id].add(readings)
@@ -257,7 +279,7 @@ class SensorPlotView(QWidget):
             return
         if self.series.get(sensor_id) is series:
             # Live readings still plot; only the past is missing.
-            series.load(history_from_records([]))
+            series.load(LoadedHistory(np.empty(0), np.empty(0), 0))
         self.context.notices.post(
             NoticeLevel.WARNING,
             self.tr("Sensors"),
@@ -291,6 +313,8 @@ class SensorPlotView(QWidget):
         right = max([now, *newest])
         self._follow_at = now
         self.view_box.setXRange(right - self.window_s(), right, padding=0)
+        if self.window_s() * 1000 > MAX_AGE_MS:
+            self.archive.refresh_soon()
 
     def window_s(self) -> int:
         """Seconds of recent time the live view shows."""
@@ -320,6 +344,7 @@ class SensorPlotView(QWidget):
 
     def _on_view_range_changed_manually(self, *_: Any) -> None:
         self.set_follow(False)
+        self.archive.refresh_soon()
 
     # -- bands and labels -----------------------------------------------------------------
 
@@ -416,6 +441,14 @@ class SensorPlotView(QWidget):
             sensor = self._sensor(sensor_id)
             unit = sensor.unit if sensor is not None else ""
             text = format_value(value, unit) if value is not None else "—"
+            span = self.archive.range_at(sensor_id, self._cursor_s) if value is None else None
+            if span is not None:
+                low, high = span
+                text = (
+                    format_value(low, unit)
+                    if low == high
+                    else f"{format_value(low, unit)} … {format_value(high, unit)}"
+                )
             colour = self._colours[sensor_id]
             # Lines may wrap between sensors, never inside one (hence the non-breaking hyphens
             # and spaces).

@@ -7,6 +7,7 @@ import math
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QTextDocument, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
@@ -187,6 +188,45 @@ def test_two_sensors_plot_their_history_and_live_readings(qtbot, workstation: Wo
     panel.select_sensors([])
     assert not plot.curves and not plot.isVisible() and panel.hint.isVisible()
     assert not plot._frame_timer.isActive()
+
+
+def test_a_week_view_draws_older_days_from_the_time_series_table(
+    qtbot, workstation: Workstation
+) -> None:
+    panel = panel_of(workstation)
+    river = sensors_of(workstation, SensorKind.RIVER_LEVEL)[0]
+    now = now_ms()
+    three_days_ago = now - 3 * 86_400_000
+    # Two hours of a flood three days ago, one reading a minute (peak 4.9 m), then today.
+    old = [
+        (river.id, 2.0 + 2.9 * (1 - abs(i - 60) / 60), three_days_ago + i * 60_000)
+        for i in range(121)
+    ]
+    today = [(river.id, 1.5, now - 60_000 + i * 10_000) for i in range(6)]
+    publish(workstation, old + today)
+    plot = plot_of(qtbot, panel, [river.id])
+    # The live series holds the last day only.
+    assert finite(plot.curves[river.id].yData) == [1.5] * 6
+    assert not plot.archive.curves
+
+    plot.window_combo.setCurrentIndex(plot.window_combo.findData(7 * 86400))
+    qtbot.waitUntil(lambda: river.id in plot.archive.curves, timeout=5_000)
+    archive = plot.archive.curves[river.id]
+    assert max(finite(archive.yData)) == pytest.approx(4.9)
+    assert min(finite(archive.yData)) == pytest.approx(2.0)
+    left, right = plot.view_box.viewRange()[0]
+    assert right - left == pytest.approx(7 * 86400, rel=0.01)
+    # The cursor over the flood reads the range of readings at that time.
+    plot.move_cursor((three_days_ago + 60 * 60_000) / 1000)
+    readout = shown_text(plot.cursor_label)
+    assert f"{river.id} " in readout and "4.90 m" in readout
+
+    # Zoomed into the flood by hand, it is asked again, finely enough to show each minute.
+    plot.view_box.setXRange(three_days_ago / 1000, (three_days_ago + 7_200_000) / 1000, padding=0)
+    plot.view_box.sigRangeChangedManually.emit([True, False])
+    qtbot.waitUntil(lambda: plot.archive.held[river.id][0].is_raw, timeout=5_000)
+    assert not plot.follow_live
+    assert len(plot.archive.held[river.id][0]) == 121
 
 
 def test_a_pause_in_readings_breaks_the_line(qtbot, workstation: Workstation) -> None:
