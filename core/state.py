@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 
 St = IncidentStatus
 ET = EventType
@@ -89,7 +89,13 @@ class CityState:
         if record.type == ET.SENSOR_READING:
             # The hot path: most events are readings, so skip the typed decode.
             payload = json.loads(record.payload_json)
-            self.sensors[payload["sensor_id"]] = SensorValue(float(payload["value"]), record.ts_ms)
+            sensor_id = payload["sensor_id"]
+            # The device's time where it gave one; a reading that arrives late does not
+            # replace a newer one as the sensor's last value.
+            ts_ms = payload.get("measured_ms") or record.ts_ms
+            last = self.sensors.get(sensor_id)
+            if last is None or ts_ms >= last.ts_ms:
+                self.sensors[sensor_id] = SensorValue(float(payload["value"]), ts_ms)
             self.readings += 1
             return None
         event = decode(record)

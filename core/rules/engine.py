@@ -900,7 +900,8 @@ class RuleEngine:
                 if slot is None:
                     stats.unknown_sensors += 1
                     continue
-                ts = record.ts_ms
+                # Judged at the device's time: a reading that arrived late is not a fresh one.
+                ts = payload.get("measured_ms") or record.ts_ms
                 if ts < slot.ts:
                     stats.out_of_order += 1
                     continue

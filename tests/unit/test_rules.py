@@ -534,6 +534,23 @@ def test_unknown_sensors_and_other_events_are_passed_over_and_counted() -> None:
     assert stats.detections == 1
 
 
+def test_readings_are_judged_at_the_devices_own_time() -> None:
+    gauge = first(SensorKind.RIVER_LEVEL)
+    engine, log = engine_for(RIVER.format(hysteresis=0.1)), Log()
+    # The log stamps a late reading when it arrives; the rules go by when it was measured.
+    measured_late = SensorReading(gauge.id, 4.6, measured_ms=START)
+    found = engine.feed(
+        [
+            log.reading(gauge, 1.0, START + MIN),
+            log.record(measured_late, START + 2 * MIN),
+            log.record(SensorReading(gauge.id, 3.7, measured_ms=START + 2 * MIN), START + 3 * MIN),
+        ]
+    )
+    assert engine.stats.out_of_order == 1
+    assert [d.ts_ms for d in found] == [START + 2 * MIN]
+    assert [r.value for r in found[0].readings] == [3.7]
+
+
 # -- the default rules -----------------------------------------------------------------------
 
 

@@ -69,3 +69,15 @@ def test_a_snapshot_of_another_fold_version_is_ignored(log_path) -> None:  # typ
     assert log.latest_snapshot(FOLD_VERSION) is None
     assert rebuild(log).last_seq == log.last_seq
     log.close()
+
+
+def test_a_late_reading_does_not_replace_a_newer_last_value(log_path) -> None:  # type: ignore[no-untyped-def]
+    log = EventLog.open(log_path)
+    state = CityState()
+    state.apply_all(log.append([SensorReading("S1", 3.0, measured_ms=2_000).to_new("t", "s")]))
+    state.apply_all(log.append([SensorReading("S1", 9.0, measured_ms=1_000).to_new("t", "s")]))
+    assert (state.sensors["S1"].value, state.sensors["S1"].ts_ms) == (3.0, 2_000)
+    state.apply_all(log.append([SensorReading("S1", 4.0, measured_ms=3_000).to_new("t", "s")]))
+    assert (state.sensors["S1"].value, state.sensors["S1"].ts_ms) == (4.0, 3_000)
+    assert state.readings == 3
+    log.close()
