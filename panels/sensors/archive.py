@@ -30,9 +30,10 @@ class PlotArchive(QObject):
     def __init__(
         self,
         context: AppContext,
-        plot_item: pg.PlotItem,
         parent: QObject,
         *,
+        plot_of: Callable[[str], pg.PlotItem],
+        view_range: Callable[[], Sequence[float]],
         plotted: Callable[[], Sequence[str]],
         colour_of: Callable[[str], str],
         now_s: Callable[[], float],
@@ -40,7 +41,8 @@ class PlotArchive(QObject):
     ) -> None:
         super().__init__(parent)
         self._context = context
-        self._plot_item = plot_item
+        self._plot_of = plot_of
+        self._view_range = view_range
         self._plotted = plotted
         self._colour_of = colour_of
         self._now_s = now_s
@@ -66,7 +68,7 @@ class PlotArchive(QObject):
         """Ask for the envelopes of the time in view before the live series, unless the
         ones held cover it finely enough already."""
         plotted = list(self._plotted())
-        left, right = self._plot_item.getViewBox().viewRange()[0]
+        left, right = self._view_range()
         live_start = self.live_start_s()
         if not plotted or left >= live_start:
             return
@@ -113,7 +115,7 @@ class PlotArchive(QObject):
                 antialias=False,
             )
             curve.setZValue(-1)  # under the live curve where the two meet
-            self._plot_item.addItem(curve)
+            self._plot_of(sensor_id).addItem(curve)
             self.curves[sensor_id] = curve
         curve.setData(*drawn[1])
         self._changed()
@@ -128,10 +130,10 @@ class PlotArchive(QObject):
         )
 
     def drop(self, sensor_id: str) -> None:
-        """Forget a sensor that is no longer plotted."""
+        """Forget a sensor that is no longer plotted (call while its lane still exists)."""
         curve = self.curves.pop(sensor_id, None)
         if curve is not None:
-            self._plot_item.removeItem(curve)
+            self._plot_of(sensor_id).removeItem(curve)
         self.held.pop(sensor_id, None)
 
     def range_at(self, sensor_id: str, t_s: float) -> tuple[float, float] | None:

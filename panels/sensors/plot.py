@@ -1,4 +1,4 @@
-"""Live plot of the selected sensors on one time axis, with the crisis bands of the first one.
+"""Live plots of the selected sensors on one time axis: a lane per kind, with its crisis bands.
 
 Readings arrive in the store's batches and go into bounded series; a 33 ms display timer
 redraws only the curves whose series changed. A sensor's earlier readings are read from the
@@ -15,7 +15,6 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QDateTime, QPointF, Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -25,12 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.city.kinds import CrisisLevel, SensorKindInfo
+from core.city.kinds import CrisisLevel
 from core.city.model import Sensor
 from core.events import EventRecord, EventType
 from core.notices import NoticeLevel
 from panels.sensors.archive import PlotArchive
-from panels.sensors.bands import Band, crisis_bands
 from panels.sensors.formatting import format_value
 from panels.sensors.history import (
     MAX_AGE_MS,
@@ -38,15 +36,9 @@ from panels.sensors.history import (
     LoadedHistory,
     SensorSeries,
 )
+from panels.sensors.lanes import IDLE_LANE, LaneKey, PlotLane
 from panels.sensors.loading import load_history
-from panels.sensors.style import (
-    BAND_ALPHA,
-    CURSOR_COLOUR,
-    CURVE_COLOURS,
-    LEVEL_COLOURS,
-    PLOT_BACKGROUND,
-    PLOT_FOREGROUND,
-)
+from panels.sensors.style import CURVE_COLOURS, PLOT_BACKGROUND
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
@@ -60,16 +52,15 @@ def _now_s() -> float:
 
 
 class SensorPlotView(QWidget):
-    """Curves of up to eight sensors, crisis bands, a time cursor and a follow-live switch."""
+    """Curves of up to eight sensors in lanes by kind on one time axis, each lane with its
+    kind's crisis bands; a time cursor across the lanes and a follow-live switch."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.series: dict[str, SensorSeries] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self.bands: list[tuple[CrisisLevel, pg.LinearRegionItem]] = []
-        self._band_lines: list[pg.InfiniteLine] = []
-        self._band_kind: SensorKindInfo | None = None
+        self.lanes: list[PlotLane] = []
         self._drawn: dict[str, int] = {}
         self._colours: dict[str, str] = {}
         self._order: list[str] = []
@@ -84,8 +75,9 @@ class SensorPlotView(QWidget):
         # History older than the live series, as min/max envelopes.
         self.archive = PlotArchive(
             self.context,
-            self.plot_item,
             self,
+            plot_of=lambda sensor_id: self.lane_of(sensor_id).plot,
+            view_range=lambda: self.view_box.viewRange()[0],
             plotted=self.plotted,
             colour_of=self._colours.__getitem__,
             now_s=lambda: self.now_s(),
@@ -109,6 +101,7 @@ class SensorPlotView(QWidget):
         for seconds, label in (
             (600, self.tr("10 min")),
             (3600, self.tr("1 h")),
+            (2 * 3600, self.tr("2 h")),
             (6 * 3600, self.tr("6 h")),
             (24 * 3600, self.tr("24 h")),
             (7 * 86400, self.tr("7 days")),
@@ -130,42 +123,11 @@ class SensorPlotView(QWidget):
         controls.addWidget(self.note_label)
         layout.addLayout(controls)
 
-        self.plot_widget = pg.PlotWidget(
-            background=PLOT_BACKGROUND, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
-        )
-        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.view_box: pg.ViewBox = self.plot_item.getViewBox()
-        # pyqtgraph's own menu and auto-range button speak English only, and "Follow live"
-        # is the way back to the live view.
-        self.plot_item.setMenuEnabled(False)
-        self.plot_item.hideButtons()
-        self.plot_item.showGrid(x=True, y=True, alpha=0.15)
-        # Set on the plot, not on each curve: PlotItem.addItem overwrites a curve's own
-        # downsampling and clipping with the plot's (off by default).
-        self.plot_item.setDownsampling(auto=True, mode="peak")
-        self.plot_item.setClipToView(True)
-        # Time pans and zooms by hand; the value axis always fits what is in view.
-        self.view_box.setMouseEnabled(x=True, y=False)
-        self.view_box.setAutoVisible(y=True)
-        self.view_box.enableAutoRange(axis=pg.ViewBox.YAxis)
-        for name in ("left", "bottom"):
-            axis = self.plot_item.getAxis(name)
-            axis.setPen(pg.mkPen(PLOT_FOREGROUND, width=1, cosmetic=True))
-            axis.setTextPen(pg.mkPen(PLOT_FOREGROUND))
-            axis.enableAutoSIPrefix(False)
-        self.legend = self.plot_item.addLegend(
-            offset=(8, 8), labelTextColor=PLOT_FOREGROUND, brush=pg.mkBrush(15, 19, 24, 200)
-        )
-        self.cursor_line = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(CURSOR_COLOUR, width=1, style=Qt.PenStyle.DashLine, cosmetic=True),
-        )
-        self.cursor_line.setZValue(20)
-        self.cursor_line.hide()
-        self.plot_item.addItem(self.cursor_line, ignoreBounds=True)
-        self.view_box.sigRangeChangedManually.connect(self._on_view_range_changed_manually)
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot_widget.setBackground(PLOT_BACKGROUND)
+        self.plot_widget.ci.setSpacing(2)
         self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._sync_lanes()
         layout.addWidget(self.plot_widget, 1)
 
         self.cursor_label = QLabel()
@@ -177,15 +139,17 @@ class SensorPlotView(QWidget):
     # -- which sensors ----------------------------------------------------------------------
 
     def set_sensors(self, sensor_ids: Sequence[str]) -> None:
-        """Plot these sensors (the first sets the bands); only the first eight are drawn."""
+        """Plot these sensors, each kind in a lane of its own with its bands, in the order
+        the kinds were first picked; only the first eight sensors are drawn."""
         wanted = list(dict.fromkeys(sensor_ids))
         shown = wanted[:MAX_CURVES]
         for sensor_id in [s for s in self._order if s not in shown]:
             self._drop(sensor_id)
+        self._order = shown
+        self._sync_lanes()
         for sensor_id in shown:
             if sensor_id not in self.series:
                 self._add(sensor_id)
-        self._order = shown
         extra = len(wanted) - len(shown)
         self.note_label.setText(
             self.tr("%1 more selected are not plotted (at most %2).")
@@ -194,14 +158,73 @@ class SensorPlotView(QWidget):
             if extra > 0
             else ""
         )
-        self._update_bands()
-        self._update_axis_label()
         self._update_cursor_label()
         self.archive.refresh_soon()
 
     def plotted(self) -> list[str]:
         """The plotted sensor ids, first selected first."""
         return list(self._order)
+
+    @property
+    def view_box(self) -> pg.ViewBox:
+        """The top lane's view box: every lane's time axis is linked to it."""
+        return self.lanes[0].view_box
+
+    @property
+    def bands(self) -> list[tuple[CrisisLevel, pg.LinearRegionItem]]:
+        """The crisis bands of the top lane (the first kind picked)."""
+        return self.lanes[0].bands
+
+    @property
+    def cursor_line(self) -> pg.InfiniteLine:
+        """The top lane's time cursor (every lane has one at the same time)."""
+        return self.lanes[0].cursor_line
+
+    def lane_of(self, sensor_id: str) -> PlotLane:
+        """The lane a plotted sensor is drawn in."""
+        key = self._lane_key(sensor_id)
+        return next(lane for lane in self.lanes if lane.key == key)
+
+    def _lane_key(self, sensor_id: str) -> LaneKey:
+        sensor = self._sensor(sensor_id)
+        return sensor.kind.value if sensor is not None else None
+
+    def _sync_lanes(self) -> None:
+        """One lane per kind among the plotted sensors (an idle one when there are none),
+        stacked in the order the kinds were picked, their time axes linked to the top one."""
+        keys: list[LaneKey] = list(dict.fromkeys(self._lane_key(s) for s in self._order))
+        keys = keys or [IDLE_LANE]
+        x_range = self.view_box.viewRange()[0] if self.lanes else None
+        old: dict[LaneKey, PlotLane] = {lane.key: lane for lane in self.lanes}
+        lanes = [old[key] if key in old else self._new_lane(key) for key in keys]
+        for lane in lanes:
+            lane.sensors = [s for s in self._order if self._lane_key(s) == lane.key]
+        if [lane.key for lane in lanes] == [lane.key for lane in self.lanes]:
+            return
+        layout = self.plot_widget.ci
+        for lane in self.lanes:
+            layout.removeItem(lane.plot)
+        for row, lane in enumerate(lanes):
+            layout.addItem(lane.plot, row=row, col=0)
+            lane.show_time_axis(row == len(lanes) - 1)
+            lane.plot.setXLink(None if row == 0 else lanes[0].plot)
+        self.lanes = lanes
+        if x_range is not None:
+            self.view_box.setXRange(*x_range, padding=0)
+        if self._cursor_s is not None:
+            for lane in lanes:
+                lane.set_cursor(self._cursor_s)
+
+    def _new_lane(self, key: LaneKey) -> PlotLane:
+        sensor = next((self._sensor(s) for s in self._order if self._lane_key(s) == key), None)
+        info = sensor.kind.info if sensor is not None else None
+        unit = sensor.unit if sensor is not None else ""
+        lane = PlotLane(key, info, unit, self._level_name)
+        lane.view_box.sigRangeChangedManually.connect(self._on_view_range_changed_manually)
+        return lane
+
+    def _level_name(self, level: CrisisLevel) -> str:
+        return self.context.pick(level.name_ko, level.name_en.capitalize())
 
     def _sensor(self, sensor_id: str) -> Sensor | None:
         city = self.context.city
@@ -222,7 +245,7 @@ class SensorPlotView(QWidget):
             antialias=False,
             name=sensor_id,
         )
-        self.plot_item.addItem(curve)
+        self.lane_of(sensor_id).plot.addItem(curve)
         self.curves[sensor_id] = curve
         self._drawn[sensor_id] = -1
         now_ms = int(self.now_s() * 1000)
@@ -238,12 +261,13 @@ class SensorPlotView(QWidget):
         )
 
     def _drop(self, sensor_id: str) -> None:
+        # Before the lanes change: the curves are taken out of the lane they are in.
         curve = self.curves.pop(sensor_id)
-        self.plot_item.removeItem(curve)
+        self.lane_of(sensor_id).plot.removeItem(curve)
+        self.archive.drop(sensor_id)
         self.series.pop(sensor_id)
         self._drawn.pop(sensor_id)
         self._colours.pop(sensor_id)
-        self.archive.drop(sensor_id)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -346,80 +370,19 @@ class SensorPlotView(QWidget):
         self.set_follow(False)
         self.archive.refresh_soon()
 
-    # -- bands and labels -----------------------------------------------------------------
-
-    def _update_bands(self) -> None:
-        first = self._sensor(self._order[0]) if self._order else None
-        info = first.kind.info if first is not None else None
-        if info is self._band_kind:
-            return
-        self._band_kind = info
-        for _, region in self.bands:
-            self.plot_item.removeItem(region)
-        for line in self._band_lines:
-            self.plot_item.removeItem(line)
-        self.bands, self._band_lines = [], []
-        if info is None:
-            return
-        for band in crisis_bands(info):
-            self._add_band(band, info.unit)
-
-    def _add_band(self, band: Band, unit: str) -> None:
-        level, start = band.level, band.start
-        colour = QColor(LEVEL_COLOURS[level])
-        fill = QColor(colour)
-        fill.setAlpha(BAND_ALPHA)
-        region = pg.LinearRegionItem(
-            values=(band.low, band.high),
-            orientation="horizontal",
-            brush=pg.mkBrush(fill),
-            pen=pg.mkPen(None),
-            movable=False,
-        )
-        region.setZValue(-10)
-        self.plot_item.addItem(region, ignoreBounds=True)
-        self.bands.append((level, region))
-        edge = QColor(colour)
-        edge.setAlpha(150)
-        name = self.context.pick(level.name_ko, level.name_en.capitalize())
-        line = pg.InfiniteLine(
-            pos=start,
-            angle=0,
-            movable=False,
-            pen=pg.mkPen(edge, width=1, style=Qt.PenStyle.DotLine, cosmetic=True),
-            label=f"{name} {start:g} {unit}",
-            labelOpts={
-                "position": 0.995,
-                "color": colour,
-                "anchors": [(1, 1), (1, 1)],
-                "fill": pg.mkBrush(15, 19, 24, 210),
-            },
-        )
-        # Above the curves, so a curve crossing the label cannot make it unreadable.
-        line.setZValue(5)
-        self.plot_item.addItem(line, ignoreBounds=True)
-        self._band_lines.append(line)
-
-    def _update_axis_label(self) -> None:
-        units = []
-        for sensor_id in self._order:
-            sensor = self._sensor(sensor_id)
-            if sensor is not None and sensor.unit not in units:
-                units.append(sensor.unit)
-        self.plot_item.setLabel("left", " / ".join(units), color=PLOT_FOREGROUND)
-
     # -- cursor ---------------------------------------------------------------------------
 
     def _on_scene_mouse_moved(self, position: QPointF) -> None:
-        if not self.view_box.sceneBoundingRect().contains(position):
-            return
-        self.move_cursor(self.view_box.mapSceneToView(position).x())
+        for lane in self.lanes:
+            if lane.view_box.sceneBoundingRect().contains(position):
+                self.move_cursor(lane.view_box.mapSceneToView(position).x())
+                return
 
     def move_cursor(self, t_s: float) -> None:
         """Put the time cursor at ``t_s`` (seconds since the epoch) and read the values."""
         self._cursor_s = t_s
-        self.cursor_line.setPos(t_s)
-        self.cursor_line.show()
+        for lane in self.lanes:
+            lane.set_cursor(t_s)
         self._update_cursor_label()
 
     def cursor_values(self) -> dict[str, float | None]:
@@ -431,7 +394,8 @@ class SensorPlotView(QWidget):
     def _update_cursor_label(self) -> None:
         if not self._order:
             self._cursor_s = None
-            self.cursor_line.hide()
+            for lane in self.lanes:
+                lane.set_cursor(None)
         if self._cursor_s is None:
             self.cursor_label.setText(self.tr("Move the mouse over the plot to read the values."))
             return

@@ -263,24 +263,34 @@ def test_a_long_history_is_clipped_to_the_view_and_downsampled(
     assert len(curve.yData) == count  # every reading is kept ...
     plot.window_combo.setCurrentIndex(0)  # 10 min: 150 readings in view
     qtbot.waitUntil(lambda: len(curve.getData()[0]) <= 160)  # ... only those in view drawn
-    plot.window_combo.setCurrentIndex(3)  # 24 h: all of them, more than the pixels
+    plot.window_combo.setCurrentIndex(plot.window_combo.findData(86400))  # 24 h: all of them
     qtbot.waitUntil(lambda: len(curve.getData()[0]) < count / 2)
     assert curve.opts["downsampleMethod"] == "peak" and curve.opts["clipToView"]
 
 
-def test_threshold_bands_are_those_of_the_first_selected_kind(
+def test_each_kind_has_a_lane_with_its_own_bands_and_scale_on_one_time_axis(
     qtbot, workstation: Workstation
 ) -> None:
     panel = panel_of(workstation)
-    river = sensors_of(workstation, SensorKind.RIVER_LEVEL)[0]
+    river, river2 = sensors_of(workstation, SensorKind.RIVER_LEVEL)[:2]
     pm25 = sensors_of(workstation, SensorKind.PM25)[0]
     temperature = sensors_of(workstation, SensorKind.TEMPERATURE)[0]
-    plot = plot_of(qtbot, panel, [river.id, pm25.id])
+    now = now_ms()
+    publish(
+        workstation,
+        [(s.id, v, now - 60_000 + i * 10_000) for i in range(6) for s, v in
+         ((river, 2.0), (river2, 2.2), (pm25, 80.0))],
+    )  # fmt: skip
+    plot = plot_of(qtbot, panel, [river.id, pm25.id, river2.id])
+    # Two gauges share the river lane; dust has its own, below it, in the order picked.
+    assert [lane.sensors for lane in plot.lanes] == [[river.id, river2.id], [pm25.id]]
+    assert [lane.unit for lane in plot.lanes] == ["m", pm25.unit]
+    river_lane, dust_lane = plot.lanes
 
-    def bands() -> list[tuple[CrisisLevel, float, float]]:
-        return [(level, *region.getRegion()) for level, region in plot.bands]
+    def bands(lane) -> list[tuple[CrisisLevel, float, float]]:  # type: ignore[no-untyped-def]
+        return [(level, *region.getRegion()) for level, region in lane.bands]
 
-    found = bands()
+    found = bands(river_lane)
     assert [(level, low) for level, low, _ in found] == [
         (CrisisLevel.ATTENTION, 2.5),
         (CrisisLevel.CAUTION, 3.5),
@@ -289,17 +299,37 @@ def test_threshold_bands_are_those_of_the_first_selected_kind(
     ]
     assert [high for *_, high in found[:3]] == [3.5, 4.5, 5.2]
     assert found[3][2] > 1000
-    colours = [region.brush.color() for _, region in plot.bands]
+    colours = [region.brush.color() for _, region in river_lane.bands]
     assert [c.rgb() for c in colours] == [LEVEL_COLOURS[lv].rgb() for lv, *_ in found]
     assert all(0 < c.alpha() < 80 for c in colours)
+    dust_thresholds = [low for _, low, _ in bands(dust_lane)]
+    assert dust_thresholds and dust_thresholds[0] > 10  # µg/m³, not metres
+    # Each lane scales its own values; time is one axis, shown once at the bottom.
+    plot.redraw_now()
+    plot.plot_widget.grab()  # auto-ranging happens as the lanes are painted
+    assert 1.9 < river_lane.view_box.viewRange()[1][1] < 10
+    assert dust_lane.view_box.viewRange()[1][1] > 50
+    assert dust_lane.view_box.viewRange()[0] == river_lane.view_box.viewRange()[0]
+    assert not river_lane.plot.getAxis("bottom").isVisible()
+    assert dust_lane.plot.getAxis("bottom").isVisible()
+    # The cursor stands at the same time in every lane.
+    plot.move_cursor(now / 1000 - 30)
+    assert all(lane.cursor_line.isVisible() for lane in plot.lanes)
+    assert {lane.cursor_line.value() for lane in plot.lanes} == {now / 1000 - 30}
 
     # Temperature warns both ways: heat bands above, cold bands below.
     panel.select_sensors([temperature.id, river.id])
-    found = bands()
+    assert [lane.key for lane in plot.lanes] == [
+        SensorKind.TEMPERATURE.value,
+        SensorKind.RIVER_LEVEL.value,
+    ]
+    found = bands(plot.lanes[0])
     assert (CrisisLevel.CAUTION, 33.0, 35.0) in found
     assert (CrisisLevel.CAUTION, -15.0, -12.0) in found
     severe_cold = [b for b in found if b[0] is CrisisLevel.SEVERE and b[2] == -18.0]
     assert severe_cold and severe_cold[0][1] < -1000
+    # The river lane that stayed keeps its curve.
+    assert plot.curves[river.id] in plot.lanes[1].plot.listDataItems()
 
 
 def test_panning_by_hand_pauses_following_and_the_button_resumes(
