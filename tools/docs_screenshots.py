@@ -4,16 +4,14 @@ Plays 30 simulated minutes of the demo city into a fresh log (stamped as the las
 works a few incidents as an operator would, opens the main window over that log, waits for the
 map to load every camera, selects the most urgent incident (the map flies to it) and saves the
 window: in Korean and English with the lite city, and in Korean with all 29,477 cameras. The
-sensors panel is shot alone over a log of its own: rivers rising towards a flood, one gauge
-silent for a while, and a device the registry does not know.
+sensors panel is shot alone over a log of its own: the simulator's river-flood scenario,
+and a device the registry does not know.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import random
 import sys
 import tempfile
 import time
@@ -32,7 +30,7 @@ from core.city import load_city  # noqa: E402
 from core.city.kinds import SensorKind  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.commands import Acknowledge, Assign, MarkDispatched, StartWork  # noqa: E402
-from core.events import NewEvent, SensorReading  # noqa: E402
+from core.events import SensorReading  # noqa: E402
 from core.local_backend import LocalBackend  # noqa: E402
 from core.notices import NoticeBoard  # noqa: E402
 from core.simulator import Simulator, SimulatorConfig  # noqa: E402
@@ -209,43 +207,36 @@ def shoot_wall(path: Path, tiles: int, out: Path) -> None:
             wall.close_camera(index)
 
 
-def prepare_sensor_log(path: Path) -> list[str]:
-    """Every sensor's latest reading (some of them stale), and two hours of three river gauges
-    rising towards a flood, the first silent for 12 minutes; returns the gauges' ids."""
+FLOOD_MINUTES = 75
+
+
+def prepare_flood_log(path: Path) -> list[str]:
+    """The simulator's river-flood scenario played into a fresh log so that it ends now, the
+    rest of the city reporting meanwhile, and a device the registry does not know; returns
+    the sensors to plot: the scenario's gauge, the two gauges nearest it, and its rain gauge."""
     city = load_city("lite")
-    rng = random.Random(7)
-    now = SystemClock().now_ms()
-    rivers = [s.id for s in city.sensors if s.kind is SensorKind.RIVER_LEVEL][:3]
-    readings: list[tuple[int, str, float]] = []
-    for number, sensor in enumerate(city.sensors):
-        if number % 23 == 0 or sensor.id in rivers:
-            continue  # never heard from, or one of the gauges below
-        typical = sensor.kind.info.typical
-        value = rng.uniform(typical.minimum, typical.maximum)
-        age_s = rng.uniform(2, 50) if number % 9 else rng.uniform(6 * 60, 40 * 60)
-        readings.append((now - int(age_s * 1000), sensor.id, round(value, 2)))
-    for gauge, (base, rise) in zip(rivers, ((1.1, 3.7), (1.0, 2.8), (0.9, 2.0)), strict=True):
-        for minute in range(120, -1, -1):
-            if gauge == rivers[0] and 46 <= minute <= 57:
-                continue  # the gauge's link dropped out
-            progress = (120 - minute) / 120
-            # Slow at first, then the flood wave: the shape of a river after a cloudburst.
-            value = base + rise * progress**2.2 + 0.03 * math.sin(minute / 3)
-            readings.append((now - minute * 60_000 - 20_000, gauge, round(value, 3)))
-    readings.append((now - 30_000, "SEN-RIVER_LEVEL-GW-07", 2.61))
-    readings.sort()
     backend = LocalBackend.open(path)
-    events: list[NewEvent] = [
-        SensorReading(sensor_id, value).to_new("field", f"sensor:{sensor_id}", ts)
-        for ts, sensor_id, value in readings
-    ]
-    backend.publish(events).result()
+    start = SystemClock().now_ms() - FLOOD_MINUTES * 60_000
+    config = SimulatorConfig(seed=5, rate=3, scenarios=("river_flood",), loop=False)
+    sim = Simulator(city, backend, config, virtual_start_ms=start)
+    sim.run_for(FLOOD_MINUTES * 60)
+    unknown = SensorReading("SEN-RIVER_LEVEL-GW-07", 2.61)
+    backend.publish([unknown.to_new("field", "sensor:SEN-RIVER_LEVEL-GW-07")]).result()
+    state = backend.snapshot().result()
     backend.close()
-    return rivers
+
+    def highest(kind: SensorKind) -> str:
+        known = [s for s in city.sensors if s.kind is kind and s.id in state.sensors]
+        return max(known, key=lambda s: state.sensors[s.id].value).id
+
+    gauge = city.sensor(highest(SensorKind.RIVER_LEVEL))
+    near = city.nearest_sensors(gauge.lat, gauge.lon, 3, SensorKind.RIVER_LEVEL)
+    gauges = [gauge.id, *[s.id for s, _ in near if s.id != gauge.id][:2]]
+    return [*gauges, highest(SensorKind.RAINFALL)]
 
 
 def shoot_sensors(path: Path, rivers: list[str], out: Path, language: str = "ko") -> None:
-    """The sensors panel alone, with the river gauges plotted, saved to ``out``."""
+    """The sensors panel alone, with the flood's sensors plotted, saved to ``out``."""
     with docs_context(path, language) as (app, context):
         panel = SensorsPanel(context)
         panel.resize(1600, 620)
@@ -261,9 +252,10 @@ def shoot_sensors(path: Path, rivers: list[str], out: Path, language: str = "ko"
             QTimer.singleShot(1500, point)
 
         def point() -> None:
-            # The cursor on the moment the first gauge crossed into 주의.
+            # The cursor on the moment the gauge reached 경계 (35 minutes into the flood).
             assert panel.plot is not None
-            panel.plot.move_cursor(time.time() - 14 * 60)
+            panel.plot.window_combo.setCurrentIndex(panel.plot.window_combo.findData(2 * 3600))
+            panel.plot.move_cursor(time.time() - (FLOOD_MINUTES - 36) * 60)
             QTimer.singleShot(300, grab)
 
         def grab() -> None:
@@ -286,7 +278,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         sensor_log = Path(folder) / "sensors.db"
-        rivers = prepare_sensor_log(sensor_log)
+        rivers = prepare_flood_log(sensor_log)
         target = args.out / "sensors.png"
         shoot_sensors(sensor_log, rivers, target)
         print(f"saved {target}")

@@ -28,6 +28,7 @@ from core.simulator.steps import Link, Observe, Reading, Report, Step
 
 SOURCE = "simulator"
 TICK_MS = 100
+RECEDE = 0.8  # the share of its excess a reading left outside its usual range keeps each time
 _MINOR_TYPES = (
     "T-PARK",
     "E-BIN",
@@ -347,8 +348,16 @@ class Simulator:
     def _reading(self, sensor: Sensor, ts: int | None = None) -> NewEvent:
         typical = sensor.kind.info.typical
         value = self._values.get(sensor.id, typical.mean)
-        value += self._rng.gauss(0, (typical.maximum - typical.minimum) * 0.03)
-        value = round(min(typical.maximum, max(typical.minimum, value)), 2)
+        low, high = typical.minimum, typical.maximum
+        if low <= value <= high:
+            value += self._rng.gauss(0, (high - low) * 0.03)
+            value = min(high, max(low, value))
+        else:
+            # Left outside its usual range by a scenario (a flood crest): it recedes over a
+            # few readings instead of jumping back, as a river does.
+            edge = high if value > high else low
+            value = edge + (value - edge) * RECEDE
+        value = round(value, 2)
         self._values[sensor.id] = value
         return SensorReading(sensor.id, value).to_new(SOURCE, f"sensor:{sensor.id}", ts)
 

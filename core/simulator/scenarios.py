@@ -148,7 +148,9 @@ def river_flood(city: City, rng: random.Random) -> list[Step]:
     rain = _sensor_near(city, SensorKind.RAINFALL, park.lat, park.lon)
     cams = _cams(city, park.lat, park.lon)
     code = park.district_code
-    steps: list[Step] = [Reading(0, rain, 70 / 3), Reading(10 * MIN, rain, 24.0)]
+    # The cloudburst: rain builds for half an hour, then eases while the river still rises.
+    steps: list[Step] = [*ramp(rain, 0, 25 * MIN, 70 / 3, 34.0, every_s=5 * MIN)]
+    steps += ramp(rain, 30 * MIN, 60 * MIN, 30.0, 12.0, every_s=5 * MIN)
     steps += ramp(gauge, 0, 20 * MIN, 2.2, 3.5)
     steps += ramp(gauge, 21 * MIN, 35 * MIN, 3.6, 4.5)
     steps += ramp(gauge, 36 * MIN, 70 * MIN, 4.55, 5.2, every_s=2 * MIN)

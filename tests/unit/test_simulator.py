@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -149,3 +151,25 @@ def test_bad_configuration_names_the_setting() -> None:
         SimulatorConfig(speed=0)
     with pytest.raises(KeyError, match="unknown scenario 'volcano'"):
         SimulatorConfig(scenarios=("volcano",))
+
+
+def test_a_flood_crest_recedes_over_readings_instead_of_jumping_back(tmp_path: Path) -> None:
+    config = SimulatorConfig(seed=5, rate=10, scenarios=("river_flood",), loop=False)
+    events = play(tmp_path / "f.db", config, 85 * 60)
+    readings = [
+        json.loads(payload) for type_, payload in events if type_ == EventType.SENSOR_READING
+    ]
+    by_sensor: dict[str, list[float]] = {}
+    for reading in readings:
+        by_sensor.setdefault(reading["sensor_id"], []).append(reading["value"])
+    crest_gauge = max(
+        (s for s in by_sensor if s.startswith("SEN-RIVER_LEVEL")),
+        key=lambda s: max(by_sensor[s]),
+    )
+    values = by_sensor[crest_gauge]
+    peak = values.index(max(values))
+    after = values[peak:]
+    assert max(values) >= 5.2 and len(after) > 5, "the scenario's gauge crested and kept reporting"
+    # Down step by step, never a jump of a metre from the crest to the usual range.
+    assert all(b <= a + 0.01 for a, b in itertools.pairwise(after))
+    assert all(a - b < 1.0 for a, b in itertools.pairwise(after))
