@@ -86,6 +86,11 @@ class Backend(Protocol):
         """Every event about one incident, in order."""
         ...
 
+    def events_at(self, seqs: Sequence[int]) -> Future[list[EventRecord]]:
+        """The events with these sequence numbers, in order (those not in the log left out):
+        what a situation or a report refers to by number."""
+        ...
+
     def sensor_history(
         self, sensor_id: str, start_ms: int, end_ms: int, max_points: int
     ) -> Future[SensorHistory]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -262,6 +262,20 @@ class EventLog:
             f"SELECT {_COLUMNS} FROM events WHERE subject = ? ORDER BY seq", (subject,)
         ).fetchall()
         return [_record(r) for r in rows]
+
+    def by_seqs(self, seqs: Iterable[int]) -> list[EventRecord]:
+        """The events with these sequence numbers, in order; numbers not in the log are left
+        out."""
+        wanted = sorted(set(seqs))
+        records: list[EventRecord] = []
+        for start in range(0, len(wanted), 500):  # SQLite caps the parameters per statement
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq", chunk
+            ).fetchall()
+            records.extend(_record(r) for r in rows)
+        return records
 
     def max_seq(self) -> int:
         """The newest sequence number in the file (it may be past ours if others appended)."""

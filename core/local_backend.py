@@ -150,6 +150,11 @@ class LocalBackend:
         """All events about one incident."""
         return self._enqueue(_Job(lambda: self._log.by_subject(incident_id)))
 
+    def events_at(self, seqs: Sequence[int]) -> Future[list[EventRecord]]:
+        """The events with these sequence numbers, in order."""
+        wanted = list(seqs)
+        return self._enqueue(_Job(lambda: self._log.by_seqs(wanted)))
+
     def sensor_history(
         self, sensor_id: str, start_ms: int, end_ms: int, max_points: int
     ) -> Future[SensorHistory]:

@@ -1,8 +1,7 @@
-"""The selected incident: its facts and its own timeline of events."""
+"""The selected incident: its facts, the situation rules' evidence behind it, and its own
+timeline of events."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,17 +16,9 @@ from PySide6.QtWidgets import (
 from core.catalogue import SERVICE_NAMES
 from core.events import EventRecord, EventType
 from core.model import STATUS_NAMES, Incident
+from panels.incident_detail.formatting import clock_time, local_time
+from panels.incident_detail.situation import SituationArea, SituationSection
 from ui.context import AppContext
-
-
-def clock_time(ts_ms: int) -> str:
-    """Local time of day of a UTC millisecond timestamp."""
-    return datetime.fromtimestamp(ts_ms / 1000).astimezone().strftime("%H:%M:%S")
-
-
-def local_time(ts_ms: int) -> str:
-    """Local wall-clock time of a UTC millisecond timestamp."""
-    return datetime.fromtimestamp(ts_ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 class IncidentDetailView(QWidget):
@@ -95,6 +86,10 @@ class IncidentDetailView(QWidget):
             EventType.INCIDENT_LINKED: self.tr("Linked"),
             EventType.EVIDENCE_CAPTURED: self.tr("Evidence"),
         }
+        # The rules' evidence sits between the facts and the timeline, open without a click.
+        self.situation = SituationSection(context, self._event_names)
+        self.situation_area = SituationArea(self.situation)
+        layout.insertWidget(layout.indexOf(self.timeline), self.situation_area)
         context.store.incidentsChanged.connect(self._on_store_incidents_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
 
@@ -102,6 +97,7 @@ class IncidentDetailView(QWidget):
         """Show ``incident_id`` (None clears the view) and load its timeline."""
         self.incident_id = incident_id
         self.timeline.clear()
+        self.situation.clear()
         self._refresh_facts()
         if incident_id is not None:
             self._load_timeline()
@@ -123,6 +119,7 @@ class IncidentDetailView(QWidget):
         def show(records: list[EventRecord]) -> None:
             if request == self._request:  # a newer selection or refresh supersedes this one
                 self._fill_timeline(records)
+                self.situation.show_evidence(records)
 
         self._context.invoker.when_done(future, show)
 

@@ -12,6 +12,7 @@ from core.errors import CorruptLogError, IllegalTransition
 from core.eventlog import EventLog
 from core.events import EventRecord, SensorReading
 from core.local_backend import LocalBackend
+from core.state import FOLD_VERSION
 
 
 class Collector:
@@ -91,8 +92,8 @@ def test_snapshots_are_written_and_used(log_path: Path) -> None:
     backend.publish(_readings(450)).result()
     backend.close()
     log = EventLog.open(log_path, readonly=True)
-    assert log.latest_snapshot(1) is not None
-    assert log.latest_snapshot(1)[0] == 450  # the final snapshot at close
+    assert log.latest_snapshot(FOLD_VERSION) is not None
+    assert log.latest_snapshot(FOLD_VERSION)[0] == 450  # the final snapshot at close
     log.close()
 
 
@@ -145,3 +146,17 @@ def test_a_log_whose_state_cannot_be_rebuilt_accepts_no_work(log_path: Path) -> 
         broken.close()
     assert EventLog.open(log_path, readonly=True).max_seq() == 5
     assert log_path.stat().st_size == size
+
+
+def test_events_are_read_back_by_sequence_number(log_path) -> None:  # type: ignore[no-untyped-def]
+    backend = LocalBackend.open(log_path)
+    try:
+        records = backend.publish(
+            [SensorReading(f"S{i}", float(i)).to_new("t", "s") for i in range(1200)]
+        ).result(5)
+        wanted = [records[3].seq, records[1100].seq, 999_999, records[600].seq]
+        got = backend.events_at(wanted).result(5)
+        assert [r.seq for r in got] == sorted(wanted[:2] + wanted[3:])
+        assert [r.payload["value"] for r in got] == [3.0, 600.0, 1100.0]
+    finally:
+        backend.close()
