@@ -149,6 +149,9 @@ class RulesRunner:
             return
         sensors = tuple(dict.fromkeys(r.sensor_id for r in detection.readings))
         actor = f"rules:{detection.rule_id}"
+        # At the situation's time, not when the rules got round to it: the log would push
+        # every later reading past a wall-clock stamp.
+        when = record.ts_ms
         existing = self._open_nearby(detection)
         if existing is not None:
             self._backend.submit(
@@ -159,9 +162,12 @@ class RulesRunner:
                     {"situation_seq": record.seq, "rule_id": detection.rule_id},
                 ),
                 actor,
+                when,
             ).result()
             if sensors:
-                self._backend.submit(LinkResources(existing, sensors=sensors), actor).result()
+                self._backend.submit(
+                    LinkResources(existing, sensors=sensors), actor, when
+                ).result()
             return
         report = ReportIncident(
             detection.incident_type,
@@ -173,7 +179,7 @@ class RulesRunner:
             reference=f"situation:{record.seq}",
             sensors=sensors,
         )
-        records = self._backend.submit(report, actor).result()
+        records = self._backend.submit(report, actor, when).result()
         # Known at once, not only when the report comes back through the feed: the next
         # detection in this batch may be about the same situation.
         incident_id = str(records[0].subject)

@@ -51,6 +51,8 @@ def test_a_gauge_reaching_caution_opens_a_flood_incident_with_its_evidence(
         assert [r.seq for r in situation] == [seq]
         payload = situation[0].payload
         assert payload["rule_id"] == first_rule and payload["type_code"] == "D-FLOOD"
+        # The incident opened when the gauge crossed, not when the rules got to it.
+        assert flood.opened_ms == situation[0].ts_ms == now - 20_000
         # The second rule about the same gauge (rising fast) joined the same incident.
         wait_for(lambda: runner.detections >= 2, timeout=10)
         wait_for(
