@@ -66,6 +66,19 @@ def _at_least(convert: type[float] | type[int], minimum: float) -> Callable[[str
     return parse
 
 
+def _broker(text: str) -> str:
+    """An argparse type: HOST:PORT of an MQTT broker, or "" for none."""
+    if not text.strip():
+        return ""
+    from core.ingest.headless import parse_broker
+
+    try:
+        parse_broker(text.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text.strip()
+
+
 _rate = _at_least(float, 0)
 _positive_int = _at_least(int, 1)
 
@@ -119,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="stream registry saying where each camera streams from (remembered; "
         "see resources/video/streams.toml)",
+    )
+    parser.add_argument(
+        "--mqtt",
+        type=_broker,
+        metavar="BROKER",
+        default=None,
+        help="HOST:PORT of the field devices' MQTT broker to take readings from "
+        "(remembered; --mqtt '' turns the feed off)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -7,8 +7,7 @@ import getpass
 import os
 import random
 import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,17 @@ from core.city import City, load_city
 from core.errors import LogOpenError
 from core.local_backend import LocalBackend
 from core.notices import NoticeBoard, NoticeLevel
+from core.readings import RetentionPolicy
 from core.simulator import Simulator, SimulatorConfig
 from ui.bridge import GuiInvoker
 from ui.context import AppContext, PanelSpec
+from ui.feed_settings import FieldFeedSettings, SettingsError
+from ui.field_ingest import SOURCE, FeedState, FeedStatus, FieldIngest, feed_off
 from ui.i18n import install_translators, resolve_language
 from ui.main_window import MainWindow
 from ui.selection import Selection
 from ui.settings import Settings
+from ui.situation_rules import SituationRules
 from ui.store import EventStore
 from ui.theme import apply_dark_theme
 
@@ -38,12 +41,33 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _open_backend(db: Path, notices: NoticeBoard, interactive: bool) -> LocalBackend | None:
+def reading_retention(settings: Settings, notices: NoticeBoard) -> RetentionPolicy:
+    """The readings' retention from the settings; summaries are never kept for less time
+    than raw readings (that would lose history the raw readings no longer hold)."""
+    raw, summaries = settings.sensor_raw_days, settings.sensor_summary_days
+    if summaries < raw:
+        notices.post(
+            NoticeLevel.WARNING,
+            QApplication.translate("Startup", "Settings"),
+            QApplication.translate(
+                "Startup",
+                "Per-minute summaries are kept %1 days but raw readings %2; keeping both %2 days.",
+            )
+            .replace("%1", str(summaries))
+            .replace("%2", str(raw)),
+        )
+        summaries = raw
+    return RetentionPolicy(raw_days=raw, summary_days=summaries)
+
+
+def _open_backend(
+    db: Path, notices: NoticeBoard, interactive: bool, retention: RetentionPolicy | None = None
+) -> LocalBackend | None:
     """Open the log; on a bad file offer a new log elsewhere, never touching the bad one."""
     while True:
         try:
             db.parent.mkdir(parents=True, exist_ok=True)
-            return LocalBackend.open(db, notices=notices)
+            return LocalBackend.open(db, notices=notices, retention=retention)
         except LogOpenError as exc:
             if not interactive:
                 print(f"cityroom: {exc}", file=sys.stderr)
@@ -128,12 +152,23 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     settings = Settings()
     if args.streams is not None:
         settings.stream_registry = args.streams.resolve()
+    if args.mqtt is not None:
+        try:
+            settings.mqtt_broker = args.mqtt
+        except SettingsError as error:
+            print(f"cityroom: --mqtt: {error}", file=sys.stderr)
+            return 2
     language = resolve_language(args.language, settings.language)
     install_translators(app, language)
     apply_dark_theme(app)
 
     notices = NoticeBoard()
-    backend = _open_backend(args.db or default_db, notices, interactive=screenshot is None)
+    backend = _open_backend(
+        args.db or default_db,
+        notices,
+        interactive=screenshot is None,
+        retention=reading_retention(settings, notices),
+    )
     if backend is None:
         return 1
     city = load_city(args.profile)
@@ -149,7 +184,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
         )
     # A screenshot run has a fixed size and leaves the operator's saved layout alone.
     window = MainWindow(context, panels, simulator, remember_layout=screenshot is None)
-    rules = _SituationRules(context)
+    services = start_live_services(context, window)
     context.store.start()
     if simulator is not None:
         simulator.start()
@@ -167,7 +202,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     def shutdown() -> None:
         if simulator is not None:
             simulator.stop()
-        rules.stop()
+        services.stop()
         context.store.stop()
         backend.close()
 
@@ -185,47 +220,50 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     return int(app.exec())
 
 
-class _SituationRules:
-    """The situation rules over the live feed, started once the replica has caught up (so
-    history is not judged again and the open incidents are known). The rules package and
-    its files load on a thread of their own: they take a few hundred milliseconds."""
+class LiveServices:
+    """The workers behind the window: the situation rules and the field-device feed."""
 
-    def __init__(self, context: AppContext) -> None:
-        self._context = context
-        self._runner: Any = None
-        self._loader: threading.Thread | None = None
-        if context.store.is_loaded:
-            self._start()
-        else:
-            context.store.loaded.connect(self._start, Qt.ConnectionType.SingleShotConnection)
-
-    def _start(self) -> None:
-        state = self._context.store.state
-        after_seq, city, notices = state.last_seq, self._context.city, self._context.notices
-        backend = self._context.backend
-        # Read here: the replica's state belongs to the GUI thread.
-        known = state.open_incident_places()
-
-        def load() -> None:
-            from core.clock import SystemClock
-            from core.rules import RuleEngine, default_rules
-            from core.rules.runner import RulesRunner
-
-            runner = RulesRunner(
-                backend, lambda: RuleEngine(default_rules(), city, SystemClock()), notices=notices
-            )
-            runner.start(after_seq, known)
-            self._runner = runner
-
-        self._loader = threading.Thread(target=load, name="situation rules start", daemon=True)
-        self._loader.start()
+    def __init__(self, rules: SituationRules, feed: FieldIngest | None) -> None:
+        self.rules = rules
+        self.feed = feed
 
     def stop(self) -> None:
-        """Stop judging (waits for a start still under way)."""
-        if self._loader is not None:
-            self._loader.join(10)
-        if self._runner is not None:
-            self._runner.stop()
+        """Stop the feed first (its readings go to the rules), then the rules."""
+        if self.feed is not None:
+            self.feed.stop()
+        self.rules.stop()
+
+
+def start_live_services(
+    context: AppContext, window: MainWindow, **mqtt_options: Any
+) -> LiveServices:
+    """Start the situation rules and, when a broker is set, the field-device feed, both
+    once the replica has loaded; ``mqtt_options`` are extra MQTT adapter settings."""
+    notices, settings = context.notices, context.settings
+    for problem in settings.problems(skip=(FieldFeedSettings,)):
+        text = QCoreApplication.translate("Startup", "%1; using the default.")
+        notices.post(NoticeLevel.WARNING, "settings", text.replace("%1", problem))
+    rules = SituationRules(context)
+    feed: FieldIngest | None = None
+    feed_status: Callable[[], FeedStatus | None] = lambda: None  # noqa: E731
+    try:
+        config = settings.field_feed()
+    except SettingsError as error:
+        notices.post(NoticeLevel.ERROR, SOURCE, feed_off(error))
+        failed = FeedStatus(FeedState.FAILED, reason=str(error))
+        feed_status = lambda: failed  # noqa: E731
+    else:
+        if config.enabled:
+            feed = FieldIngest(config, context.city, context.backend, notices, **mqtt_options)
+            feed_status = feed.status
+            # Readings that arrive after the replica has loaded come after the point the
+            # rules start judging from, so every one of them is judged.
+            if context.store.is_loaded:
+                feed.start()
+            else:
+                context.store.loaded.connect(feed.start, Qt.ConnectionType.SingleShotConnection)
+    window.attach_services(rules, feed_status)
+    return LiveServices(rules, feed)
 
 
 def build_context(

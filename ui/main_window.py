@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -13,6 +14,11 @@ from core.simulator import Simulator, SimulatorInfo
 from ui.context import AppContext, PanelSpec
 from ui.settings import SettingsDialog
 from ui.status_bar import CityStatusBar
+
+if TYPE_CHECKING:
+    from ui.field_ingest import FeedStatus
+    from ui.rules_editor import RulesEditorDialog
+    from ui.situation_rules import SituationRules
 
 SPEEDS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 
@@ -39,6 +45,8 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.panels: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
+        self.situation_rules: SituationRules | None = None
+        self.rules_editor: RulesEditorDialog | None = None
         self._build_menus()
         for spec in panels:
             self._add_panel(spec)
@@ -147,9 +155,38 @@ class MainWindow(QMainWindow):
         for speed in SPEEDS:
             self._action(speed_menu, f"×{speed:g}", partial(self._set_speed, speed))
         sim_menu.setEnabled(self.simulator is not None)
+        tools_menu = bar.addMenu(self.tr("&Tools"))
+        self.rules_action = self._action(
+            tools_menu, self.tr("Situation &rules…"), self.open_rules_editor, "Ctrl+Shift+R"
+        )
+        self.rules_action.setEnabled(False)
 
     def _open_settings(self) -> None:
         SettingsDialog(self.context.settings, self).exec()
+
+    # -- live services ----------------------------------------------------------------------
+
+    def attach_services(
+        self, rules: SituationRules, feed_status: Callable[[], FeedStatus | None]
+    ) -> None:
+        """Offer the rules editor for ``rules``; show the field-device feed's state as
+        ``feed_status`` gives it (None: no feed)."""
+        self.situation_rules = rules
+        self.rules_action.setEnabled(True)
+        self.status.set_field_feed(feed_status)
+
+    def open_rules_editor(self) -> RulesEditorDialog | None:
+        """Show the situation rules editor (one, raised if already open)."""
+        if self.situation_rules is None:
+            return None
+        if self.rules_editor is None:
+            from ui.rules_editor import RulesEditorDialog
+
+            self.rules_editor = RulesEditorDialog(self.situation_rules, self.context.invoker, self)
+        self.rules_editor.show()
+        self.rules_editor.raise_()
+        self.rules_editor.activateWindow()
+        return self.rules_editor
 
     def _toggle_simulator(self) -> None:
         if self.simulator is None:

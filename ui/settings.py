@@ -1,4 +1,4 @@
-"""User settings kept between runs, and the settings dialog."""
+"""User settings kept between runs (the dialog that edits them is ui.settings_dialog)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,23 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QWidget,
+
+from ui.feed_settings import (
+    FieldFeedSettings,
+    RetentionSettings,
+    RulesSettings,
+    SettingsError,
+    validated,
 )
+
+# Settings checked by a pydantic model: name -> (model, key in the settings file).
+_CHECKED: dict[str, tuple[type[BaseModel], str]] = {
+    **{name: (FieldFeedSettings, f"ingest/{name}") for name in FieldFeedSettings.model_fields},
+    "rules_file": (RulesSettings, "rules/file"),
+    **{name: (RetentionSettings, f"retention/{name}") for name in RetentionSettings.model_fields},
+}
 
 
 class Settings:
@@ -35,6 +41,138 @@ class Settings:
             return max(minimum, int(str(self._get(key, str(default)))))
         except ValueError:
             return default
+
+    # -- settings checked by a model (ui.feed_settings) -----------------------------------------
+
+    def _stored(self, name: str) -> dict[str, object]:
+        # Empty means "not set": the model's default applies.
+        value = self._get(_CHECKED[name][1], "")
+        return {} if value in ("", None) else {name: value}
+
+    def _checked(self, name: str) -> object:
+        """The stored value, or the default when a hand-edited file holds a bad one (the
+        start-up reports it: see :meth:`problems`)."""
+        model = _CHECKED[name][0]
+        try:
+            return getattr(validated(model, self._stored(name), self.location), name)
+        except SettingsError:
+            return model.model_fields[name].default
+
+    def _set_checked(self, name: str, value: object) -> None:
+        """Store ``value`` if it is valid; raises :class:`SettingsError` naming the setting."""
+        model, key = _CHECKED[name]
+        given = {} if value is None or value == "" else {name: value}
+        checked = getattr(validated(model, given), name)
+        if isinstance(checked, bool):
+            self._store.setValue(key, "true" if checked else "false")
+        elif checked is None or checked == model.model_fields[name].default:
+            self._store.setValue(key, "")
+        else:
+            self._store.setValue(key, str(checked))
+
+    @property
+    def location(self) -> str:
+        """The settings file, for messages."""
+        return self._store.fileName()
+
+    def field_feed(self) -> FieldFeedSettings:
+        """The field-device feed's settings; raises :class:`SettingsError` for a bad one."""
+        values: dict[str, object] = {}
+        for name in FieldFeedSettings.model_fields:
+            values.update(self._stored(name))
+        feed = validated(FieldFeedSettings, values, self.location)
+        assert isinstance(feed, FieldFeedSettings)
+        return feed
+
+    def problems(self, skip: tuple[type[BaseModel], ...] = ()) -> list[str]:
+        """What is wrong with the stored checked settings (but those ``skip`` checks), one
+        sentence each; the defaults apply in their place."""
+        found = []
+        for name, (model, _key) in _CHECKED.items():
+            if model in skip:
+                continue
+            try:
+                validated(model, self._stored(name), self.location)
+            except SettingsError as error:
+                found.append(str(error))
+        return found
+
+    @property
+    def mqtt_broker(self) -> str:
+        """HOST:PORT of the field devices' MQTT broker; "" when there is no feed."""
+        return str(self._checked("mqtt_broker"))
+
+    @mqtt_broker.setter
+    def mqtt_broker(self, value: str) -> None:
+        self._set_checked("mqtt_broker", value)
+
+    @property
+    def mqtt_topic(self) -> str:
+        """Topic filter of the documented message scheme."""
+        return str(self._checked("mqtt_topic"))
+
+    @mqtt_topic.setter
+    def mqtt_topic(self, value: str) -> None:
+        self._set_checked("mqtt_topic", value)
+
+    @property
+    def mqtt_mapping(self) -> Path | None:
+        """Mapping file for other message schemes; None: the documented scheme."""
+        value = self._checked("mqtt_mapping")
+        return value if isinstance(value, Path) else None
+
+    @mqtt_mapping.setter
+    def mqtt_mapping(self, value: Path | None) -> None:
+        self._set_checked("mqtt_mapping", value)
+
+    @property
+    def mqtt_tls(self) -> bool:
+        """Whether the broker is reached over TLS."""
+        return bool(self._checked("mqtt_tls"))
+
+    @mqtt_tls.setter
+    def mqtt_tls(self, value: bool) -> None:
+        self._set_checked("mqtt_tls", bool(value))
+
+    @property
+    def mqtt_credentials(self) -> Path | None:
+        """The file holding the broker login (the login itself is never kept here)."""
+        value = self._checked("mqtt_credentials")
+        return value if isinstance(value, Path) else None
+
+    @mqtt_credentials.setter
+    def mqtt_credentials(self, value: Path | None) -> None:
+        self._set_checked("mqtt_credentials", value)
+
+    @property
+    def rules_file(self) -> Path | None:
+        """The situation rules file; None: the shipped default rules."""
+        value = self._checked("rules_file")
+        return value if isinstance(value, Path) else None
+
+    @rules_file.setter
+    def rules_file(self, value: Path | None) -> None:
+        self._set_checked("rules_file", value)
+
+    @property
+    def sensor_raw_days(self) -> int:
+        """Days raw sensor readings are kept."""
+        return int(str(self._checked("sensor_raw_days")))
+
+    @sensor_raw_days.setter
+    def sensor_raw_days(self, value: int) -> None:
+        self._set_checked("sensor_raw_days", value)
+
+    @property
+    def sensor_summary_days(self) -> int:
+        """Days the per-minute minimum/maximum summaries of sensor readings are kept."""
+        return int(str(self._checked("sensor_summary_days")))
+
+    @sensor_summary_days.setter
+    def sensor_summary_days(self, value: int) -> None:
+        self._set_checked("sensor_summary_days", value)
+
+    # -- plain settings -----------------------------------------------------------------------
 
     @property
     def language(self) -> str | None:
@@ -254,53 +392,7 @@ def _as_bytes(value: object) -> bytes | None:
     return None
 
 
-class SettingsDialog(QDialog):
-    """Language and alert settings."""
+# The dialog lived here first; callers still import it from this module.
+from ui.settings_dialog import SettingsDialog  # noqa: E402
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Settings"))
-        self._settings = settings
-        form = QFormLayout(self)
-        self.language = QComboBox()
-        self.language.addItem(self.tr("Follow the system"), "")
-        self.language.addItem("한국어", "ko")
-        self.language.addItem("English", "en")
-        self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
-        form.addRow(self.tr("Language"), self.language)
-        form.addRow(QLabel(self.tr("A new language applies when Cityroom starts again.")))
-        self.sound = QCheckBox(self.tr("Sound for new critical incidents"))
-        self.sound.setChecked(settings.alert_sound)
-        form.addRow(self.sound)
-        self.auto_open = QCheckBox(
-            self.tr("Open the nearest cameras on the video wall when a critical incident arrives")
-        )
-        self.auto_open.setChecked(settings.video_auto_open)
-        form.addRow(self.auto_open)
-        self.tiles = QLineEdit(settings.tile_url or "")
-        self.tiles.setPlaceholderText(
-            "https://tiles.example/{z}/{x}/{y}.png · /data/seoul.mbtiles"
-        )
-        self.tiles.setToolTip(
-            self.tr(
-                "An XYZ tile URL, a local folder as file:///path/{z}/{x}/{y}.png, or an "
-                "MBTiles file. Empty: the vector basemap alone."
-            )
-        )
-        form.addRow(self.tr("Basemap tiles"), self.tiles)
-        form.addRow(QLabel(self.tr("A new basemap applies when Cityroom starts again.")))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def accept(self) -> None:
-        """Save and close."""
-        self._settings.language = self.language.currentData() or None
-        self._settings.alert_sound = self.sound.isChecked()
-        self._settings.video_auto_open = self.auto_open.isChecked()
-        self._settings.tile_url = self.tiles.text().strip() or None
-        self._settings.sync()
-        super().accept()
+__all__ = ["Settings", "SettingsDialog", "SettingsError", "default_data_dir"]

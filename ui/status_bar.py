@@ -1,4 +1,4 @@
-"""The status bar: mode, clock, event rate, simulator state and the latest notice."""
+"""The status bar: mode, clock, event rate, simulator and field-feed state, the latest notice."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 from core.backend import BackendMode
 from core.notices import Notice, NoticeLevel
 from core.simulator import SimulatorInfo, SimulatorStatus
+from ui.field_ingest import FeedState, FeedStatus
 from ui.store import EventStore
 from ui.visibility import timer_while_visible
 
@@ -35,9 +36,17 @@ class CityStatusBar(QStatusBar):
         self.clock_label = QLabel()
         self.rate_label = QLabel()
         self.simulator_label = QLabel()
+        self.feed_label = QLabel()
+        self._feed_status: Callable[[], FeedStatus | None] = lambda: None
         self.notice_label = QLabel()
         self.addWidget(self.notice_label, 1)
-        for label in (self.mode_label, self.simulator_label, self.rate_label, self.clock_label):
+        for label in (
+            self.mode_label,
+            self.feed_label,
+            self.simulator_label,
+            self.rate_label,
+            self.clock_label,
+        ):
             self.addPermanentWidget(label)
         self._timer = timer_while_visible(self, 500, self.refresh)
         self._clear_notice = QTimer(self)
@@ -62,6 +71,58 @@ class CityStatusBar(QStatusBar):
         self.rate_label.setText(self.tr("%1 events/s").replace("%1", f"{rate:,.0f}"))
         info = self._simulator_info()
         self.simulator_label.setText(self._simulator_text(info))
+        self._show_feed(self._feed_status())
+
+    def set_field_feed(self, status: Callable[[], FeedStatus | None]) -> None:
+        """Show the field-device feed's state, read from ``status`` (None: no feed)."""
+        self._feed_status = status
+        self.refresh()
+
+    def _show_feed(self, status: FeedStatus | None) -> None:
+        self.feed_label.setText(self._feed_text(status))
+        colour = ""
+        if status is not None and status.state is FeedState.FAILED:
+            colour = "color: #ff8b8b"
+        elif status is not None and status.state is not FeedState.CONNECTED:
+            colour = "color: #f5c26b"
+        self.feed_label.setStyleSheet(colour)
+        self.feed_label.setToolTip(self._feed_tooltip(status))
+
+    def _feed_text(self, status: FeedStatus | None) -> str:
+        if status is None or status.state is FeedState.OFF:
+            return self.tr("MQTT: off")
+        reason = _shorten(status.reason, 60)
+        if status.state is FeedState.CONNECTED:
+            return self.tr("MQTT: connected %1").replace("%1", status.address)
+        if status.state is FeedState.RECONNECTING:
+            if status.retry_in_s:
+                return (
+                    self.tr("MQTT: reconnecting in %1 s (%2)")
+                    .replace("%1", str(status.retry_in_s))
+                    .replace("%2", reason)
+                )
+            return self.tr("MQTT: reconnecting (%1)").replace("%1", reason)
+        if status.state is FeedState.FAILED:
+            return self.tr("MQTT: not running (see the tooltip)")
+        if status.state is FeedState.STOPPED:
+            return self.tr("MQTT: stopped")
+        return self.tr("MQTT: connecting")
+
+    def _feed_tooltip(self, status: FeedStatus | None) -> str:
+        if status is None or status.state is FeedState.OFF:
+            return self.tr("No field-device broker is set (File ▸ Settings…).")
+        stats = status.stats
+        lines = [
+            self.tr("Broker: %1").replace("%1", status.address),
+            self.tr("Accepted: %1").replace("%1", f"{stats.accepted:,}"),
+            self.tr("Rejected: %1").replace("%1", f"{stats.rejected_total:,}"),
+            self.tr("Unknown sensors: %1").replace("%1", f"{stats.unknown_sensor:,}"),
+        ]
+        if status.reason:
+            lines.append(status.reason)
+        if stats.last_error:
+            lines.append(self.tr("Last rejection: %1").replace("%1", stats.last_error))
+        return "\n".join(lines)
 
     def _simulator_text(self, info: SimulatorInfo | None) -> str:
         if info is None:
@@ -92,3 +153,7 @@ class CityStatusBar(QStatusBar):
             self._clear_notice.start()
         else:
             self._clear_notice.stop()
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

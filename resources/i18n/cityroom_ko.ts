@@ -35,6 +35,58 @@
         <translation>초당 %1 이벤트</translation>
     </message>
     <message>
+        <source>MQTT: off</source>
+        <translation>MQTT: 꺼짐</translation>
+    </message>
+    <message>
+        <source>MQTT: connected %1</source>
+        <translation>MQTT: 연결됨 %1</translation>
+    </message>
+    <message>
+        <source>MQTT: reconnecting in %1 s (%2)</source>
+        <translation>MQTT: %1초 후 재연결 (%2)</translation>
+    </message>
+    <message>
+        <source>MQTT: reconnecting (%1)</source>
+        <translation>MQTT: 재연결 중 (%1)</translation>
+    </message>
+    <message>
+        <source>MQTT: not running (see the tooltip)</source>
+        <translation>MQTT: 작동 안 함 (툴팁 참조)</translation>
+    </message>
+    <message>
+        <source>MQTT: stopped</source>
+        <translation>MQTT: 중지됨</translation>
+    </message>
+    <message>
+        <source>MQTT: connecting</source>
+        <translation>MQTT: 연결 중</translation>
+    </message>
+    <message>
+        <source>No field-device broker is set (File ▸ Settings…).</source>
+        <translation>현장 장치 브로커가 설정되지 않았습니다 (파일 ▸ 설정…).</translation>
+    </message>
+    <message>
+        <source>Broker: %1</source>
+        <translation>브로커: %1</translation>
+    </message>
+    <message>
+        <source>Accepted: %1</source>
+        <translation>정상 수신: %1</translation>
+    </message>
+    <message>
+        <source>Rejected: %1</source>
+        <translation>거부: %1</translation>
+    </message>
+    <message>
+        <source>Unknown sensors: %1</source>
+        <translation>미등록 센서: %1</translation>
+    </message>
+    <message>
+        <source>Last rejection: %1</source>
+        <translation>마지막 거부 사유: %1</translation>
+    </message>
+    <message>
         <source>Simulator: off</source>
         <translation>시뮬레이터: 꺼짐</translation>
     </message>
@@ -80,6 +132,44 @@
     <message>
         <source>Comment</source>
         <translation>메모</translation>
+    </message>
+</context>
+<context>
+    <name>DetectionBlock</name>
+    <message>
+        <source>#%1: the rule&apos;s record was not found in the log.</source>
+        <translation>#%1: 이벤트 로그에서 규칙 감지 기록을 찾을 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>severity %1</source>
+        <translation>등급 %1</translation>
+    </message>
+    <message>
+        <source>Sensor</source>
+        <translation>센서</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>측정값</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>시각</translation>
+    </message>
+    <message>
+        <source>Unknown sensor</source>
+        <translation>알 수 없는 센서</translation>
+    </message>
+    <message>
+        <source>Events used</source>
+        <translation>근거 이벤트</translation>
+    </message>
+</context>
+<context>
+    <name>FieldIngest</name>
+    <message>
+        <source>The field-device feed is off: %1</source>
+        <translation>현장 장치 수신이 꺼져 있습니다: %1</translation>
     </message>
 </context>
 <context>
@@ -405,6 +495,14 @@
         <source>Speed</source>
         <translation>속도</translation>
     </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>도구(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Situation &amp;rules…</source>
+        <translation>상황 규칙(&amp;R)…</translation>
+    </message>
 </context>
 <context>
     <name>MapPanel</name>
@@ -673,6 +771,100 @@
     </message>
 </context>
 <context>
+    <name>PlotArchive</name>
+    <message>
+        <source>Sensors</source>
+        <translation>센서</translation>
+    </message>
+    <message>
+        <source>Could not read older readings: %1</source>
+        <translation>이전 측정값을 읽을 수 없습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>RulesEditorDialog</name>
+    <message>
+        <source>Situation rules</source>
+        <translation>상황 규칙</translation>
+    </message>
+    <message>
+        <source>These are the shipped rules and cannot be changed here. “Save as…” makes your own copy, which Cityroom then uses and you can edit.</source>
+        <translation>기본 제공 규칙은 여기서 바꿀 수 없습니다. “다른 이름으로 저장…”으로 사본을 만들면 Cityroom이 그 사본을 사용하며, 사본은 편집할 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>&amp;Check</source>
+        <translation>검사(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Check the text without saving it</source>
+        <translation>저장하지 않고 내용을 검사합니다</translation>
+    </message>
+    <message>
+        <source>Save and &amp;apply</source>
+        <translation>저장 후 적용(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Save the file and put the rules in force now; refused text is not saved</source>
+        <translation>파일을 저장하고 규칙을 즉시 적용합니다. 거부된 내용은 저장되지 않습니다</translation>
+    </message>
+    <message>
+        <source>Save a&amp;s…</source>
+        <translation>다른 이름으로 저장(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1을(를) 읽을 수 없습니다: %2</translation>
+    </message>
+    <message>
+        <source>Rules file: %1</source>
+        <translation>규칙 파일: %1</translation>
+    </message>
+    <message>
+        <source>(shipped, read-only)</source>
+        <translation>(기본 제공, 읽기 전용)</translation>
+    </message>
+    <message>
+        <source>%1 rules in force</source>
+        <translation>적용 중인 규칙 %1개</translation>
+    </message>
+    <message>
+        <source>Line %1, column %2</source>
+        <translation>%1행, %2열</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>거부됨: %1</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>검사 중…</translation>
+    </message>
+    <message>
+        <source>No problems found: %1 rules</source>
+        <translation>문제 없음: 규칙 %1개</translation>
+    </message>
+    <message>
+        <source>Saved and applied: %1 rules in force</source>
+        <translation>저장 및 적용 완료: 규칙 %1개 적용 중</translation>
+    </message>
+    <message>
+        <source>Save the rules as</source>
+        <translation>규칙을 다른 이름으로 저장</translation>
+    </message>
+    <message>
+        <source>Rule files (*.toml)</source>
+        <translation>규칙 파일 (*.toml)</translation>
+    </message>
+    <message>
+        <source>Discard the changes you have not saved?</source>
+        <translation>저장하지 않은 변경 내용을 버리시겠습니까?</translation>
+    </message>
+</context>
+<context>
     <name>ScrubBar</name>
     <message>
         <source>−10 s</source>
@@ -762,12 +954,24 @@
         <translation>1시간</translation>
     </message>
     <message>
+        <source>2 h</source>
+        <translation>2시간</translation>
+    </message>
+    <message>
         <source>6 h</source>
         <translation>6시간</translation>
     </message>
     <message>
         <source>24 h</source>
         <translation>24시간</translation>
+    </message>
+    <message>
+        <source>7 days</source>
+        <translation>7일</translation>
+    </message>
+    <message>
+        <source>30 days</source>
+        <translation>30일</translation>
     </message>
     <message>
         <source>How much recent time the live view shows</source>
@@ -894,9 +1098,111 @@
         <source>A new basemap applies when Cityroom starts again.</source>
         <translation>배경지도 변경은 Cityroom을 다시 시작하면 적용됩니다.</translation>
     </message>
+    <message>
+        <source>Field devices (MQTT)</source>
+        <translation>현장 장치 (MQTT)</translation>
+    </message>
+    <message>
+        <source>HOST:PORT, e.g. 10.0.0.7:1883 — empty: off</source>
+        <translation>호스트:포트, 예: 10.0.0.7:1883 — 비우면 꺼짐</translation>
+    </message>
+    <message>
+        <source>Broker</source>
+        <translation>브로커</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>토픽</translation>
+    </message>
+    <message>
+        <source>A TOML file describing other topic and payload schemes. Empty: the topic above.</source>
+        <translation>다른 토픽·페이로드 형식을 설명하는 TOML 파일입니다. 비우면 위의 토픽을 사용합니다.</translation>
+    </message>
+    <message>
+        <source>Mapping file</source>
+        <translation>매핑 파일</translation>
+    </message>
+    <message>
+        <source>Connect with TLS</source>
+        <translation>TLS로 연결</translation>
+    </message>
+    <message>
+        <source>A TOML file with username and password, readable only by you. The login is never kept in the settings; CITYROOM_MQTT_USERNAME and CITYROOM_MQTT_PASSWORD take precedence.</source>
+        <translation>사용자 이름과 비밀번호가 담긴 TOML 파일로, 본인만 읽을 수 있어야 합니다. 로그인 정보는 설정에 저장되지 않으며, 환경 변수 CITYROOM_MQTT_USERNAME과 CITYROOM_MQTT_PASSWORD가 우선합니다.</translation>
+    </message>
+    <message>
+        <source>Login file</source>
+        <translation>로그인 파일</translation>
+    </message>
+    <message>
+        <source>A new field-device feed applies when Cityroom starts again.</source>
+        <translation>새 현장 장치 수신 설정은 Cityroom을 다시 시작하면 적용됩니다.</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>찾아보기…</translation>
+    </message>
+    <message>
+        <source>Choose a file</source>
+        <translation>파일 선택</translation>
+    </message>
+    <message>
+        <source>TOML files (*.toml)</source>
+        <translation>TOML 파일 (*.toml)</translation>
+    </message>
+</context>
+<context>
+    <name>SituationRules</name>
+    <message>
+        <source>File refused, running the shipped rules: %1</source>
+        <translation>파일이 거부되어 기본 제공 규칙으로 실행합니다: %1</translation>
+    </message>
+    <message>
+        <source>Not running: %1</source>
+        <translation>실행되지 않음: %1</translation>
+    </message>
+    <message>
+        <source>Saved and applied: %1 rules in force.</source>
+        <translation>저장 및 적용 완료: 규칙 %1개 적용 중.</translation>
+    </message>
+    <message>
+        <source>Reloaded: %1 rules in force.</source>
+        <translation>다시 읽음: 규칙 %1개 적용 중.</translation>
+    </message>
+    <message>
+        <source>File refused, the previous rules stay in force: %1</source>
+        <translation>파일이 거부되어 이전 규칙을 계속 적용합니다: %1</translation>
+    </message>
+    <message>
+        <source>Situation rules</source>
+        <translation>상황 규칙</translation>
+    </message>
+</context>
+<context>
+    <name>SituationSection</name>
+    <message>
+        <source>Situation</source>
+        <translation>상황 감지</translation>
+    </message>
+    <message>
+        <source>The rules&apos; evidence could not be read: %1</source>
+        <translation>상황 규칙의 근거를 읽을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Sensor reading</source>
+        <translation>센서 측정값</translation>
+    </message>
 </context>
 <context>
     <name>Startup</name>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Per-minute summaries are kept %1 days but raw readings %2; keeping both %2 days.</source>
+        <translation>분 단위 요약은 %1일, 원시 측정값은 %2일로 설정되어 있어 둘 다 %2일 보관합니다.</translation>
+    </message>
     <message>
         <source>The file was not changed. Start a new event log elsewhere?</source>
         <translation>파일은 변경되지 않았습니다. 다른 위치에 새 이벤트 로그를 시작할까요?</translation>
@@ -908,6 +1214,10 @@
     <message>
         <source>New event log</source>
         <translation>새 이벤트 로그</translation>
+    </message>
+    <message>
+        <source>%1; using the default.</source>
+        <translation>%1. 기본값을 사용합니다.</translation>
     </message>
 </context>
 <context>
