@@ -20,10 +20,21 @@ from core.local_backend import LocalBackend
 
 
 def parse_broker(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (or ``HOST``, port 1883) as a pair; ValueError says what is wrong."""
-    host, _, port = text.rpartition(":") if ":" in text else (text, ":", "1883")
+    """``HOST:PORT`` (or ``HOST``, port 1883; an IPv6 address in brackets, ``[::1]:1883``,
+    or bare without a port) as a pair; ValueError says what is wrong."""
+    if text.startswith("["):
+        inside, _, rest = text[1:].partition("]")
+        host, port = inside, rest.removeprefix(":") if rest else "1883"
+        if rest and not rest.startswith(":"):
+            port = ""
+    elif text.count(":") > 1:
+        host, port = text, "1883"  # a bare IPv6 address: its colons are not a port
+    elif ":" in text:
+        host, _, port = text.rpartition(":")
+    else:
+        host, port = text, "1883"
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:1883)")
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:1883 or [::1]:1883)")
     return host, int(port)
 
 

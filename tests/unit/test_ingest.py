@@ -504,3 +504,27 @@ def test_mqtt_settings_hide_the_password_and_tls_files_must_exist(tmp_path: Path
         MqttIngest(MqttSettings(tls=TlsSettings(ca_file=missing)), replay_validator(), Sink())
     with pytest.raises(ValueError, match="extra"):
         MqttSettings.model_validate({"host": "broker", "pasword": "x"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1:1884", ("127.0.0.1", 1884)),
+        ("broker.city.local", ("broker.city.local", 1883)),
+        ("[::1]:1884", ("::1", 1884)),
+        ("[fe80::2]", ("fe80::2", 1883)),
+        ("::1", ("::1", 1883)),
+    ],
+)
+def test_a_broker_address_is_host_and_port(text: str, expected: tuple[str, int]) -> None:
+    from core.ingest.headless import parse_broker
+
+    assert parse_broker(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", ":1883", "host:", "host:port", "host:70000", "[::1]x"])
+def test_a_bad_broker_address_says_what_is_wanted(text: str) -> None:
+    from core.ingest.headless import parse_broker
+
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        parse_broker(text)
