@@ -22,7 +22,6 @@ payload holds a list of readings names it with ``records``. A mistake is a
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.errors import CityroomError
 from core.ingest.schemes import DOCUMENTED, JsonPath, Scheme, TopicPattern, TsFormat
+from core.tomlfile import TomlLines
 
 EXAMPLE_MAPPING = (
     Path(__file__).resolve().parents[2] / "resources" / "ingest" / "example-mapping.toml"
@@ -130,11 +130,11 @@ def load_mapping(path: Path | str) -> tuple[Scheme, ...]:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
         raise MappingError(_explain(path, text, exc)) from None
-    lines = _Lines(text)
+    lines = TomlLines(text)
     schemes: list[Scheme] = [DOCUMENTED] if parsed.documented else []
     names: set[str] = set()
     for index, entry in enumerate(parsed.scheme):
-        where = f"Mapping file {path}, line {lines.line('scheme', index, '')}"
+        where = f"Mapping file {path}, line {lines.key_line('scheme', index, '')}"
         if entry.name in names:
             raise MappingError(f"{where}: a second scheme named {entry.name!r}. Rename one.")
         names.add(entry.name)
@@ -159,7 +159,8 @@ def _explain(path: Path, text: str, exc: ValidationError) -> str:
     table = str(loc[0]) if loc else ""
     index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
     key = str(loc[2]) if index is not None and len(loc) > 2 else (table if len(loc) == 1 else "")
-    line = _Lines(text).line(table, index, key if index is not None else "")
+    lines = TomlLines(text)
+    line = lines.key_line(table, index, key) if index is not None else lines.top_level_line(table)
     place = f"Mapping file {path}" + (f", line {line}" if line else "")
     if index is not None:
         place += f" ([[scheme]] {index + 1})"
@@ -176,41 +177,3 @@ def _explain(path: Path, text: str, exc: ValidationError) -> str:
         choices = ", ".join(f.value for f in TsFormat)
         return f"{place}, key 'ts_format': {error.get('input')!r} is not one of {choices}."
     return f"{place}, key {key!r}: {error['msg']}."
-
-
-class _Lines:
-    """Finds the line of a key, a ``[[table]]`` entry or a top-level key by scanning the text."""
-
-    _HEADER = re.compile(r"^\s*\[\[?\s*\"?([^\]\"]+?)\"?\s*\]\]?\s*(#.*)?$")
-
-    def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
-        self._headers = [
-            (number, match[1])
-            for number, line in enumerate(self._lines, start=1)
-            if (match := self._HEADER.match(line))
-        ]
-
-    def _key(self, key: str, start: int, end: int) -> int | None:
-        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-        for number in range(start, end + 1):
-            if pattern.match(self._lines[number - 1]):
-                return number
-        return None
-
-    def line(self, table: str, index: int | None, key: str) -> int | None:
-        """The line of ``key`` in the ``index``-th ``[[table]]``, else of that header; with no
-        index, the line of the top-level key ``table``."""
-        if index is None:
-            for number, name in self._headers:
-                if name == table:
-                    return number
-            end = self._headers[0][0] - 1 if self._headers else len(self._lines)
-            return self._key(table, 1, end)
-        entries = [number for number, name in self._headers if name == table]
-        if index >= len(entries):
-            return None
-        start = entries[index]
-        later = [number for number, _ in self._headers if number > start]
-        end = later[0] - 1 if later else len(self._lines)
-        return (self._key(key, start, end) if key else None) or start

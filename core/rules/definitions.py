@@ -33,7 +33,7 @@ from core.city.kinds import CrisisLevel, FacilityKind, LevelThresholds, SensorKi
 from core.errors import CityroomError
 
 if TYPE_CHECKING:
-    from core.rules.loading import _Lines
+    from core.tomlfile import TomlLines
 
 DEFAULT_RULE_FILE = Path(__file__).resolve().parents[2] / "resources" / "rules" / "default.toml"
 """The built-in rules of the demo city."""
@@ -81,7 +81,7 @@ class RuleOrigin:
 
     path: Path | None
     line: int | None
-    lines: _Lines | None = field(default=None, compare=False, repr=False)
+    lines: TomlLines | None = field(default=None, compare=False, repr=False)
 
     def key_line(self, index: int, *keys: str | int) -> int | None:
         """The line of a key inside the rule (``"sensors"``, ``"near", 0, "above"``)."""

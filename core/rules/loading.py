@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from core.rules.definitions import (
     template_fields,
     value_test,
 )
+from core.tomlfile import TomlLines, syntax_problem
 
 # -- checks that need more than one key ------------------------------------------------------
 
@@ -244,18 +245,16 @@ def load_rule_file(path: Path | str) -> tuple[AnyRule, ...]:
 
 def load_rule_text(text: str, path: Path | None = None) -> tuple[AnyRule, ...]:
     """Parse and check rule definitions from TOML text (``path`` is named in errors)."""
-    lines = _Lines(text)
+    lines = TomlLines(text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        where = re.search(r"\(at line (\d+), column (\d+)\)$", message)
-        problem = re.sub(r"\s*\(at [^)]*\)$", "", message)
+        syntax = syntax_problem(exc)
         raise RuleFileError(
             path,
-            f"not valid TOML ({problem})",
+            f"not valid TOML ({syntax.problem})",
             "Fix the syntax there: text goes in double quotes, each rule starts with [[rule]]",
-            line=int(where[1]) if where else None,
+            line=syntax.line,
         ) from None
     try:
         parsed = _File.model_validate(data)
@@ -299,7 +298,7 @@ def default_rules() -> tuple[AnyRule, ...]:
 
 
 def _explain(
-    exc: ValidationError, data: Mapping[str, Any], lines: _Lines, path: Path | None
+    exc: ValidationError, data: Mapping[str, Any], lines: TomlLines, path: Path | None
 ) -> RuleFileError:
     """The first problem pydantic found, as a :class:`RuleFileError` with its place and fix."""
     error = exc.errors()[0]
@@ -387,80 +386,3 @@ _FIXES: dict[str, str] = {
     "bool_type": "Write true or false",
     "enum": "Use one of the listed values",
 }
-
-
-class _Lines:
-    """Finds the line of a rule, a sub-table or a key by scanning the text of the file."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
-
-    def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
-        # (line number, dotted table name, is an array entry) of each header, in order.
-        self._headers: list[tuple[int, str, bool]] = []
-        for number, line in enumerate(self._lines, start=1):
-            match = self._HEADER.match(line)
-            if match:
-                name = match[2].replace('"', "").replace(" ", "")
-                self._headers.append((number, name, match[1] == "[["))
-
-    def _find(self, pattern: re.Pattern[str], start: int, end: int) -> int | None:
-        for number in range(start, min(end, len(self._lines)) + 1):
-            if pattern.search(self._lines[number - 1]):
-                return number
-        return None
-
-    def _key(self, key: str, start: int, end: int) -> int | None:
-        # A key at the start of a line, or inside an inline table after "{" or ",".
-        pattern = re.compile(rf"(^|[{{,])\s*\"?{re.escape(key)}\"?\s*=")
-        return self._find(pattern, start, end)
-
-    def id_line(self, rule_id: str | None) -> int | None:
-        """The line giving a rule its id, for rules written without a ``[[rule]]`` header."""
-        if rule_id is None:
-            return None
-        pattern = re.compile(rf"(^|[{{,])\s*\"?id\"?\s*=\s*[\"']{re.escape(rule_id)}[\"']")
-        return self._find(pattern, 1, len(self._lines))
-
-    def top_level_line(self, name: str) -> int | None:
-        """The line of a top-level table header or key called ``name``."""
-        for number, table, _ in self._headers:
-            if table.split(".")[0] == name:
-                return number
-        return self._key(name, 1, len(self._lines))
-
-    def locate(self, loc: Sequence[str | int]) -> int | None:
-        """The line of ``("rule", i, key…)``: a rule's header, a sub-table's, or a key's."""
-        if len(loc) < 2 or loc[0] != "rule" or not isinstance(loc[1], int):
-            return None
-        rules = [h for h in self._headers if h[1] == "rule" and h[2]]
-        if loc[1] >= len(rules):
-            return None
-        start = rules[loc[1]][0]
-        later = [h[0] for h in rules if h[0] > start]
-        end = later[0] - 1 if later else len(self._lines)
-        prefix = "rule"
-        parts = list(loc[2:])
-        while parts:
-            part = parts.pop(0)
-            if isinstance(part, int):
-                continue
-            table = f"{prefix}.{part}"
-            index = parts[0] if parts and isinstance(parts[0], int) else None
-            headers = [h for h in self._headers if h[1] == table and start <= h[0] <= end]
-            if headers:
-                chosen = headers[index or 0] if (index or 0) < len(headers) else headers[-1]
-                start = chosen[0]
-                following = [h[0] for h in self._headers if h[0] > start]
-                end = min(end, following[0] - 1) if following else end
-                prefix = table
-                continue
-            found = self._key(str(part), start, end)
-            if found is None:
-                return start
-            if not parts:
-                return found
-            # An inline table or array of tables: keep looking from its line.
-            start = found
-            prefix = table
-        return start

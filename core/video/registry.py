@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import CityroomError
+from core.tomlfile import TomlLines, syntax_problem
 from core.video.rtsp import RtspTransport
 from core.video.sources import redact_text
 
@@ -190,13 +191,13 @@ def load_stream_registry(path: Path) -> StreamRegistry:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        where = re.search(r"\(at line (\d+), column (\d+)\)$", message)
-        problem = re.sub(r"\s*\(at [^)]*\)$", "", message)
-        place = f"line {where[1]}, column {where[2]}" if where else "the end of the file"
+        syntax = syntax_problem(exc)
+        place = (
+            f"line {syntax.line}, column {syntax.column}" if syntax.line else "the end of the file"
+        )
         raise StreamRegistryError(
-            f"Stream registry {path}, {place}: not valid TOML ({lines.shown(problem)}). Fix "
-            "the syntax there: text goes in double quotes, tables are written [defaults] and "
+            f"Stream registry {path}, {place}: not valid TOML "
+            f"({lines.shown(syntax.problem)}). Fix the syntax there: text goes in double quotes, tables are written [defaults] and "
             "[[camera]]."
         ) from None
     try:
@@ -271,52 +272,13 @@ def _explain(exc: ValidationError, lines: _Lines) -> str:
     return f"{where}, key {shown_key}: {lines.shown(str(error['msg']))}."
 
 
-class _Lines:
-    """Finds the line of a table, an array-of-tables entry or a key by scanning the text, and
-    keeps the file's passwords out of what is shown."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*\"?([^\]\"]+?)\"?\s*\]\]?\s*(#.*)?$")
+class _Lines(TomlLines):
+    """Lines of the registry's tables and keys, and its passwords kept out of what is shown."""
 
     def __init__(self, path: Path, text: str) -> None:
+        super().__init__(text)
         self.path = path
-        self._lines = text.splitlines()
         self._secrets = _passwords_in(text)
-        # (line number, table name, is an array entry) of each table header, in order.
-        self._headers: list[tuple[int, str, bool]] = []
-        for number, line in enumerate(self._lines, start=1):
-            match = self._HEADER.match(line)
-            if match:
-                self._headers.append((number, match[2], match[1] == "[["))
-
-    def _first(self, pattern: str, start: int, end: int) -> int | None:
-        compiled = re.compile(pattern)
-        for number in range(start, end + 1):
-            if compiled.match(self._lines[number - 1]):
-                return number
-        return None
-
-    def top_level_line(self, name: str) -> int | None:
-        """The line of a top-level table header or key called ``name``."""
-        for number, table, _ in self._headers:
-            if table == name:
-                return number
-        end = self._headers[0][0] - 1 if self._headers else len(self._lines)
-        return self._first(rf"^\s*\"?{re.escape(name)}\"?\s*[=.]", 1, end)
-
-    def key_line(self, table: str, index: int | None, key: str) -> int | None:
-        """The line of ``key`` in a table (or its ``index``-th entry), else of its header."""
-        headers = [h for h in self._headers if h[1] == table and h[2] == (index is not None)]
-        position = index or 0
-        if position >= len(headers):
-            return None
-        start = headers[position][0]
-        later = [h[0] for h in self._headers if h[0] > start]
-        end = later[0] - 1 if later else len(self._lines)
-        if key:
-            line = self._first(rf"^\s*\"?{re.escape(key)}\"?\s*=", start, end)
-            if line is not None:
-                return line
-        return start
 
     def where(self, table: str, index: int | None, key: str) -> str:
         """``Stream registry PATH, line N (entry)``, the start of a message."""

@@ -1,0 +1,125 @@
+"""Finding the line of a table, an array-of-tables entry or a key in TOML text, for messages.
+
+``tomllib`` parses but forgets where things were; every configuration file of ours (rules,
+procedures, mappings, stream registries) must name the line of a mistake. ``TomlLines`` scans
+the text once for table headers and finds keys between them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxProblem:
+    """What ``tomllib`` said was wrong, without its position, and where it was."""
+
+    problem: str
+    line: int | None
+    column: int | None
+
+
+def syntax_problem(exc: tomllib.TOMLDecodeError) -> SyntaxProblem:
+    """Split a TOML syntax error into its sentence and its place."""
+    message = str(exc)
+    where = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    problem = re.sub(r"\s*\(at [^)]*\)$", "", message)
+    if where is None:
+        return SyntaxProblem(problem, None, None)
+    return SyntaxProblem(problem, int(where[1]), int(where[2]))
+
+
+class TomlLines:
+    """Line numbers of headers and keys in one TOML text."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        # (line number, dotted table name, is an array entry) of each header, in order.
+        self.headers: list[tuple[int, str, bool]] = []
+        for number, line in enumerate(self.lines, start=1):
+            match = self._HEADER.match(line)
+            if match:
+                name = match[2].replace('"', "").replace(" ", "")
+                self.headers.append((number, name, match[1] == "[["))
+
+    def _find(self, pattern: re.Pattern[str], start: int, end: int) -> int | None:
+        for number in range(start, min(end, len(self.lines)) + 1):
+            if pattern.search(self.lines[number - 1]):
+                return number
+        return None
+
+    def _key(self, key: str, start: int, end: int) -> int | None:
+        # A key at the start of a line, or inside an inline table after "{" or ",".
+        pattern = re.compile(rf"(^|[{{,])\s*\"?{re.escape(key)}\"?\s*=")
+        return self._find(pattern, start, end)
+
+    def id_line(self, entry_id: str | None) -> int | None:
+        """The line giving an entry its id (for entries written as inline tables)."""
+        if entry_id is None:
+            return None
+        pattern = re.compile(rf"(^|[{{,])\s*\"?id\"?\s*=\s*[\"']{re.escape(entry_id)}[\"']")
+        return self._find(pattern, 1, len(self.lines))
+
+    def top_level_line(self, name: str) -> int | None:
+        """The line of a top-level table header, or of a key before the first table."""
+        for number, table, _ in self.headers:
+            if table.split(".")[0] == name:
+                return number
+        end = self.headers[0][0] - 1 if self.headers else len(self.lines)
+        return self._key(name, 1, end)
+
+    def locate(self, loc: Sequence[str | int]) -> int | None:
+        """The line of ``(array, i, key…)``: the ``i``-th ``[[array]]`` entry's header, a
+        sub-table's header, or a key inside them (nested arrays take their own index)."""
+        if len(loc) < 2 or not isinstance(loc[0], str) or not isinstance(loc[1], int):
+            return None
+        array = loc[0]
+        entries = [h for h in self.headers if h[1] == array and h[2]]
+        if loc[1] >= len(entries):
+            return None
+        start = entries[loc[1]][0]
+        later = [h[0] for h in entries if h[0] > start]
+        end = later[0] - 1 if later else len(self.lines)
+        prefix = array
+        parts = list(loc[2:])
+        while parts:
+            part = parts.pop(0)
+            if isinstance(part, int):
+                continue
+            table = f"{prefix}.{part}"
+            index = parts[0] if parts and isinstance(parts[0], int) else None
+            headers = [h for h in self.headers if h[1] == table and start <= h[0] <= end]
+            if headers:
+                chosen = headers[index or 0] if (index or 0) < len(headers) else headers[-1]
+                start = chosen[0]
+                following = [h[0] for h in self.headers if h[0] > start]
+                end = min(end, following[0] - 1) if following else end
+                prefix = table
+                continue
+            found = self._key(str(part), start, end)
+            if found is None:
+                return start
+            if not parts:
+                return found
+            # An inline table or array of tables: keep looking from its line.
+            start = found
+            prefix = table
+        return start
+
+    def key_line(self, table: str, index: int | None, key: str) -> int | None:
+        """The line of ``key`` in ``[table]`` (no index) or in the ``index``-th
+        ``[[table]]``, else of that header."""
+        if index is not None:
+            return self.locate((table, index, key) if key else (table, index))
+        headers = [h for h in self.headers if h[1] == table and not h[2]]
+        if not headers:
+            return None
+        start = headers[0][0]
+        later = [h[0] for h in self.headers if h[0] > start]
+        end = later[0] - 1 if later else len(self.lines)
+        return (self._key(key, start, end) if key else None) or start
