@@ -197,8 +197,8 @@ def load_stream_registry(path: Path) -> StreamRegistry:
         )
         raise StreamRegistryError(
             f"Stream registry {path}, {place}: not valid TOML "
-            f"({lines.shown(syntax.problem)}). Fix the syntax there: text goes in double quotes, tables are written [defaults] and "
-            "[[camera]]."
+            f"({lines.shown(syntax.problem)}). Fix the syntax there: text goes in double "
+            "quotes, tables are written [defaults] and [[camera]]."
         ) from None
     try:
         parsed = _File.model_validate(data)
