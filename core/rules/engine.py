@@ -43,6 +43,8 @@ _READING = EventType.SENSOR_READING.value
 _REPORTED = EventType.INCIDENT_REPORTED.value
 _NEVER = -(1 << 62)
 _MINUTE_MS = 60_000
+LATE_TOLERANCE_MS = 5_000
+"""A reading this much older than the sensor's last one is still judged; older ones are not."""
 # Differences of decimal readings are inexact in binary (2.4 - 2.2 < 0.2); forgive that much.
 _EPSILON = 1e-9
 # Names listed in a complex event's summary; the evidence keeps them all.
@@ -903,8 +905,11 @@ class RuleEngine:
                 # Judged at the device's time: a reading that arrived late is not a fresh one.
                 ts = payload.get("measured_ms") or record.ts_ms
                 if ts < slot.ts:
-                    stats.out_of_order += 1
-                    continue
+                    if slot.ts - ts > LATE_TOLERANCE_MS:
+                        stats.out_of_order += 1
+                        continue
+                    # A moment late (two routes, two clocks): judged, at the newest time.
+                    ts = slot.ts
                 if not isfinite(value):
                     stats.invalid += 1
                     continue

@@ -551,6 +551,20 @@ def test_readings_are_judged_at_the_devices_own_time() -> None:
     assert [r.value for r in found[0].readings] == [3.7]
 
 
+def test_a_reading_a_moment_late_is_still_judged() -> None:
+    gauge = first(SensorKind.RIVER_LEVEL)
+    engine, log = engine_for(RIVER.format(hysteresis=0.1)), Log()
+    # The same gauge by two routes: the log's stamp, and the device's clock 300 ms behind.
+    found = engine.feed(
+        [
+            log.reading(gauge, 1.0, START + MIN),
+            log.record(SensorReading(gauge.id, 3.7, measured_ms=START + MIN - 300), START + MIN),
+        ]
+    )
+    assert engine.stats.out_of_order == 0
+    assert [d.ts_ms for d in found] == [START + MIN]
+
+
 # -- the default rules -----------------------------------------------------------------------
 
 
