@@ -201,6 +201,10 @@ def decide(
 
 
 def _decide(state: CityState, command: Command) -> list[DomainEvent]:
+    from core.sop.commands import ProcedureCommand, decide_procedure  # it imports this module
+
+    if isinstance(command, ProcedureCommand):
+        return decide_procedure(state, command)
     if isinstance(command, ReportIncident):
         entry = CATALOGUE.get(command.type_code)
         if entry is None:

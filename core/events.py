@@ -33,6 +33,10 @@ class EventType(StrEnum):
     CAMERA_MASKS_CHANGED = "camera.masks_changed"
     EVIDENCE_CAPTURED = "evidence.captured"
     SITUATION_DETECTED = "situation.detected"
+    PROCEDURE_STARTED = "procedure.started"
+    PROCEDURE_STEP_DONE = "procedure.step_done"
+    PROCEDURE_STEP_SKIPPED = "procedure.step_skipped"
+    PROCEDURE_TIMER_STARTED = "procedure.timer_started"
     SIMULATOR_STATE = "simulator.state"
 
 
@@ -315,6 +319,57 @@ class SituationDetected(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ProcedureStarted(DomainEvent):
+    """An incident's response procedure began: which one, which version of its file (and the
+    file's digest), its steps and which of them are mandatory, as they were then."""
+
+    TYPE: ClassVar[EventType] = EventType.PROCEDURE_STARTED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    procedure_id: str
+    version: int
+    digest: str
+    title_ko: str
+    title_en: str
+    steps: tuple[str, ...]
+    mandatory: tuple[str, ...] = ()
+    reason: str = ""  # why, when it replaces another procedure
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureStepDone(DomainEvent):
+    """A step of an incident's procedure was carried out (with the answer of a question)."""
+
+    TYPE: ClassVar[EventType] = EventType.PROCEDURE_STEP_DONE
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    step_id: str
+    answer: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureStepSkipped(DomainEvent):
+    """A step was skipped, and why (a mandatory step needs a reason)."""
+
+    TYPE: ClassVar[EventType] = EventType.PROCEDURE_STEP_SKIPPED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    step_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureTimerStarted(DomainEvent):
+    """A timer that starts by a step's action was started."""
+
+    TYPE: ClassVar[EventType] = EventType.PROCEDURE_TIMER_STARTED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    timer_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SimulatorState(DomainEvent):
     """The built-in city simulator started, paused, changed speed or stopped."""
 
@@ -346,6 +401,10 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         CameraMasksChanged,
         EvidenceCaptured,
         SituationDetected,
+        ProcedureStarted,
+        ProcedureStepDone,
+        ProcedureStepSkipped,
+        ProcedureTimerStarted,
         SimulatorState,
     )
 }

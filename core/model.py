@@ -54,6 +54,75 @@ class Transition:
 
 
 @dataclass(slots=True)
+class StepRecord:
+    """What happened to one step of an incident's procedure: done (with an answer) or
+    skipped (with a reason), when and by whom."""
+
+    step_id: str
+    outcome: str  # "done" or "skipped"
+    ts_ms: int
+    actor: str
+    answer: str | None = None
+    text: str = ""  # the note of a done step, the reason of a skipped one
+    seq: int = 0
+
+    def to_json(self) -> list[Any]:
+        """A compact JSON form."""
+        return [
+            self.step_id,
+            self.outcome,
+            self.ts_ms,
+            self.actor,
+            self.answer,
+            self.text,
+            self.seq,
+        ]
+
+
+@dataclass(slots=True)
+class ProcedureRun:
+    """An incident's response procedure as folded from its events: which procedure and
+    version, its steps as they were when it started, and what has been done."""
+
+    procedure_id: str
+    version: int
+    digest: str
+    title_ko: str
+    title_en: str
+    steps: list[str]
+    mandatory: list[str]
+    started_ms: int
+    started_by: str
+    records: dict[str, StepRecord] = field(default_factory=dict)
+    timers_started: dict[str, int] = field(default_factory=dict)
+    replaced: int = 0  # earlier procedures this one replaced
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "procedure_id": self.procedure_id,
+            "version": self.version,
+            "digest": self.digest,
+            "title_ko": self.title_ko,
+            "title_en": self.title_en,
+            "steps": self.steps,
+            "mandatory": self.mandatory,
+            "started_ms": self.started_ms,
+            "started_by": self.started_by,
+            "records": [r.to_json() for r in self.records.values()],
+            "timers_started": self.timers_started,
+            "replaced": self.replaced,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProcedureRun:
+        """Inverse of :meth:`to_json`."""
+        values = dict(data)
+        values["records"] = {r[0]: StepRecord(*r) for r in values["records"]}
+        return cls(**values)
+
+
+@dataclass(slots=True)
 class Incident:
     """An incident as folded from its events."""
 
@@ -79,6 +148,9 @@ class Incident:
     notes: int = 0
     observations: int = 0
     transitions: list[Transition] = field(default_factory=list)
+    # When each kind of event about the incident first happened (golden-time timers).
+    firsts: dict[str, int] = field(default_factory=dict)
+    procedure: ProcedureRun | None = None
 
     @property
     def incident_type(self) -> IncidentType | None:
@@ -126,6 +198,8 @@ class Incident:
                 [t.action, t.status.value, t.ts_ms, t.actor, t.comment, t.seq]
                 for t in self.transitions
             ],
+            "firsts": self.firsts,
+            "procedure": self.procedure.to_json() if self.procedure is not None else None,
         }
 
     @classmethod
@@ -137,4 +211,6 @@ class Incident:
             Transition(a, IncidentStatus(s), ts, actor, comment, seq)
             for a, s, ts, actor, comment, seq in values["transitions"]
         ]
+        procedure = values.get("procedure")
+        values["procedure"] = ProcedureRun.from_json(procedure) if procedure else None
         return cls(**values)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import CorruptLogError
 from core.events import (
+    CameraViewed,
     EventRecord,
     EventType,
     IncidentAssigned,
@@ -26,12 +27,14 @@ from core.events import (
     decode,
 )
 from core.model import Incident, IncidentStatus, Transition
+from core.sop.fold import PROCEDURE_EVENTS as _PROCEDURE_EVENTS
+from core.sop.fold import fold_procedure
 
 if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 2
+FOLD_VERSION = 3
 
 St = IncidentStatus
 ET = EventType
@@ -102,6 +105,13 @@ class CityState:
         if isinstance(event, SimulatorState):
             self.simulator = event.payload()
             return None
+        if isinstance(event, CameraViewed):
+            # About a camera, but the first look at an incident's scene starts its clock.
+            viewed = self.incidents.get(event.incident_id or "")
+            if viewed is None or event.action != "open":
+                return None
+            viewed.firsts.setdefault(record.type, record.ts_ms)
+            return viewed.id
         if isinstance(event, IncidentReported):
             return self._report(event, record)
         incident_id = record.subject
@@ -130,6 +140,7 @@ class CityState:
             transitions=[
                 Transition("reported", St.NEW, record.ts_ms, record.actor, "", record.seq)
             ],
+            firsts={record.type: record.ts_ms},
         )
         self.incidents[incident.id] = incident
         number = event.incident_id.rsplit("-", 1)[-1]
@@ -143,6 +154,10 @@ class CityState:
         type_ = record.type
         comment = str(getattr(event, "comment", ""))
         incident.last_changed_ms = record.ts_ms
+        incident.firsts.setdefault(type_, record.ts_ms)
+        if type_ in _PROCEDURE_EVENTS:
+            fold_procedure(incident, event, record)
+            return
         new_status = _STATUS_OF.get(type_)
         if isinstance(event, IncidentAssigned):
             incident.assignee = event.assignee

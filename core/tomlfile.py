@@ -58,6 +58,13 @@ class TomlLines:
         pattern = re.compile(rf"(^|[{{,])\s*\"?{re.escape(key)}\"?\s*=")
         return self._find(pattern, start, end)
 
+    def _inline_entry(self, line: int, end: int, index: int) -> int | None:
+        """The line of the ``index``-th ``{ … }`` of an inline array written from ``line``."""
+        entries = [
+            n for n in range(line, min(end, len(self.lines)) + 1) if "{" in self.lines[n - 1]
+        ]
+        return entries[index] if index < len(entries) else None
+
     def id_line(self, entry_id: str | None) -> int | None:
         """The line giving an entry its id (for entries written as inline tables)."""
         if entry_id is None:
@@ -106,8 +113,11 @@ class TomlLines:
                 return start
             if not parts:
                 return found
-            # An inline table or array of tables: keep looking from its line.
+            # An inline table or an array of them: keep looking from its line, or from the
+            # line of the entry the next part numbers.
             start = found
+            if isinstance(parts[0], int):
+                start = self._inline_entry(found, end, parts[0]) or found
             prefix = table
         return start
 
