@@ -22,12 +22,14 @@ from core.local_backend import LocalBackend
 from core.notices import NoticeBoard, NoticeLevel
 from core.readings import RetentionPolicy
 from core.simulator import Simulator, SimulatorConfig
+from ui.actions import ActionRequests
 from ui.bridge import GuiInvoker
 from ui.context import AppContext, PanelSpec
 from ui.feed_settings import FieldFeedSettings, SettingsError
 from ui.field_ingest import SOURCE, FeedState, FeedStatus, FieldIngest, feed_off
 from ui.i18n import install_translators, resolve_language
 from ui.main_window import MainWindow
+from ui.procedures import ProcedureService
 from ui.selection import Selection
 from ui.settings import Settings
 from ui.situation_rules import SituationRules
@@ -273,6 +275,8 @@ def build_context(
     invoker = GuiInvoker()
     store = EventStore(backend)
     store.failed.connect(lambda text: notices.post(NoticeLevel.ERROR, "event log", text))
+    procedures = ProcedureService(invoker, notices)
+    procedures.load()
     return AppContext(
         backend=backend,
         store=store,
@@ -283,4 +287,6 @@ def build_context(
         selection=Selection(),
         actor=f"operator:{getpass.getuser()}",
         language=language,
+        actions=ActionRequests(),
+        procedures=procedures,
     )

@@ -18,6 +18,8 @@ from ui.selection import Selection
 from ui.store import EventStore
 
 if TYPE_CHECKING:
+    from ui.actions import ActionRequests
+    from ui.procedures import ProcedureService
     from ui.settings import Settings
 
 
@@ -34,6 +36,8 @@ class AppContext:
     selection: Selection
     actor: str  # who this workstation acts as, e.g. "operator:kim"
     language: str  # "ko" or "en"
+    actions: ActionRequests
+    procedures: ProcedureService
 
     def pick(self, ko: str, en: str) -> str:
         """The Korean or English text, by the interface language."""
