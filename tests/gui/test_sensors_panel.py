@@ -310,8 +310,8 @@ def test_each_kind_has_a_lane_with_its_own_bands_and_scale_on_one_time_axis(
     assert 1.9 < river_lane.view_box.viewRange()[1][1] < 10
     assert dust_lane.view_box.viewRange()[1][1] > 50
     assert dust_lane.view_box.viewRange()[0] == river_lane.view_box.viewRange()[0]
-    assert not river_lane.plot.getAxis("bottom").isVisible()
-    assert dust_lane.plot.getAxis("bottom").isVisible()
+    assert not river_lane.plot.getAxis("bottom").style["showValues"]
+    assert dust_lane.plot.getAxis("bottom").style["showValues"]
     # The cursor stands at the same time in every lane.
     plot.move_cursor(now / 1000 - 30)
     assert all(lane.cursor_line.isVisible() for lane in plot.lanes)
