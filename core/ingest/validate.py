@@ -36,6 +36,7 @@ _decode = json.JSONDecoder().decode
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 _ABSURD_MS = 10**16  # past the year 318,000: no clock means this
+_TOPIC_MEMORY = 50_000  # topics remembered with their scheme before the memory starts over
 
 
 class ValidationPolicy(BaseModel):
@@ -125,6 +126,8 @@ class Validator:
         self.source = source
         self.policy = policy or ValidationPolicy()
         self.schemes = tuple(schemes)
+        # A field network repeats a few thousand topics: match each against the schemes once.
+        self._topics: dict[str, tuple[Scheme, str]] = {}
         self._clock = clock or SystemClock()
         limits = self.policy.limits
         self._known = {
@@ -206,9 +209,15 @@ class Validator:
     # -- checks -----------------------------------------------------------------------------
 
     def _scheme_for(self, topic: str) -> tuple[Scheme, str]:
+        known = self._topics.get(topic)
+        if known is not None:
+            return known
         for scheme in self.schemes:
             topic_id = scheme.match(topic)
             if topic_id is not None:
+                if len(self._topics) >= _TOPIC_MEMORY:
+                    self._topics.clear()
+                self._topics[topic] = (scheme, topic_id)
                 return scheme, topic_id
         raise Rejected(RejectReason.BAD_TOPIC, "the topic matches no scheme")
 
