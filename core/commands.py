@@ -54,6 +54,7 @@ class ReportIncident(Command):
     reference: str | None = None
     cameras: tuple[str, ...] = ()
     sensors: tuple[str, ...] = ()
+    exercise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,7 @@ def _decide(state: CityState, command: Command) -> list[DomainEvent]:
                 command.reference,
                 command.cameras,
                 command.sensors,
+                command.exercise,
             )
         ]
     if isinstance(command, AddObservation):

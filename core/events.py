@@ -134,6 +134,7 @@ class IncidentReported(DomainEvent):
     reference: str | None = None  # the reporting system's own id (e.g. a 112 case number)
     cameras: tuple[str, ...] = ()
     sensors: tuple[str, ...] = ()
+    exercise: bool = False  # a drill: shown as 훈련 everywhere, never sent as real
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +379,7 @@ class SimulatorState(DomainEvent):
     seed: int | None = None
     speed: float | None = None
     scenario: str | None = None
+    exercise: bool = False  # a drill is playing
 
 
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {

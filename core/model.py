@@ -151,6 +151,7 @@ class Incident:
     # When each kind of event about the incident first happened (golden-time timers).
     firsts: dict[str, int] = field(default_factory=dict)
     procedure: ProcedureRun | None = None
+    exercise: bool = False  # reported in a drill
 
     @property
     def incident_type(self) -> IncidentType | None:
@@ -200,6 +201,7 @@ class Incident:
             ],
             "firsts": self.firsts,
             "procedure": self.procedure.to_json() if self.procedure is not None else None,
+            "exercise": self.exercise,
         }
 
     @classmethod

@@ -141,6 +141,7 @@ class CityState:
                 Transition("reported", St.NEW, record.ts_ms, record.actor, "", record.seq)
             ],
             firsts={record.type: record.ts_ms},
+            exercise=event.exercise,
         )
         self.incidents[incident.id] = incident
         number = event.incident_id.rsplit("-", 1)[-1]

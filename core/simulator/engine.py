@@ -76,6 +76,7 @@ class SimulatorConfig:
     minor_every_s: float = 45.0
     loop: bool = True  # start again after the last scenario
     duration_s: float | None = None  # stop after this much simulated time
+    exercise: bool = False  # a drill: every incident it reports is marked as an exercise
 
     def __post_init__(self) -> None:
         """Reject settings that cannot run, naming the setting."""
@@ -272,9 +273,9 @@ class Simulator:
         self._next_scenario_ms = at_ms + int(self.config.scenario_every_s * 1000)
         self.scenarios_started += 1
         self._pending.append(
-            SimulatorState("scenario", self.config.seed, self._speed, name).to_new(
-                SOURCE, SOURCE, self._stamp(at_ms)
-            )
+            SimulatorState(
+                "scenario", self.config.seed, self._speed, name, self.config.exercise
+            ).to_new(SOURCE, SOURCE, self._stamp(at_ms))
         )
 
     def _play(self, step: Step, run_id: int, at_ms: int) -> None:
@@ -299,6 +300,7 @@ class Simulator:
                 step.reference,
                 step.cameras,
                 step.sensors,
+                self.config.exercise,
             )
             actor = step.actor
         else:
@@ -384,9 +386,9 @@ class Simulator:
         self._publish_state(status)
 
     def _publish_state(self, status: SimulatorStatus) -> None:
-        event = SimulatorState(status.value, self.config.seed, self._speed).to_new(
-            SOURCE, SOURCE, self._stamp(self._sim_ms)
-        )
+        event = SimulatorState(
+            status.value, self.config.seed, self._speed, exercise=self.config.exercise
+        ).to_new(SOURCE, SOURCE, self._stamp(self._sim_ms))
         try:
             self.sink.publish([event])
         except Exception as exc:
