@@ -19,6 +19,8 @@ SEVERITY_COLOURS = {
 SEVERITY_ROW_TINT = {1: QColor(229, 72, 77, 60), 2: QColor(247, 107, 21, 38)}
 # A critical incident nobody has acknowledged yet must stand out from across the room.
 UNACKNOWLEDGED_CRITICAL = QColor(190, 30, 45, 170)
+# Drills (훈련) in teal: never mistaken for a real incident's colours.
+EXERCISE_COLOUR = QColor(94, 196, 214)
 
 
 def apply_dark_theme(app: QApplication) -> None:

@@ -19,6 +19,7 @@ from core.model import STATUS_NAMES, Incident
 from panels.incident_detail.formatting import clock_time, local_time
 from panels.incident_detail.situation import SituationArea, SituationSection
 from ui.context import AppContext
+from ui.theme import EXERCISE_COLOUR
 
 
 class IncidentDetailView(QWidget):
@@ -185,7 +186,11 @@ class IncidentDetailView(QWidget):
         entry = incident.incident_type
         name = pick(entry.name_ko, entry.name_en) if entry else incident.type_code
         severity = self.tr("severity %1").replace("%1", str(incident.severity))
-        self.heading.setText(f"{incident.id} · {name} · {severity}")
+        heading = f"{incident.id} · {name} · {severity}"
+        if incident.exercise:
+            heading = f"{self.tr('EXERCISE (drill)')} · {heading}"
+        self.heading.setText(heading)
+        self.heading.setStyleSheet(f"color: {EXERCISE_COLOUR.name()}" if incident.exercise else "")
         district = next(
             (d for d in self._context.city.districts if d.code == incident.district_code), None
         )

@@ -20,7 +20,12 @@ from core.model import STATUS_NAMES, Incident, IncidentStatus
 from ui.context import AppContext
 from ui.formatting import format_age
 from ui.table_model import Index, TitledTableModel
-from ui.theme import SEVERITY_COLOURS, SEVERITY_ROW_TINT, UNACKNOWLEDGED_CRITICAL
+from ui.theme import (
+    EXERCISE_COLOUR,
+    SEVERITY_COLOURS,
+    SEVERITY_ROW_TINT,
+    UNACKNOWLEDGED_CRITICAL,
+)
 
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -140,6 +145,8 @@ class IncidentTableModel(TitledTableModel):
             return self._sort_key(incident, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.SEVERITY:
             return SEVERITY_COLOURS.get(incident.severity)
+        if role == Qt.ItemDataRole.ForegroundRole and incident.exercise:
+            return EXERCISE_COLOUR
         if role == Qt.ItemDataRole.BackgroundRole and incident.status.is_open:
             if incident.severity == 1 and incident.status is IncidentStatus.NEW:
                 return UNACKNOWLEDGED_CRITICAL
@@ -158,7 +165,9 @@ class IncidentTableModel(TitledTableModel):
             return f"{incident.severity} {self._severity_names.get(incident.severity, '')}"
         if column == Column.TYPE:
             entry = incident.incident_type
-            return pick(entry.name_ko, entry.name_en) if entry else incident.type_code
+            name = pick(entry.name_ko, entry.name_en) if entry else incident.type_code
+            # A drill's incident never passes for a real one, wherever it is shown.
+            return f"{self.tr('[EXERCISE]')} {name}" if incident.exercise else name
         if column == Column.DISTRICT:
             district = self._districts.get(incident.district_code or "")
             return pick(district.name, district.name_en) if district else "—"
@@ -184,6 +193,8 @@ class IncidentTableModel(TitledTableModel):
     def _tooltip(self, incident: Incident) -> str:
         entry = incident.incident_type
         lines = [incident.id]
+        if incident.exercise:
+            lines.append(self.tr("Exercise: reported by a drill, not a real incident"))
         if entry:
             lines.append(f"{entry.code}: {entry.name_ko} / {entry.name_en}")
             ko, en = SERVICE_NAMES[entry.service]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from core.commands import Acknowledge
+from core.commands import Acknowledge, ReportIncident
 from core.model import IncidentStatus
 from panels.incidents.actions import ACTIONS
 from panels.incidents.model import INCIDENT_ID_ROLE, Column
@@ -193,3 +193,20 @@ def test_refusals_are_explained_in_korean(korean_workstation: Workstation) -> No
     assert korean_workstation.queue.banner.text() == (
         "INC-000007 사건은 현재 '확인' 상태라 '종결'을(를) 할 수 없습니다. 먼저 해결 처리하십시오."
     )
+
+
+def test_a_drill_incident_is_marked_as_an_exercise(qtbot, workstation: Workstation) -> None:
+    ws = workstation
+    lat, lon = ws.context.city.district("11230").centroid
+    drill = (
+        ws.backend.submit(ReportIncident("F-FIRE", lat, lon, "11230", exercise=True), "simulator")
+        .result()[0]
+        .subject
+    )
+    real = ws.report("F-FIRE")
+    qtbot.waitUntil(lambda: {drill, real} <= set(shown_ids(ws)))
+    assert cell(ws, drill, Column.TYPE) == "[EXERCISE] fire"
+    assert cell(ws, real, Column.TYPE) == "fire"
+    ws.queue.select_incident(drill)
+    qtbot.waitUntil(lambda: drill in ws.detail.heading.text())
+    assert ws.detail.heading.text().startswith("EXERCISE (drill) · ")
