@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.catalogue import CATALOGUE
 from core.sop.definitions import SOP_DIR, SopFileError
 from core.sop.loading import LoadedProcedure, load_procedure_file
 
@@ -88,12 +89,16 @@ class ProcedureLibrary:
             )
 
     def for_type(self, type_code: str) -> LoadedProcedure | None:
-        """The default procedure of an incident type, if one names it."""
+        """The default procedure of an incident type: the one the incident catalogue names
+        for it (a site's catalogue may map its own types), else the one whose file lists it."""
+        entry = CATALOGUE.get(type_code)
         with self._lock:
-            return next(
-                (p for p in self._by_file.values() if type_code in p.procedure.incident_types),
-                None,
-            )
+            procedures = list(self._by_file.values())
+        if entry is not None and entry.procedure:
+            named = next((p for p in procedures if p.procedure.id == entry.procedure), None)
+            if named is not None:
+                return named
+        return next((p for p in procedures if type_code in p.procedure.incident_types), None)
 
 
 def _check_unique(

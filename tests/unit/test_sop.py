@@ -429,3 +429,28 @@ def test_new_incidents_get_their_default_procedure(tmp_path: Path) -> None:
         starter.stop()
     finally:
         backend.close()
+
+
+def test_the_catalogue_names_a_types_procedure_before_the_files_do(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    import core.catalogue as catalogue
+
+    (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
+    other = SMALL.replace('id = "small"', 'id = "other"').replace('["T-ACC"]', '["T-JAY"]')
+    (tmp_path / "other.toml").write_text(other, encoding="utf-8")
+    library = ProcedureLibrary([tmp_path])
+    library.load()
+    found = library.for_type("T-ACC")
+    assert found is not None and found.procedure.id == "small"
+    # A site's catalogue maps its own type (or an existing one) to a procedure by id.
+    original = catalogue.CATALOGUE["T-ACC"]
+    catalogue.CATALOGUE["T-ACC"] = replace(original, procedure="other")
+    try:
+        found = library.for_type("T-ACC")
+        assert found is not None and found.procedure.id == "other"
+        catalogue.CATALOGUE["T-ACC"] = replace(original, procedure="no-such-procedure")
+        found = library.for_type("T-ACC")
+        assert found is not None and found.procedure.id == "small"
+    finally:
+        catalogue.CATALOGUE["T-ACC"] = original
