@@ -242,7 +242,59 @@ def build_parser() -> argparse.ArgumentParser:
         help="coordinate system to assume when the file names none, e.g. EPSG:5186",
     )
     info.add_argument("--json", action="store_true")
+
+    catalogue = commands.add_parser(
+        "catalogue", help="the incident catalogue: list, show, import a city's CSV"
+    )
+    cat_commands = catalogue.add_subparsers(
+        dest="catalogue_command", metavar="CATALOGUE_COMMAND", required=True
+    )
+    cat_import = cat_commands.add_parser(
+        "import",
+        help="check a city's catalogue CSV (UTF-8 or CP949) and install it as the site catalogue",
+    )
+    cat_import.add_argument("file", type=Path, metavar="FILE.csv")
+    cat_mode = cat_import.add_mutually_exclusive_group()
+    cat_mode.add_argument(
+        "--merge",
+        dest="catalogue_mode",
+        action="store_const",
+        const="merge",
+        help="site entries add to the built-in ones and override by code (default)",
+    )
+    cat_mode.add_argument(
+        "--replace",
+        dest="catalogue_mode",
+        action="store_const",
+        const="replace",
+        help="the site entries alone (refused if the shipped rules or procedures need a "
+        "code it lacks)",
+    )
+    cat_import.add_argument(
+        "--dry-run", action="store_true", help="check and report, install nothing"
+    )
+    cat_list = cat_commands.add_parser(
+        "list", help="the catalogue in force, with where each entry comes from"
+    )
+    cat_list.add_argument("--json", action="store_true")
+    cat_list.add_argument("--service", default=None, metavar="S", help="only this service")
+    cat_show = cat_commands.add_parser("show", help="one incident type")
+    cat_show.add_argument("code")
+    cat_show.add_argument("--json", action="store_true")
     return parser
+
+
+def run_catalogue(args: argparse.Namespace) -> int:
+    """Import, list or show the incident catalogue."""
+    from core import catalogue_cli
+    from core.catalogue_site import Mode
+
+    if args.catalogue_command == "import":
+        mode = Mode(args.catalogue_mode or "merge")
+        return catalogue_cli.import_catalogue(args.file, mode, args.dry_run)
+    if args.catalogue_command == "list":
+        return catalogue_cli.list_catalogue(args.json, args.service)
+    return catalogue_cli.show_type(args.code, args.json)
 
 
 def run_query(args: argparse.Namespace) -> int:
@@ -327,6 +379,8 @@ def run_command(args: argparse.Namespace) -> int:
         return run_probe(args)
     if args.command == "ingest":
         return run_ingest(args)
+    if args.command == "catalogue":
+        return run_catalogue(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

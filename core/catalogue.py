@@ -1,14 +1,28 @@
 """The incident catalogue: codes, Korean and English names, linked service and default severity.
 
 Severity runs 1 = critical, 2 = major, 3 = minor, 4 = information. Codes are ours (DOMAIN.md).
+
+The entries are data: the built-in ones are read from ``resources/catalogue/incident_types.csv``
+and a city's own (installed by ``python main.py catalogue import``) from the site catalogue in
+the user's data folder, once, when this module is first imported. The services stay here: they
+are code (queues, filters and procedures depend on them).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from pathlib import Path
 
 from core.errors import UnknownNameError
+
+log = logging.getLogger("cityroom.catalogue")
+
+BUILT_IN_CSV = (
+    Path(__file__).resolve().parents[1] / "resources" / "catalogue" / "incident_types.csv"
+)
+"""The catalogue shipped with Cityroom."""
 
 
 class Severity(IntEnum):
@@ -67,120 +81,46 @@ class IncidentType:
     service: Service
     typical_source: str
     severity: Severity
+    procedure: str | None = None  # id of the default procedure (resources/sop), if any
+    agencies: tuple[str, ...] = ()  # agency kinds usually engaged (police, fire, ...)
 
 
-def _t(code: str, ko: str, en: str, service: Service, source: str, sev: int) -> IncidentType:
-    return IncidentType(code, ko, en, service, source, Severity(sev))
+class Origin(StrEnum):
+    """Where an entry of the catalogue in force comes from."""
+
+    BUILT_IN = "built-in"
+    SITE = "site"
 
 
-S = Service
-CATALOGUE: dict[str, IncidentType] = {
-    t.code: t
-    for t in (
-        _t("P-KID", "납치", "kidnapping", S.POLICE_VIDEO, "112 report", 1),
-        _t("P-ROB", "강도", "robbery", S.POLICE_VIDEO, "112 report", 1),
-        _t("P-ASL", "폭행", "assault", S.POLICE_VIDEO, "112 report", 2),
-        _t(
-            "P-FLEE", "범인 도주", "suspect fleeing", S.POLICE_DISPATCH, "operator, AI tracking", 1
-        ),
-        _t("F-FIRE", "화재", "fire", S.FIRE_DISPATCH, "119 report, CCTV", 1),
-        _t("F-RESC", "구조", "rescue", S.FIRE_DISPATCH, "119 report", 1),
-        _t("F-EMS", "구급", "emergency medical", S.FIRE_DISPATCH, "119 report", 2),
-        _t(
-            "F-BLOCK",
-            "소방차 진입로 불법주정차",
-            "illegal parking blocking fire access",
-            S.FIRE_DISPATCH,
-            "LPR, AI CCTV",
-            2,
-        ),
-        _t("D-DIS", "재난·재해", "large-scale disaster", S.DISASTER, "NDMS, operator", 1),
-        _t("D-FLOOD", "하천 수위 상승", "river rising", S.DISASTER, "water-level gauge", 2),
-        _t(
-            "D-CARFLD",
-            "침수 위험 주차차량",
-            "parked cars at flood risk",
-            S.DISASTER,
-            "complex event",
-            2,
-        ),
-        _t("D-QUAKE", "지진", "earthquake", S.DISASTER, "seismic feed", 1),
-        _t("D-SLIDE", "산사태 위험", "landslide risk", S.DISASTER, "slope sensors", 2),
-        _t("D-GROUND", "지반 변위", "ground displacement", S.DISASTER, "ground sensors", 2),
-        _t("V-MISS", "사회적 약자 실종", "missing vulnerable person", S.VULNERABLE, "guardian", 1),
-        _t("V-ELDER", "독거노인 이상징후", "elderly alone anomaly", S.CARE, "home sensor", 2),
-        _t("V-CHILD", "어린이집 아동 이탈", "daycare child left zone", S.CARE, "geofence tag", 1),
-        _t(
-            "V-VICTIM",
-            "피해자 신변보호 긴급",
-            "protected victim emergency",
-            S.PROTECTION,
-            "panic device",
-            1,
-        ),
-        _t("V-TOUR", "외국인 관광객 도움요청", "tourist help request", S.PROTECTION, "app", 3),
-        _t(
-            "S-STORE",
-            "1인 점포 비상벨",
-            "single-staff store panic",
-            S.PROTECTION,
-            "panic button",
-            1,
-        ),
-        _t(
-            "S-SEC", "민간보안 경보", "private security alarm", S.PROTECTION, "security company", 2
-        ),
-        _t(
-            "H-GAS",
-            "가스 등 위험시설물 이상",
-            "hazardous facility anomaly",
-            S.HAZARD,
-            "gas detector",
-            1,
-        ),
-        _t("T-ACC", "교통사고", "traffic accident", S.TRAFFIC, "112/119, AI CCTV", 2),
-        _t("T-JAY", "무단횡단", "jaywalking (safe fence)", S.TRAFFIC, "AI CCTV", 4),
-        _t("T-CONG", "정체", "congestion", S.TRAFFIC, "traffic feed", 4),
-        _t("T-PARK", "불법 주정차", "illegal parking", S.TRAFFIC, "LPR", 3),
-        _t("E-PM", "미세먼지 고농도", "high particulates", S.ENVIRONMENT, "sensors", 3),
-        _t("E-NOISE", "소음 초과", "noise exceedance", S.ENVIRONMENT, "sensors", 4),
-        _t("E-DUMP", "쓰레기 불법투기", "illegal dumping", S.WASTE, "AI CCTV", 3),
-        _t("E-BIN", "쓰레기통 만적", "bin full", S.WASTE, "fill sensor", 4),
-        _t(
-            "U-LEAK",
-            "상수도 누수 의심",
-            "water leak suspected",
-            S.UTILITIES,
-            "flow and pressure",
-            3,
-        ),
-        _t("U-LIGHT", "가로등 고장", "streetlight fault", S.UTILITIES, "streetlight", 4),
-        _t("B-BIKE", "공공자전거 이상", "public bicycle issue", S.CIVIC, "dock, GPS", 4),
-        _t(
-            "X-TAX",
-            "체납차량 발견",
-            "tax-arrears vehicle sighted",
-            S.CIVIC,
-            "LPR (tax office only)",
-            4,
-        ),
-        _t(
-            "C-CYBER",
-            "사이버 침해 경보",
-            "cyber-intrusion alert",
-            S.CENTRE,
-            "security monitoring",
-            2,
-        ),
-    )
-}
-del S
+# The module-level names below are read by many modules at import time; the catalogue files are
+# read here, once. The loader imports this module's types, so it is imported after them.
+from core.catalogue_site import load_in_force  # noqa: E402
+
+_IN_FORCE = load_in_force(BUILT_IN_CSV)
+CATALOGUE: dict[str, IncidentType] = _IN_FORCE.entries
+"""Every incident type in force by code: built-in and site entries (see ``ORIGINS``)."""
+ORIGINS: dict[str, Origin] = _IN_FORCE.origins
+"""Where each entry of ``CATALOGUE`` comes from."""
+SITE = _IN_FORCE.site
+"""The installed site catalogue in force (mode, source, encoding), or None."""
+SITE_PROBLEM: str | None = _IN_FORCE.problem
+"""Why an installed site catalogue is not in force (it was refused on loading), or None."""
+if SITE_PROBLEM:
+    log.warning("%s", SITE_PROBLEM)
 
 
 def incident_type(code: str) -> IncidentType:
-    """Look up a catalogue entry; an unknown code names the known ones."""
+    """Look up a catalogue entry; an unknown code names close ones (or the known ones)."""
     try:
         return CATALOGUE[code]
     except KeyError:
-        known = ", ".join(sorted(CATALOGUE))
-        raise UnknownNameError(f"unknown incident type {code!r}; known types: {known}") from None
+        import difflib
+
+        close = difflib.get_close_matches(code, CATALOGUE, n=5)
+        if close:
+            hint = f"did you mean {', '.join(close)}?"
+        elif len(CATALOGUE) <= 60:
+            hint = f"known types: {', '.join(sorted(CATALOGUE))}"
+        else:
+            hint = f"{len(CATALOGUE)} types are known (python main.py catalogue list)"
+        raise UnknownNameError(f"unknown incident type {code!r}; {hint}") from None
