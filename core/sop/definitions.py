@@ -129,7 +129,7 @@ OWNER_NAMES: dict[Owner, tuple[str, str]] = {
     Owner.SUPERVISOR: ("상황실장", "supervisor"),
     Owner.POLICE: ("경찰", "police"),
     Owner.FIRE: ("소방", "fire"),
-    Owner.NDMS: ("재난안전통신", "NDMS"),
+    Owner.NDMS: ("국가재난관리정보시스템", "NDMS"),
     Owner.TELECOM: ("통신사", "telecom operator"),
     Owner.DISTRICT_OFFICE: ("구청", "district office"),
     Owner.DEPARTMENT: ("시 부서", "city department"),

@@ -195,7 +195,7 @@ def _check_step(
             )
     if action is not None and action.kind in (ActionKind.DRAFT_PACKET, ActionKind.NOTIFY):
         recipient = action.to
-        if procedure.share and recipient not in {s.to for s in procedure.share}:
+        if recipient not in {s.to for s in procedure.share}:
             raise _Problem(
                 (*where, "action", "to"),
                 f"the procedure shares nothing with {recipient.value}",

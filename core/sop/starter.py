@@ -68,13 +68,14 @@ class ProcedureStarter:
     def _on_batch(self, records: Sequence[EventRecord]) -> None:
         for record in records:
             if record.type == EventType.INCIDENT_REPORTED and record.subject:
-                self._begin(record.subject, str(record.payload["type_code"]))
+                # Started when the incident was reported, not when this got round to it.
+                self._begin(record.subject, str(record.payload["type_code"]), record.ts_ms)
 
-    def _begin(self, incident_id: str, type_code: str) -> None:
+    def _begin(self, incident_id: str, type_code: str, ts_ms: int | None = None) -> None:
         loaded = self._library.for_type(type_code)
         if loaded is None:
             return
-        future = self._backend.submit(start_command(incident_id, loaded), ACTOR)
+        future = self._backend.submit(start_command(incident_id, loaded), ACTOR, ts_ms)
         future.add_done_callback(lambda done: self._done(done, incident_id, loaded))
 
     def _done(

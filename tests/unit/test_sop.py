@@ -425,6 +425,9 @@ def test_new_incidents_get_their_default_procedure(tmp_path: Path) -> None:
         assert runs["INC-000001"] is not None and runs["INC-000002"] is not None
         assert runs["INC-000001"].procedure_id == "small"
         assert runs["INC-000001"].started_by == "system:procedures"
+        # One reported while the starter ran starts at its report's time.
+        second = state.incidents["INC-000002"]
+        assert second.procedure is not None and second.procedure.started_ms == second.opened_ms
         assert runs["INC-000003"] is None  # a bin full has no procedure
         starter.stop()
     finally:
@@ -454,3 +457,10 @@ def test_the_catalogue_names_a_types_procedure_before_the_files_do(tmp_path: Pat
         assert found is not None and found.procedure.id == "small"
     finally:
         catalogue.CATALOGUE["T-ACC"] = original
+
+
+def test_a_procedure_that_shares_nothing_cannot_send_anything() -> None:
+    start = SMALL.index("[[share]]")
+    end = SMALL.index("[[timer]]")
+    error = refused(SMALL[:start] + SMALL[end:])
+    assert "shares nothing with police" in error.problem and error.key == "action.to"
