@@ -79,6 +79,18 @@ def _broker(text: str) -> str:
     return text.strip()
 
 
+def _instant(text: str) -> int:
+    """An argparse type: an ISO-8601 time (Seoul time without an offset) as UTC ms."""
+    from core.handover import parse_at
+
+    try:
+        return parse_at(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a time: {text!r} (e.g. 2026-01-05T15:00 or 2026-01-05T06:00Z)"
+        ) from None
+
+
 _rate = _at_least(float, 0)
 _positive_int = _at_least(int, 1)
 
@@ -281,6 +293,22 @@ def build_parser() -> argparse.ArgumentParser:
     cat_show = cat_commands.add_parser("show", help="one incident type")
     cat_show.add_argument("code")
     cat_show.add_argument("--json", action="store_true")
+    handover = commands.add_parser(
+        "handover", help="write the shift hand-over report of a log as HTML or PDF"
+    )
+    handover.add_argument("--db", type=Path, required=True, dest="sub_db")
+    handover.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="FILE.html or FILE.pdf"
+    )
+    handover.add_argument("--language", choices=("ko", "en"), default="ko", dest="sub_language")
+    handover.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="TIME",
+        help="the instant to report on, ISO-8601; without an offset it is Seoul time "
+        "(default: now)",
+    )
     return parser
 
 
@@ -367,6 +395,21 @@ def run_layers_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_handover(args: argparse.Namespace) -> int:
+    """Write the shift hand-over report: HTML headless, PDF through Qt (offscreen)."""
+    suffix = args.out.suffix.lower()
+    if suffix == ".pdf":
+        from ui.shift import handover_pdf_cli
+
+        return handover_pdf_cli(args.sub_db, args.out, args.sub_language, args.at)
+    if suffix in (".html", ".htm"):
+        from core.handover import handover_html_cli
+
+        return handover_html_cli(args.sub_db, args.out, args.sub_language, args.at)
+    print("cityroom handover: --out must name a .html or .pdf file", file=sys.stderr)
+    return 2
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a headless subcommand."""
     from core import headless
@@ -379,6 +422,8 @@ def run_command(args: argparse.Namespace) -> int:
         return run_probe(args)
     if args.command == "ingest":
         return run_ingest(args)
+    if args.command == "handover":
+        return run_handover(args)
     if args.command == "catalogue":
         return run_catalogue(args)
     db = str(args.sub_db)

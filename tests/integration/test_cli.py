@@ -113,3 +113,28 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
     bad_scenario = cityroom("simulate", "--db", str(tmp_path / "x.db"), "--scenario", "volcano")
     assert bad_scenario.returncode == 1 and "fire_blocked_access" in bad_scenario.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_handover_writes_the_open_incidents_as_html_and_pdf(tmp_path: Path) -> None:
+    from core.commands import ReportIncident
+    from core.local_backend import LocalBackend
+
+    db = tmp_path / "shift.db"
+    backend = LocalBackend.open(db)
+    backend.submit(
+        ReportIncident("F-FIRE", 37.5, 127.0, "11230", summary="3층 화재"), "119"
+    ).result()
+    backend.close()
+    html = tmp_path / "handover.html"
+    result = cityroom("handover", "--db", str(db), "--out", str(html), "--language", "ko")
+    assert result.returncode == 0, result.stderr
+    page = html.read_text(encoding="utf-8")
+    assert "INC-000001" in page and "화재" in page and "3층 화재" in page
+    pdf = tmp_path / "handover.pdf"
+    result = cityroom("handover", "--db", str(db), "--out", str(pdf), "--language", "en")
+    assert result.returncode == 0, result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+    result = cityroom("handover", "--db", str(db), "--out", str(tmp_path / "x.txt"))
+    assert result.returncode == 2 and ".html or .pdf" in result.stderr
+    result = cityroom("handover", "--db", str(tmp_path / "none.db"), "--out", str(html))
+    assert result.returncode == 1 and "none.db" in result.stderr
