@@ -8,12 +8,20 @@ from ui.context import PanelSpec
 
 def all_panels() -> list[PanelSpec]:
     """Every panel the workstation shows, in the order they are laid out."""
-    from panels import incident_detail, incidents, sensors, situation_map, video_wall
+    from panels import (
+        incident_detail,
+        incidents,
+        procedure,
+        sensors,
+        situation_map,
+        video_wall,
+    )
 
     return [
         situation_map.SPEC,
         incidents.SPEC,
         incident_detail.SPEC,
+        procedure.SPEC,
         video_wall.SPEC,
         sensors.SPEC,
     ]

@@ -33,7 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.city import Facility
+from core.city.kinds import FacilityKind
 from core.events import EventRecord, EventType
+from core.sop.definitions import ActionKind
 from layers.city_layers import (
     batches,
     boundaries,
@@ -258,6 +261,9 @@ class MapPanel(QWidget):
         self.loader.needsCrs.connect(self._on_loader_needs_crs)
         self.loader.failed.connect(self._on_loader_failed)
         self.loader.cancelled.connect(self._on_loader_cancelled)
+        # Procedure steps ask for the nearest facilities through the shared action requests.
+        self.context.actions.facilitiesRequested.connect(self.show_nearest_facilities)
+        self.context.actions.offer(ActionKind.NEAREST_FACILITIES)
 
     # -- page -----------------------------------------------------------------------------
 
@@ -475,6 +481,48 @@ class MapPanel(QWidget):
             self._show_status(self.tr("Select an incident first."), error=True)
             return []
         return self.show_nearest_cameras(incident.lat, incident.lon, max(4, self._nearest_n()))
+
+    def show_nearest_facilities(
+        self, incident_id: str, kind: str, n: int = 3
+    ) -> list[tuple[Facility, float]]:
+        """Mark the ``n`` facilities of ``kind`` nearest an incident and list them with their
+        distances under the toolbar (a procedure step's request)."""
+        incident = self.context.store.state.incidents.get(incident_id)
+        if incident is None:
+            self._show_status(self.tr("Select an incident first."), error=True)
+            return []
+        pick = self.context.pick
+        facility_kind = FacilityKind(kind)
+        kind_name = pick(facility_kind.name_ko, facility_kind.name_en)
+        found = self.context.city.nearest_facilities(facility_kind, incident.lat, incident.lon, n)
+        self.last_facilities = found
+        if not found:
+            self._show_status(
+                self.tr("No %1 in the city data.").replace("%1", kind_name), error=True
+            )
+            return []
+        points = [
+            {
+                "lat": f.lat,
+                "lon": f.lon,
+                "faces": True,
+                "label": f"{pick(f.name, f.name_en)} · {_distance(d)}",
+            }
+            for f, d in found
+        ]
+        self.bridge.send(
+            "highlight",
+            lat=incident.lat,
+            lon=incident.lon,
+            radius=None,
+            cameras=points,
+            lines=True,
+            fit=True,
+        )
+        head = self.tr("Nearest %1 to %2:").replace("%1", kind_name).replace("%2", incident.id)
+        listed = ", ".join(f"{pick(f.name, f.name_en)} {_distance(d)}" for f, d in found)
+        self._show_status(f"{head} {listed}")
+        return found
 
     def _nearest_n(self) -> int:
         return self.tool_size.value() if self.tool.currentData() == "nearest" else 4

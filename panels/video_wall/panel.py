@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.city import Camera
 from core.errors import CityroomError
 from core.events import CameraMasksChanged, CameraViewed
+from core.sop.definitions import ActionKind
 from core.video.capture import CaptureWorker
 from core.video.clips import ClipRecord
 from core.video.evidence import StillRecord
@@ -88,6 +89,10 @@ class VideoWallPanel(QWidget):
         self.set_layout_size(4)
         context.selection.cameraSelected.connect(self._on_selection_camera_selected)
         context.store.incidentsReported.connect(self._on_store_incidents_reported)
+        # Procedure steps ask for cameras and stills through the shared action requests.
+        context.actions.openCamerasRequested.connect(self._on_actions_open_cameras_requested)
+        context.actions.stillRequested.connect(self._on_actions_still_requested)
+        context.actions.offer(ActionKind.OPEN_CAMERAS, ActionKind.TAKE_STILL)
         # Faster than any stream (66 Hz) so no frame waits for a tick and gets replaced;
         # a tick without new frames costs almost nothing.
         self._paint_timer = timer_while_visible(self, 15, self._paint_frames)
@@ -342,14 +347,30 @@ class VideoWallPanel(QWidget):
         """Fill the wall with the cameras nearest the selected incident, each with its distance."""
         return self.open_nearest_to(self.context.selection.incident_id)
 
-    def open_nearest_to(self, incident_id: str | None) -> list[VideoTile]:
-        """Fill the wall with the cameras nearest an incident, each with its distance."""
+    def open_nearest_to(
+        self, incident_id: str | None, count: int | None = None, radius_m: float | None = None
+    ) -> list[VideoTile]:
+        """Fill the wall with the cameras nearest an incident, each with its distance:
+        ``count`` of them (the wall grows to hold them; default: every tile), only those
+        within ``radius_m`` if given."""
         self.offer.hide()
         incident = self.context.store.state.incidents.get(incident_id or "")
         if incident is None:
             self.notice.setText(self.tr("Select an incident first."))
             return []
-        hits = nearest_cameras(self.context.city, incident.lat, incident.lon, len(self.tiles))
+        if count is not None and count > len(self.tiles):
+            self.set_layout_size(next((s for s in LAYOUTS if s >= count), LAYOUTS[-1]))
+        wanted = len(self.tiles) if count is None else min(count, len(self.tiles))
+        hits = nearest_cameras(self.context.city, incident.lat, incident.lon, wanted)
+        if radius_m is not None:
+            hits = [h for h in hits if h.distance_m <= radius_m]
+            if not hits:
+                self.notice.setText(
+                    self.tr("No camera within %1 m of %2.")
+                    .replace("%1", f"{radius_m:.0f}")
+                    .replace("%2", incident.id)
+                )
+                return []
         opened = []
         for index, hit in enumerate(hits):
             note = f"{hit.distance_m:.0f} m" + ("" if hit.faces else " ↺")
@@ -364,6 +385,20 @@ class VideoWallPanel(QWidget):
             )
         self.notice.setText(self.tr("Cameras nearest %1").replace("%1", incident.id))
         return opened
+
+    def _on_actions_open_cameras_requested(
+        self, incident_id: str, count: int, radius_m: float | None
+    ) -> None:
+        self.open_nearest_to(incident_id, count, radius_m)
+
+    def _on_actions_still_requested(self, incident_id: str) -> None:
+        # A still is linked to the selected incident; one asked for another would be misfiled.
+        if incident_id != self.context.selection.incident_id:
+            self.notice.setText(
+                self.tr("Select %1 to take a still for it.").replace("%1", incident_id)
+            )
+            return
+        self.take_still()
 
     def _say(self, text: str) -> None:
         self.notice.setText(text)
