@@ -17,19 +17,22 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from core.backend import Backend
 from core.city import City, load_city
+from core.clock import Clock
 from core.errors import LogOpenError
 from core.local_backend import LocalBackend
 from core.notices import NoticeBoard, NoticeLevel
 from core.readings import RetentionPolicy
 from core.simulator import Simulator, SimulatorConfig
+from core.sop.definitions import SOP_DIR
 from ui.actions import ActionRequests
 from ui.bridge import GuiInvoker
 from ui.context import AppContext, PanelSpec
+from ui.escalation import EscalationBanner, EscalationWatcher
 from ui.feed_settings import FieldFeedSettings, SettingsError
 from ui.field_ingest import SOURCE, FeedState, FeedStatus, FieldIngest, feed_off
 from ui.i18n import install_translators, resolve_language
 from ui.main_window import MainWindow
-from ui.procedures import ProcedureService
+from ui.procedures import ProcedureService, user_procedure_dir
 from ui.selection import Selection
 from ui.settings import Settings
 from ui.situation_rules import SituationRules
@@ -223,24 +226,38 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
 
 
 class LiveServices:
-    """The workers behind the window: the situation rules and the field-device feed."""
+    """The workers behind the window: the situation rules, the field-device feed, the
+    procedures (watched folders, the starter) and the escalation watcher."""
 
-    def __init__(self, rules: SituationRules, feed: FieldIngest | None) -> None:
+    def __init__(
+        self,
+        rules: SituationRules,
+        feed: FieldIngest | None,
+        procedures: ProcedureService,
+        escalation: EscalationWatcher,
+    ) -> None:
         self.rules = rules
         self.feed = feed
+        self.procedures = procedures
+        self.escalation = escalation
 
     def stop(self) -> None:
-        """Stop the feed first (its readings go to the rules), then the rules."""
+        """Stop the feed first (its readings go to the rules), then the rules, then what
+        acts on incidents."""
         if self.feed is not None:
             self.feed.stop()
         self.rules.stop()
+        self.escalation.stop()
+        self.procedures.stop()
 
 
 def start_live_services(
-    context: AppContext, window: MainWindow, **mqtt_options: Any
+    context: AppContext, window: MainWindow, clock: Clock | None = None, **mqtt_options: Any
 ) -> LiveServices:
-    """Start the situation rules and, when a broker is set, the field-device feed, both
-    once the replica has loaded; ``mqtt_options`` are extra MQTT adapter settings."""
+    """Start the situation rules, the procedures' starter and the escalation watcher and,
+    when a broker is set, the field-device feed, all once the replica has loaded; ``clock``
+    drives the escalation (the system clock by default); ``mqtt_options`` are extra MQTT
+    adapter settings."""
     notices, settings = context.notices, context.settings
     for problem in settings.problems(skip=(FieldFeedSettings,)):
         text = QCoreApplication.translate("Startup", "%1; using the default.")
@@ -265,7 +282,11 @@ def start_live_services(
             else:
                 context.store.loaded.connect(feed.start, Qt.ConnectionType.SingleShotConnection)
     window.attach_services(rules, feed_status)
-    return LiveServices(rules, feed)
+    context.procedures.start_live(context.backend, context.store)
+    banner = EscalationBanner(context.language == "ko")
+    window.set_alert_banner(banner)
+    escalation = EscalationWatcher(context, banner, clock, parent=window)
+    return LiveServices(rules, feed, context.procedures, escalation)
 
 
 def build_context(
@@ -275,7 +296,8 @@ def build_context(
     invoker = GuiInvoker()
     store = EventStore(backend)
     store.failed.connect(lambda text: notices.post(NoticeLevel.ERROR, "event log", text))
-    procedures = ProcedureService(invoker, notices)
+    # The user's folder comes last: its files may add procedures to the shipped ones.
+    procedures = ProcedureService(invoker, notices, (SOP_DIR, user_procedure_dir()))
     procedures.load()
     return AppContext(
         backend=backend,

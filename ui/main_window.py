@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
 from core.simulator import Simulator, SimulatorInfo
 from ui.context import AppContext, PanelSpec
@@ -16,7 +16,9 @@ from ui.settings import SettingsDialog
 from ui.status_bar import CityStatusBar
 
 if TYPE_CHECKING:
+    from ui.escalation import EscalationBanner
     from ui.field_ingest import FeedStatus
+    from ui.procedure_library import ProcedureLibraryDialog
     from ui.rules_editor import RulesEditorDialog
     from ui.situation_rules import SituationRules
 
@@ -47,7 +49,9 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.situation_rules: SituationRules | None = None
         self.rules_editor: RulesEditorDialog | None = None
+        self.procedure_library: ProcedureLibraryDialog | None = None
         self._build_menus()
+        self.alert_bar = self._build_alert_bar()
         for spec in panels:
             self._add_panel(spec)
         self._shares = [
@@ -65,6 +69,7 @@ class MainWindow(QMainWindow):
         )
         self._remember_layout = remember_layout
         self._restored = remember_layout and self._restore_layout()
+        self.alert_bar.hide()  # a saved layout may have it shown; alerts show it when due
         if not remember_layout:
             self.resize(1600, 900)
 
@@ -160,6 +165,25 @@ class MainWindow(QMainWindow):
             tools_menu, self.tr("Situation &rules…"), self.open_rules_editor, "Ctrl+Shift+R"
         )
         self.rules_action.setEnabled(False)
+        self.procedures_action = self._action(
+            tools_menu, self.tr("&Procedure library…"), self.open_procedure_library, "F6"
+        )
+
+    def _build_alert_bar(self) -> QToolBar:
+        """The strip above the docks where alerts for the supervisor appear."""
+        bar = QToolBar(self.tr("Alerts"), self)
+        bar.setObjectName("alertBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)  # not something to switch off by mistake
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        return bar
+
+    def set_alert_banner(self, banner: EscalationBanner) -> None:
+        """Show ``banner`` at the top of the window while it has alerts."""
+        self.alert_bar.addWidget(banner)
+        banner.activeChanged.connect(self.alert_bar.setVisible)
+        self.alert_bar.setVisible(banner.active)
 
     def _open_settings(self) -> None:
         SettingsDialog(self.context.settings, self).exec()
@@ -187,6 +211,17 @@ class MainWindow(QMainWindow):
         self.rules_editor.raise_()
         self.rules_editor.activateWindow()
         return self.rules_editor
+
+    def open_procedure_library(self) -> ProcedureLibraryDialog:
+        """Show the procedure library (one, raised if already open)."""
+        if self.procedure_library is None:
+            from ui.procedure_library import ProcedureLibraryDialog
+
+            self.procedure_library = ProcedureLibraryDialog(self.context, self)
+        self.procedure_library.show()
+        self.procedure_library.raise_()
+        self.procedure_library.activateWindow()
+        return self.procedure_library
 
     def _toggle_simulator(self) -> None:
         if self.simulator is None:

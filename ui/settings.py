@@ -7,9 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from PySide6.QtCore import QByteArray, QSettings
 
+from core.sop.escalation import DEFAULT_AFTER_S, MAX_AFTER_S, MIN_AFTER_S
 from ui.feed_settings import (
     FieldFeedSettings,
     RetentionSettings,
@@ -18,11 +19,27 @@ from ui.feed_settings import (
     validated,
 )
 
+
+class EscalationSettings(BaseModel):
+    """When a critical incident nobody has acknowledged goes to the supervisor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    escalate_after_s: int = Field(
+        DEFAULT_AFTER_S,
+        ge=MIN_AFTER_S,
+        le=MAX_AFTER_S,
+        description="seconds a critical incident may stay unacknowledged before it is "
+        f"escalated to the supervisor ({MIN_AFTER_S} to {MAX_AFTER_S})",
+    )
+
+
 # Settings checked by a pydantic model: name -> (model, key in the settings file).
 _CHECKED: dict[str, tuple[type[BaseModel], str]] = {
     **{name: (FieldFeedSettings, f"ingest/{name}") for name in FieldFeedSettings.model_fields},
     "rules_file": (RulesSettings, "rules/file"),
     **{name: (RetentionSettings, f"retention/{name}") for name in RetentionSettings.model_fields},
+    "escalate_after_s": (EscalationSettings, "alerts/escalate_after_s"),
 }
 
 
@@ -356,6 +373,15 @@ class Settings:
     def alert_sound(self, value: bool) -> None:
         self._store.setValue("alerts/sound", "true" if value else "false")
 
+    @property
+    def escalate_after_s(self) -> int:
+        """Seconds a critical incident may stay unacknowledged before it is escalated."""
+        return int(str(self._checked("escalate_after_s")))
+
+    @escalate_after_s.setter
+    def escalate_after_s(self, value: int) -> None:
+        self._set_checked("escalate_after_s", value)
+
     def window_state(self) -> tuple[bytes | None, bytes | None]:
         """Saved geometry and dock layout of the main window."""
         geometry = self._get("window/geometry", None)
@@ -395,4 +421,4 @@ def _as_bytes(value: object) -> bytes | None:
 # The dialog lived here first; callers still import it from this module.
 from ui.settings_dialog import SettingsDialog  # noqa: E402
 
-__all__ = ["Settings", "SettingsDialog", "SettingsError", "default_data_dir"]
+__all__ = ["EscalationSettings", "Settings", "SettingsDialog", "SettingsError", "default_data_dir"]

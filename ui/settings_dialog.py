@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QWidget,
 )
 
+from core.sop.escalation import MAX_AFTER_S, MIN_AFTER_S
 from ui.feed_settings import DEFAULT_TOPIC, FieldFeedSettings, SettingsError, validated
 
 if TYPE_CHECKING:
@@ -43,6 +45,17 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox(self.tr("Sound for new critical incidents"))
         self.sound.setChecked(settings.alert_sound)
         form.addRow(self.sound)
+        self.escalate_after = QSpinBox()
+        self.escalate_after.setRange(MIN_AFTER_S, MAX_AFTER_S)
+        self.escalate_after.setSuffix(self.tr(" s"))
+        self.escalate_after.setValue(settings.escalate_after_s)
+        self.escalate_after.setToolTip(
+            self.tr(
+                "A critical incident nobody has acknowledged this long is escalated to the "
+                "supervisor and shown in red at the top of the window."
+            )
+        )
+        form.addRow(self.tr("Escalate unacknowledged after"), self.escalate_after)
         self.auto_open = QCheckBox(
             self.tr("Open the nearest cameras on the video wall when a critical incident arrives")
         )
@@ -143,6 +156,7 @@ class SettingsDialog(QDialog):
             setattr(self._settings, name, value)
         self._settings.language = self.language.currentData() or None
         self._settings.alert_sound = self.sound.isChecked()
+        self._settings.escalate_after_s = self.escalate_after.value()
         self._settings.video_auto_open = self.auto_open.isChecked()
         self._settings.tile_url = self.tiles.text().strip() or None
         self._settings.sync()
