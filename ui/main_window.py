@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 from core.simulator import Simulator, SimulatorInfo
 from ui.context import AppContext, PanelSpec
 from ui.settings import SettingsDialog
+from ui.shift import ShiftActions, install_shift_actions
 from ui.status_bar import CityStatusBar
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.rules_editor: RulesEditorDialog | None = None
         self.procedure_library: ProcedureLibraryDialog | None = None
         self._build_menus()
+        self.shift_actions: ShiftActions = install_shift_actions(self, context)
         self.alert_bar = self._build_alert_bar()
         for spec in panels:
             self._add_panel(spec)

@@ -166,10 +166,111 @@
     </message>
 </context>
 <context>
+    <name>EscalationBanner</name>
+    <message>
+        <source>Select</source>
+        <translation>선택</translation>
+    </message>
+    <message>
+        <source>Select the incident in the queue</source>
+        <translation>사건 목록에서 이 사건을 선택합니다</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Hide this alert on this workstation</source>
+        <translation>이 단말에서 이 경보를 숨깁니다</translation>
+    </message>
+    <message>
+        <source>Supervisor: %1 critical, not acknowledged for %2</source>
+        <translation>상황실장: %1 긴급 사건이 %2 동안 미확인 상태입니다</translation>
+    </message>
+    <message>
+        <source>%1 more escalated incidents</source>
+        <translation>상향 보고된 사건 %1건 더 있음</translation>
+    </message>
+</context>
+<context>
+    <name>EscalationWatcher</name>
+    <message>
+        <source>Could not escalate %1: %2</source>
+        <translation>%1을(를) 상향 보고하지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>%1: step &apos;%2&apos; overdue</source>
+        <translation>%1: &apos;%2&apos; 단계 지연</translation>
+    </message>
+    <message>
+        <source>Escalation</source>
+        <translation>상향 보고</translation>
+    </message>
+</context>
+<context>
     <name>FieldIngest</name>
     <message>
         <source>The field-device feed is off: %1</source>
         <translation>현장 장치 수신이 꺼져 있습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverDialog</name>
+    <message>
+        <source>Shift hand-over report</source>
+        <translation>근무 인수인계 보고서</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>새로 고침(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Save…</source>
+        <translation>저장(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Save the report as a PDF or an HTML page</source>
+        <translation>보고서를 PDF 또는 HTML 파일로 저장합니다</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>The hand-over report needs the event log on this workstation; it is connected to a remote backend.</source>
+        <translation>인수인계 보고서에는 이 단말의 이벤트 로그가 필요합니다. 지금은 원격 백엔드에 연결되어 있습니다.</translation>
+    </message>
+    <message>
+        <source>Building the report…</source>
+        <translation>보고서 작성 중…</translation>
+    </message>
+    <message>
+        <source>As of %1: %2 open incident(s); shift %3.</source>
+        <translation>%1 기준: 미결 사건 %2건, 인계 근무조 %3.</translation>
+    </message>
+    <message>
+        <source>PDF document (*.pdf)</source>
+        <translation>PDF 문서 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>HTML page (*.html)</source>
+        <translation>HTML 문서 (*.html)</translation>
+    </message>
+    <message>
+        <source>Save the hand-over report</source>
+        <translation>인수인계 보고서 저장</translation>
+    </message>
+    <message>
+        <source>Saving %1…</source>
+        <translation>%1 저장 중…</translation>
+    </message>
+    <message>
+        <source>Could not save %1: %2. Choose another folder or file name.</source>
+        <translation>%1 파일을 저장하지 못했습니다: %2. 다른 폴더나 파일 이름을 선택하십시오.</translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation>%1에 저장했습니다.</translation>
     </message>
 </context>
 <context>
@@ -460,6 +561,10 @@
         <source>Info</source>
         <translation>정보</translation>
     </message>
+    <message>
+        <source>Exercise: reported by a drill, not a real incident</source>
+        <translation>훈련: 실제 사건이 아닌 훈련으로 보고된 사건입니다</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -502,6 +607,14 @@
     <message>
         <source>Situation &amp;rules…</source>
         <translation>상황 규칙(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>&amp;Procedure library…</source>
+        <translation>대응 절차 목록(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>경보</translation>
     </message>
 </context>
 <context>
@@ -621,6 +734,14 @@
     <message>
         <source>Select an incident first.</source>
         <translation>먼저 사건을 선택하십시오.</translation>
+    </message>
+    <message>
+        <source>No %1 in the city data.</source>
+        <translation>도시 데이터에 %1이(가) 없습니다.</translation>
+    </message>
+    <message>
+        <source>Nearest %1 to %2:</source>
+        <translation>%2에서 가장 가까운 %1:</translation>
     </message>
     <message>
         <source>faces it</source>
@@ -769,6 +890,10 @@
         <source>Sensors</source>
         <translation>센서</translation>
     </message>
+    <message>
+        <source>Procedure</source>
+        <translation>절차</translation>
+    </message>
 </context>
 <context>
     <name>PlotArchive</name>
@@ -779,6 +904,277 @@
     <message>
         <source>Could not read older readings: %1</source>
         <translation>이전 측정값을 읽을 수 없습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ProcedureHeader</name>
+    <message>
+        <source>Start procedure…</source>
+        <translation>절차 시작…</translation>
+    </message>
+    <message>
+        <source>Change procedure…</source>
+        <translation>절차 변경…</translation>
+    </message>
+    <message>
+        <source>Procedure</source>
+        <translation>절차</translation>
+    </message>
+    <message>
+        <source>Select an incident to see its procedure.</source>
+        <translation>사건을 선택하면 대응 절차가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Reading the procedures…</source>
+        <translation>대응 절차를 읽는 중…</translation>
+    </message>
+    <message>
+        <source>No procedure</source>
+        <translation>대응 절차 없음</translation>
+    </message>
+    <message>
+        <source>No procedure for this incident type.</source>
+        <translation>이 사건 유형에는 대응 절차가 없습니다.</translation>
+    </message>
+    <message>
+        <source>This incident has no procedure yet; its type&apos;s is %1.</source>
+        <translation>이 사건은 아직 대응 절차가 시작되지 않았습니다(유형 기본 절차: %1).</translation>
+    </message>
+    <message>
+        <source>Start one with “Start procedure…”.</source>
+        <translation>‘절차 시작…’ 버튼으로 시작하십시오.</translation>
+    </message>
+    <message>
+        <source>This incident follows %1 version %2, which this workstation&apos;s library does not have: its steps cannot be shown.</source>
+        <translation>이 사건은 %1 절차 버전 %2을(를) 따르지만 이 워크스테이션의 절차 목록에 없어 단계를 표시할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>%1 of %2 steps</source>
+        <translation>%2단계 중 %1단계 처리</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>절차 완료</translation>
+    </message>
+    <message>
+        <source>%1 overdue</source>
+        <translation>%1건 지연</translation>
+    </message>
+    <message>
+        <source>the incident follows version %1</source>
+        <translation>사건 적용 버전 %1</translation>
+    </message>
+</context>
+<context>
+    <name>ProcedureLibraryDialog</name>
+    <message>
+        <source>Procedure library</source>
+        <translation>대응 절차 목록</translation>
+    </message>
+    <message>
+        <source>Search titles, incident types and steps</source>
+        <translation>절차 제목, 사건 유형, 단계 검색</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Shipped procedures: %1</source>
+        <translation>기본 제공 절차: %1</translation>
+    </message>
+    <message>
+        <source>Your own procedures: %1</source>
+        <translation>사용자 절차: %1</translation>
+    </message>
+    <message>
+        <source>Reading the procedures…</source>
+        <translation>대응 절차를 읽는 중…</translation>
+    </message>
+    <message>
+        <source>No procedure matches the search.</source>
+        <translation>검색과 일치하는 절차가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Version %1 · %2 · %3</source>
+        <translation>버전 %1 · %2 · %3</translation>
+    </message>
+    <message>
+        <source>Incident types</source>
+        <translation>사건 유형</translation>
+    </message>
+    <message>
+        <source>Started by hand only</source>
+        <translation>수동으로만 시작</translation>
+    </message>
+    <message>
+        <source>Golden-time timers</source>
+        <translation>골든타임 타이머</translation>
+    </message>
+    <message>
+        <source>Shared with</source>
+        <translation>공유 대상</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>대상</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>자료</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>목적</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>단계</translation>
+    </message>
+    <message>
+        <source>Timer</source>
+        <translation>타이머</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>목표</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>시작</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>종료</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> 또는 </translation>
+    </message>
+    <message>
+        <source>the report</source>
+        <translation>사건 접수</translation>
+    </message>
+    <message>
+        <source>a step&apos;s action starts it</source>
+        <translation>단계의 조치로 시작</translation>
+    </message>
+    <message>
+        <source>step “%1” done</source>
+        <translation>‘%1’ 단계 완료</translation>
+    </message>
+    <message>
+        <source>mandatory</source>
+        <translation>필수</translation>
+    </message>
+    <message>
+        <source>reminder after %1</source>
+        <translation>%1 후 알림</translation>
+    </message>
+    <message>
+        <source>Look at</source>
+        <translation>확인 사항</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>조치</translation>
+    </message>
+    <message>
+        <source>Answers</source>
+        <translation>답변</translation>
+    </message>
+    <message>
+        <source>The procedure ends here.</source>
+        <translation>절차가 여기서 끝납니다.</translation>
+    </message>
+    <message>
+        <source>Then</source>
+        <translation>다음</translation>
+    </message>
+    <message>
+        <source>open the %1 nearest cameras</source>
+        <translation>가장 가까운 CCTV %1대 열기</translation>
+    </message>
+    <message>
+        <source> within %1 m</source>
+        <translation> (반경 %1 m 이내)</translation>
+    </message>
+    <message>
+        <source>save a still of the highlighted camera</source>
+        <translation>선택된 CCTV의 정지영상 저장</translation>
+    </message>
+    <message>
+        <source>find the nearest %1 (%2)</source>
+        <translation>가장 가까운 %1 찾기 (%2곳)</translation>
+    </message>
+    <message>
+        <source>draft a packet to %1</source>
+        <translation>%1에 보낼 전문 작성</translation>
+    </message>
+    <message>
+        <source>notify %1</source>
+        <translation>%1에 통보</translation>
+    </message>
+    <message>
+        <source>start the timer “%1”</source>
+        <translation>‘%1’ 타이머 시작</translation>
+    </message>
+</context>
+<context>
+    <name>ProcedurePanel</name>
+    <message>
+        <source>Answer the question with its number key (1–%1).</source>
+        <translation>질문에는 숫자 키(1–%1)로 답하십시오.</translation>
+    </message>
+    <message>
+        <source>The procedure library is empty.</source>
+        <translation>등록된 대응 절차가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Show the procedure</source>
+        <translation>대응 절차 보기</translation>
+    </message>
+</context>
+<context>
+    <name>ProcedureService</name>
+    <message>
+        <source>Procedures reloaded: %1 in force</source>
+        <translation>대응 절차를 다시 읽었습니다: %1개 적용 중</translation>
+    </message>
+    <message>
+        <source>Could not read the procedures: %1</source>
+        <translation>대응 절차를 읽지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>Procedure file refused: %1; the previous version stays in force</source>
+        <translation>절차 파일이 거부되었습니다: %1. 이전 버전을 계속 적용합니다</translation>
+    </message>
+    <message>
+        <source>Procedure file refused: %1</source>
+        <translation>절차 파일이 거부되었습니다: %1</translation>
+    </message>
+    <message>
+        <source>Procedures</source>
+        <translation>대응 절차</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder for your own procedures %1: %2</source>
+        <translation>사용자 절차 폴더 %1을(를) 만들 수 없습니다: %2</translation>
+    </message>
+</context>
+<context>
+    <name>ProcedureWork</name>
+    <message>
+        <source>Cannot work the procedure of %1: it is %2; reopen it first.</source>
+        <translation>%1의 대응 절차를 진행할 수 없습니다: 현재 %2 상태입니다. 먼저 재개하십시오.</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>거부됨: %1</translation>
+    </message>
+    <message>
+        <source>Could not send the command: %1</source>
+        <translation>명령을 보내지 못했습니다: %1</translation>
     </message>
 </context>
 <context>
@@ -1083,6 +1479,18 @@
         <translation>긴급 사건 발생 시 경보음</translation>
     </message>
     <message>
+        <source> s</source>
+        <translation>초</translation>
+    </message>
+    <message>
+        <source>A critical incident nobody has acknowledged this long is escalated to the supervisor and shown in red at the top of the window.</source>
+        <translation>이 시간 동안 아무도 확인하지 않은 긴급 사건은 상황실장에게 상향 보고되고 창 상단에 빨간색으로 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Escalate unacknowledged after</source>
+        <translation>미확인 사건 상향 보고 시간</translation>
+    </message>
+    <message>
         <source>Open the nearest cameras on the video wall when a critical incident arrives</source>
         <translation>긴급 사건이 접수되면 가장 가까운 CCTV를 영상 월에 바로 엽니다</translation>
     </message>
@@ -1152,6 +1560,21 @@
     </message>
 </context>
 <context>
+    <name>ShiftActions</name>
+    <message>
+        <source>S&amp;hift</source>
+        <translation>근무(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Workload dashboard…</source>
+        <translation>업무량 현황(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Shift &amp;hand-over report…</source>
+        <translation>근무 인수인계 보고서(&amp;H)…</translation>
+    </message>
+</context>
+<context>
     <name>SituationRules</name>
     <message>
         <source>File refused, running the shipped rules: %1</source>
@@ -1194,6 +1617,48 @@
     </message>
 </context>
 <context>
+    <name>SkipDialog</name>
+    <message>
+        <source>Skip a mandatory step</source>
+        <translation>필수 단계 건너뛰기</translation>
+    </message>
+    <message>
+        <source>This step is mandatory: the reason is kept in the log.</source>
+        <translation>필수 단계입니다. 건너뛰는 사유는 기록에 남습니다.</translation>
+    </message>
+    <message>
+        <source>Required: why is it skipped?</source>
+        <translation>필수: 건너뛰는 사유</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>사유</translation>
+    </message>
+</context>
+<context>
+    <name>StartProcedureDialog</name>
+    <message>
+        <source>Start a procedure</source>
+        <translation>대응 절차 시작</translation>
+    </message>
+    <message>
+        <source>Procedure</source>
+        <translation>절차</translation>
+    </message>
+    <message>
+        <source>Required: why change the procedure?</source>
+        <translation>필수: 절차를 바꾸는 사유</translation>
+    </message>
+    <message>
+        <source>It follows %1 now.</source>
+        <translation>현재 적용 중인 절차: %1</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>사유</translation>
+    </message>
+</context>
+<context>
     <name>Startup</name>
     <message>
         <source>Settings</source>
@@ -1218,6 +1683,143 @@
     <message>
         <source>%1; using the default.</source>
         <translation>%1. 기본값을 사용합니다.</translation>
+    </message>
+</context>
+<context>
+    <name>StepActions</name>
+    <message>
+        <source>There is no video wall in this workstation.</source>
+        <translation>이 워크스테이션에는 영상 월이 없습니다.</translation>
+    </message>
+    <message>
+        <source>There is no situation map in this workstation.</source>
+        <translation>이 워크스테이션에는 상황 지도가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Packets to agencies are not available yet.</source>
+        <translation>유관기관 전송 기능은 아직 사용할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Asked the video wall for the %1 nearest cameras.</source>
+        <translation>영상 월에 가장 가까운 CCTV %1대를 요청했습니다.</translation>
+    </message>
+    <message>
+        <source>Asked the video wall for a still of the highlighted tile.</source>
+        <translation>영상 월에 선택된 화면의 정지영상을 요청했습니다.</translation>
+    </message>
+    <message>
+        <source>Asked the map for the nearest %1.</source>
+        <translation>지도에 가장 가까운 %1 표시를 요청했습니다.</translation>
+    </message>
+    <message>
+        <source>Notify</source>
+        <translation>통보</translation>
+    </message>
+    <message>
+        <source>Has %1 been notified? The step “%2” is then marked done.</source>
+        <translation>%1에 통보했습니까? 확인하면 ‘%2’ 단계가 완료 처리됩니다.</translation>
+    </message>
+</context>
+<context>
+    <name>StepRow</name>
+    <message>
+        <source>Look at: %1</source>
+        <translation>확인 사항: %1</translation>
+    </message>
+    <message>
+        <source>Not on the path the answers took</source>
+        <translation>선택한 답변 경로에 없는 단계</translation>
+    </message>
+    <message>
+        <source>mandatory</source>
+        <translation>필수</translation>
+    </message>
+    <message>
+        <source>Done %1 by %2</source>
+        <translation>%1 %2 완료</translation>
+    </message>
+    <message>
+        <source>Skipped %1 by %2</source>
+        <translation>%1 %2 건너뜀</translation>
+    </message>
+    <message>
+        <source>reason: %1</source>
+        <translation>사유: %1</translation>
+    </message>
+    <message>
+        <source>Overdue by %1 (due %2)</source>
+        <translation>%1 지연 (기한 %2)</translation>
+    </message>
+    <message>
+        <source>Due in %1</source>
+        <translation>기한까지 %1</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>완료</translation>
+    </message>
+    <message>
+        <source>Skip…</source>
+        <translation>건너뛰기…</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>건너뛰기</translation>
+    </message>
+    <message>
+        <source>Open %1 cameras</source>
+        <translation>CCTV %1대 열기</translation>
+    </message>
+    <message>
+        <source>Save a still</source>
+        <translation>정지영상 저장</translation>
+    </message>
+    <message>
+        <source>Nearest %1 (%2)</source>
+        <translation>가까운 %1 (%2곳)</translation>
+    </message>
+    <message>
+        <source>Packet to %1…</source>
+        <translation>%1에 전송…</translation>
+    </message>
+    <message>
+        <source>Notify %1…</source>
+        <translation>%1에 통보…</translation>
+    </message>
+    <message>
+        <source>Start timer: %1</source>
+        <translation>타이머 시작: %1</translation>
+    </message>
+</context>
+<context>
+    <name>TimerChip</name>
+    <message>
+        <source>not started</source>
+        <translation>시작 전</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>진행 중</translation>
+    </message>
+    <message>
+        <source>running, close to the golden time</source>
+        <translation>진행 중, 골든타임 임박</translation>
+    </message>
+    <message>
+        <source>running, past the golden time</source>
+        <translation>진행 중, 골든타임 초과</translation>
+    </message>
+    <message>
+        <source>met the golden time</source>
+        <translation>골든타임 내 달성</translation>
+    </message>
+    <message>
+        <source>missed the golden time</source>
+        <translation>골든타임 초과 후 달성</translation>
+    </message>
+    <message>
+        <source>%1: golden time %2, %3</source>
+        <translation>%1: 골든타임 %2, %3</translation>
     </message>
 </context>
 <context>
@@ -1286,8 +1888,16 @@
         <translation>먼저 사건을 선택하십시오.</translation>
     </message>
     <message>
+        <source>No camera within %1 m of %2.</source>
+        <translation>%2 반경 %1 m 안에 CCTV가 없습니다.</translation>
+    </message>
+    <message>
         <source>Cameras nearest %1</source>
         <translation>%1 주변 CCTV</translation>
+    </message>
+    <message>
+        <source>Select %1 to take a still for it.</source>
+        <translation>정지영상을 남기려면 먼저 %1을(를) 선택하십시오.</translation>
     </message>
     <message>
         <source>The highlighted tile shows no camera picture.</source>
@@ -1428,6 +2038,150 @@
     <message>
         <source>Remove this camera&apos;s privacy masks</source>
         <translation>이 CCTV의 프라이버시 마스크 모두 제거</translation>
+    </message>
+</context>
+<context>
+    <name>WorkloadDialog</name>
+    <message>
+        <source>Operator workload</source>
+        <translation>상황요원 업무량</translation>
+    </message>
+    <message>
+        <source>Range:</source>
+        <translation>기간:</translation>
+    </message>
+    <message>
+        <source>This shift</source>
+        <translation>현재 근무조</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>최근 24시간</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>최근 7일</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>새로 고침(&amp;R)</translation>
+    </message>
+    <message>
+        <source>By operator</source>
+        <translation>요원별</translation>
+    </message>
+    <message>
+        <source>By shift</source>
+        <translation>근무조별</translation>
+    </message>
+    <message>
+        <source>Times run from the report to the first acknowledgement, the first camera view and the first dispatch or packet, and count for whoever did it, in the shift it happened. Merged duplicates are left out.</source>
+        <translation>소요 시간은 사건 접수부터 첫 확인, 첫 영상 열람, 첫 출동 또는 전파까지이며, 그 조치를 한 요원과 조치 시점의 근무조에 집계합니다. 병합된 중복 사건은 제외합니다.</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Workload figures need the event log on this workstation; it is connected to a remote backend.</source>
+        <translation>업무량 집계에는 이 단말의 이벤트 로그가 필요합니다. 지금은 원격 백엔드에 연결되어 있습니다.</translation>
+    </message>
+    <message>
+        <source>Computing the figures from %1 to %2…</source>
+        <translation>%1부터 %2까지 집계 중…</translation>
+    </message>
+    <message>
+        <source>From %1 to %2 (%3): %4 operator(s), %5 shift(s).</source>
+        <translation>%1 ~ %2 (%3): 요원 %4명, 근무조 %5개.</translation>
+    </message>
+    <message>
+        <source>In total: %1 incident(s) reported, %2 handled, %3 resolved; %4 still unacknowledged at the end; %5 merged duplicate(s) left out. Acknowledged in %6 (median), %7 (90th percentile).</source>
+        <translation>전체: 접수 %1건, 처리 %2건, 해결 %3건, 기간 종료 시점 미확인 %4건, 제외한 병합 중복 %5건. 확인 소요 시간 중앙값 %6, 90백분위 %7.</translation>
+    </message>
+    <message>
+        <source>The figures could not be computed: %1</source>
+        <translation>집계하지 못했습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>WorkloadTableModel</name>
+    <message>
+        <source>Shift</source>
+        <translation>근무조</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>상황요원</translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation>접수</translation>
+    </message>
+    <message>
+        <source>Left
+unacknowledged</source>
+        <translation>미확인
+인계</translation>
+    </message>
+    <message>
+        <source>Handled</source>
+        <translation>처리</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>해결</translation>
+    </message>
+    <message>
+        <source>Acknowledge
+median</source>
+        <translation>확인 소요
+중앙값</translation>
+    </message>
+    <message>
+        <source>Acknowledge
+90th pct.</source>
+        <translation>확인 소요
+90백분위</translation>
+    </message>
+    <message>
+        <source>First video
+median</source>
+        <translation>첫 영상
+중앙값</translation>
+    </message>
+    <message>
+        <source>First video
+90th pct.</source>
+        <translation>첫 영상
+90백분위</translation>
+    </message>
+    <message>
+        <source>First packet
+median</source>
+        <translation>첫 전파
+중앙값</translation>
+    </message>
+    <message>
+        <source>First packet
+90th pct.</source>
+        <translation>첫 전파
+90백분위</translation>
+    </message>
+    <message>
+        <source>Steps
+skipped</source>
+        <translation>건너뛴
+단계</translation>
+    </message>
+    <message>
+        <source>Mandatory
+share</source>
+        <translation>필수 단계
+비율</translation>
+    </message>
+    <message>
+        <source>Escalations</source>
+        <translation>상향 보고</translation>
     </message>
 </context>
 </TS>
