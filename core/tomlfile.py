@@ -11,6 +11,68 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import CityroomError
+
+
+class ConfigFileError(CityroomError, ValueError):
+    """A configuration file that cannot be used: it names the file, the line, the entry (a
+    rule, a step), the key, the problem and the fix. Subclasses say what kind of file."""
+
+    KIND = "File"
+    ENTRY = "entry"
+
+    def __init__(
+        self,
+        path: Path | None,
+        problem: str,
+        fix: str,
+        *,
+        line: int | None = None,
+        key: str = "",
+        entry_id: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.key = key
+        self.entry_id = entry_id
+        self.problem = problem
+        self.fix = fix
+        place = f"{self.KIND} {path if path is not None else '<text>'}"
+        if line is not None:
+            place += f", line {line}"
+        if entry_id:
+            place += f" ({self.ENTRY} {entry_id!r})"
+        if key:
+            place += f", key {key!r}"
+        super().__init__(f"{place}: {problem}. {fix}")
+
+
+def read_config(path: Path, error: type[ConfigFileError], missing_fix: str) -> str:
+    """The text of a UTF-8 configuration file, or ``error`` saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(path, "the file does not exist", missing_fix) from None
+    except UnicodeDecodeError as exc:
+        raise error(path, f"not UTF-8 text (byte {exc.start})", "Save it as UTF-8") from None
+    except OSError as exc:
+        raise error(
+            path, f"cannot be read ({exc.strerror or exc})", "Check that it is a readable file"
+        ) from None
+
+
+def parse_config(
+    text: str, path: Path | None, error: type[ConfigFileError], fix: str
+) -> dict[str, Any]:
+    """TOML text as a dict, or ``error`` with the line of the syntax mistake and ``fix``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        syntax = syntax_problem(exc)
+        raise error(path, f"not valid TOML ({syntax.problem})", fix, line=syntax.line) from None
 
 
 @dataclass(frozen=True, slots=True)

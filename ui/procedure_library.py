@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
 
 from core.catalogue import CATALOGUE, SERVICE_NAMES, Service
 from core.sop.definitions import (
+    DATA_NAMES,
     OWNER_NAMES,
+    RECIPIENT_NAMES,
     TIMER_EVENTS,
-    DataClass,
     DraftPacket,
     NearestFacilities,
     Notify,
     OpenCameras,
     Procedure,
-    Recipient,
     StartTimer,
     Step,
     TakeStill,
@@ -40,30 +40,6 @@ from core.sop.loading import LoadedProcedure
 from ui.context import AppContext
 
 PROCEDURE_ID = Qt.ItemDataRole.UserRole
-
-# Agencies as the room calls them (the procedure panel says them the same way).
-RECIPIENT_NAMES: dict[Recipient, tuple[str, str]] = {
-    Recipient.POLICE: ("경찰(112)", "police (112)"),
-    Recipient.FIRE: ("소방(119)", "fire service (119)"),
-    Recipient.DISASTER: ("재난안전상황실", "disaster situation room"),
-    Recipient.TELECOM: ("통신사", "telecom operator"),
-    Recipient.DISTRICT_OFFICE: ("구청", "district office"),
-    Recipient.DEPARTMENT: ("시 담당부서", "city department"),
-    Recipient.TAX: ("세무서", "tax office"),
-}
-
-DATA_NAMES: dict[DataClass, tuple[str, str]] = {
-    DataClass.SUMMARY: ("상황 개요", "summary"),
-    DataClass.VIDEO_LINK: ("실시간 영상 링크", "live video link"),
-    DataClass.STILL: ("정지영상", "stills"),
-    DataClass.CLIP: ("영상 클립", "video clips"),
-    DataClass.PERSON_LOCATION: ("대상자 위치", "the person's location"),
-    DataClass.PLATE: ("차량번호", "licence plates"),
-    DataClass.PHONE: ("전화번호", "phone numbers"),
-    DataClass.ROUTE: ("경로", "route"),
-    DataClass.FACILITY: ("시설 정보", "facility details"),
-    DataClass.SENSOR: ("센서 측정값", "sensor readings"),
-}
 
 # What stops a timer, by the event types TIMER_EVENTS lists.
 STOP_NAMES: dict[str, tuple[str, str]] = {

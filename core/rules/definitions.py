@@ -30,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from core.catalogue import CATALOGUE
 from core.city.kinds import CrisisLevel, FacilityKind, LevelThresholds, SensorKind
-from core.errors import CityroomError
+from core.tomlfile import ConfigFileError
 
 if TYPE_CHECKING:
     from core.tomlfile import TomlLines
@@ -45,8 +45,11 @@ DEFAULT_RATE_HYSTERESIS_SHARE = 0.25
 """Without ``hysteresis``, a rate rule clears when the change falls this share below it."""
 
 
-class RuleFileError(CityroomError, ValueError):
+class RuleFileError(ConfigFileError):
     """A rule file cannot be used; it names the file, line, rule, key, problem and fix."""
+
+    KIND = "Rule file"
+    ENTRY = "rule"
 
     def __init__(
         self,
@@ -58,20 +61,12 @@ class RuleFileError(CityroomError, ValueError):
         key: str = "",
         rule_id: str | None = None,
     ) -> None:
-        self.path = path
-        self.line = line
-        self.key = key
-        self.rule_id = rule_id
-        self.problem = problem
-        self.fix = fix
-        place = f"Rule file {path if path is not None else '<text>'}"
-        if line is not None:
-            place += f", line {line}"
-        if rule_id:
-            place += f" (rule {rule_id!r})"
-        if key:
-            place += f", key {key!r}"
-        super().__init__(f"{place}: {problem}. {fix}")
+        super().__init__(path, problem, fix, line=line, key=key, entry_id=rule_id)
+
+    @property
+    def rule_id(self) -> str | None:
+        """The id of the rule at fault, if known."""
+        return self.entry_id
 
 
 @dataclass(frozen=True, slots=True)

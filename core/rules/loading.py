@@ -4,7 +4,6 @@ line and key."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from core.rules.definitions import (
     template_fields,
     value_test,
 )
-from core.tomlfile import TomlLines, syntax_problem
+from core.tomlfile import TomlLines, parse_config, read_config
 
 # -- checks that need more than one key ------------------------------------------------------
 
@@ -224,38 +223,19 @@ def _check(rule: AnyRule) -> None:
 def load_rule_file(path: Path | str) -> tuple[AnyRule, ...]:
     """Read and check a rule file; raises :class:`RuleFileError`."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RuleFileError(
-            path,
-            "the file does not exist",
-            f"Give the right path, or copy {DEFAULT_RULE_FILE} as a start",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise RuleFileError(
-            path, f"not UTF-8 text (byte {exc.start})", "Save it as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise RuleFileError(
-            path, f"cannot be read ({exc.strerror or exc})", "Check that it is a readable file"
-        ) from None
-    return load_rule_text(text, path)
+    missing_fix = f"Give the right path, or copy {DEFAULT_RULE_FILE} as a start"
+    return load_rule_text(read_config(path, RuleFileError, missing_fix), path)
 
 
 def load_rule_text(text: str, path: Path | None = None) -> tuple[AnyRule, ...]:
     """Parse and check rule definitions from TOML text (``path`` is named in errors)."""
     lines = TomlLines(text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        syntax = syntax_problem(exc)
-        raise RuleFileError(
-            path,
-            f"not valid TOML ({syntax.problem})",
-            "Fix the syntax there: text goes in double quotes, each rule starts with [[rule]]",
-            line=syntax.line,
-        ) from None
+    data = parse_config(
+        text,
+        path,
+        RuleFileError,
+        "Fix the syntax there: text goes in double quotes, each rule starts with [[rule]]",
+    )
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:

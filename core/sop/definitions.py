@@ -58,7 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.catalogue import Service
 from core.city.kinds import FacilityKind
-from core.errors import CityroomError
+from core.tomlfile import ConfigFileError
 
 SOP_DIR = Path(__file__).resolve().parents[2] / "resources" / "sop"
 """The built-in procedures."""
@@ -78,8 +78,11 @@ TIMER_EVENTS: dict[str, str] = {
 }
 
 
-class SopFileError(CityroomError, ValueError):
+class SopFileError(ConfigFileError):
     """A procedure file cannot be used; names the file, line, step, key, problem and fix."""
+
+    KIND = "Procedure file"
+    ENTRY = "step"
 
     def __init__(
         self,
@@ -91,20 +94,12 @@ class SopFileError(CityroomError, ValueError):
         key: str = "",
         step_id: str | None = None,
     ) -> None:
-        self.path = path
-        self.line = line
-        self.key = key
-        self.step_id = step_id
-        self.problem = problem
-        self.fix = fix
-        place = f"Procedure file {path if path is not None else '<text>'}"
-        if line is not None:
-            place += f", line {line}"
-        if step_id:
-            place += f" (step {step_id!r})"
-        if key:
-            place += f", key {key!r}"
-        super().__init__(f"{place}: {problem}. {fix}")
+        super().__init__(path, problem, fix, line=line, key=key, entry_id=step_id)
+
+    @property
+    def step_id(self) -> str | None:
+        """The id of the step at fault, if known."""
+        return self.entry_id
 
 
 class Owner(StrEnum):
@@ -165,6 +160,31 @@ class DataClass(StrEnum):
     ROUTE = "route"
     FACILITY = "facility"  # a hazardous facility's sheet, hospital beds
     SENSOR = "sensor"  # readings and levels
+
+
+# Agencies and data as the room calls them, in Korean and English.
+RECIPIENT_NAMES: dict[Recipient, tuple[str, str]] = {
+    Recipient.POLICE: ("경찰(112)", "police (112)"),
+    Recipient.FIRE: ("소방(119)", "fire service (119)"),
+    Recipient.DISASTER: ("재난안전상황실", "disaster situation room"),
+    Recipient.TELECOM: ("통신사", "telecom operator"),
+    Recipient.DISTRICT_OFFICE: ("구청", "district office"),
+    Recipient.DEPARTMENT: ("시 담당부서", "city department"),
+    Recipient.TAX: ("세무서", "tax office"),
+}
+
+DATA_NAMES: dict[DataClass, tuple[str, str]] = {
+    DataClass.SUMMARY: ("상황 개요", "summary"),
+    DataClass.VIDEO_LINK: ("실시간 영상 링크", "live video link"),
+    DataClass.STILL: ("정지영상", "stills"),
+    DataClass.CLIP: ("영상 클립", "video clips"),
+    DataClass.PERSON_LOCATION: ("대상자 위치", "the person's location"),
+    DataClass.PLATE: ("차량번호", "licence plates"),
+    DataClass.PHONE: ("전화번호", "phone numbers"),
+    DataClass.ROUTE: ("경로", "route"),
+    DataClass.FACILITY: ("시설 정보", "facility details"),
+    DataClass.SENSOR: ("센서 측정값", "sensor readings"),
+}
 
 
 class ActionKind(StrEnum):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from core.sop.definitions import (
     StartTimer,
     Step,
 )
-from core.tomlfile import TomlLines, syntax_problem
+from core.tomlfile import TomlLines, parse_config, read_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,34 +62,18 @@ class _Problem(Exception):
 def load_procedure_file(path: Path | str) -> LoadedProcedure:
     """Read and check one procedure file; raises :class:`SopFileError`."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SopFileError(path, "the file does not exist", "Check the path") from None
-    except UnicodeDecodeError as exc:
-        raise SopFileError(
-            path, f"not UTF-8 text (byte {exc.start})", "Save it as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise SopFileError(
-            path, f"cannot be read ({exc.strerror or exc})", "Check that it is a readable file"
-        ) from None
-    return load_procedure_text(text, path)
+    return load_procedure_text(read_config(path, SopFileError, "Check the path"), path)
 
 
 def load_procedure_text(text: str, path: Path | None = None) -> LoadedProcedure:
     """Parse and check a procedure from TOML text (``path`` is named in errors)."""
     lines = TomlLines(text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        syntax = syntax_problem(exc)
-        raise SopFileError(
-            path,
-            f"not valid TOML ({syntax.problem})",
-            "Fix the syntax there: text goes in double quotes, each step starts with [[step]]",
-            line=syntax.line,
-        ) from None
+    data = parse_config(
+        text,
+        path,
+        SopFileError,
+        "Fix the syntax there: text goes in double quotes, each step starts with [[step]]",
+    )
     try:
         procedure = Procedure.model_validate(data)
     except ValidationError as exc:

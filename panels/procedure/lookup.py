@@ -8,22 +8,10 @@ from datetime import datetime
 from enum import Enum
 
 from core.model import Incident, ProcedureRun
-from core.sop.definitions import Recipient
 from core.sop.library import ProcedureLibrary
 from core.sop.loading import LoadedProcedure
 from core.sop.progress import ProcedureProgress, progress
 from core.state import CityState
-
-# Agencies a step may notify or send a packet to, as the room calls them.
-RECIPIENT_NAMES: dict[Recipient, tuple[str, str]] = {
-    Recipient.POLICE: ("경찰(112)", "police (112)"),
-    Recipient.FIRE: ("소방(119)", "fire service (119)"),
-    Recipient.DISASTER: ("재난안전상황실", "disaster situation room"),
-    Recipient.TELECOM: ("통신사", "telecom operator"),
-    Recipient.DISTRICT_OFFICE: ("구청", "district office"),
-    Recipient.DEPARTMENT: ("시 담당부서", "city department"),
-    Recipient.TAX: ("세무서", "tax office"),
-}
 
 
 class Showing(Enum):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.sop.commands import StartProcedureTimer
 from core.sop.definitions import (
+    RECIPIENT_NAMES,
     ActionKind,
     DraftPacket,
     NearestFacilities,
@@ -18,7 +19,6 @@ from core.sop.definitions import (
     StartTimer,
     TakeStill,
 )
-from panels.procedure.lookup import RECIPIENT_NAMES
 from panels.procedure.work import ProcedureWork
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from core.sop.definitions import (
     OWNER_NAMES,
+    RECIPIENT_NAMES,
     Action,
     DraftPacket,
     NearestFacilities,
@@ -17,7 +18,7 @@ from core.sop.definitions import (
     TakeStill,
 )
 from core.sop.progress import StepStatus, StepView, TimerLevel, TimerView
-from panels.procedure.lookup import RECIPIENT_NAMES, clock_time, mm_ss, who
+from panels.procedure.lookup import clock_time, mm_ss, who
 
 # Colours on the dark theme: green done, amber warning, red late, blue for "now".
 GREEN, AMBER, RED, BLUE, DIM = "#7ee2a8", "#ffd66b", "#ff8b8b", "#7fb2ff", "#8a9bb0"
