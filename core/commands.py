@@ -103,6 +103,10 @@ class Close(IncidentCommand):
 class Escalate(IncidentCommand):
     """Raise to a supervisor and one severity level up."""
 
+    # Automatic escalation: refused unless the incident is still new and never escalated,
+    # judged on the backend's state, so racing workstations record it at most once.
+    only_if_unattended: bool = False
+
 
 @dataclass(frozen=True, slots=True)
 class Reopen(IncidentCommand):
@@ -270,6 +274,10 @@ def _decide(state: CityState, command: Command) -> list[DomainEvent]:
             raise CommandRejected("A note needs some text.")
         return [IncidentNoteAdded(iid, comment)]
     if isinstance(command, Escalate):
+        if command.only_if_unattended and (incident.status is not St.NEW or incident.escalations):
+            raise CommandRejected(
+                f"{iid} was acknowledged or escalated meanwhile; no automatic escalation."
+            )
         return [IncidentEscalated(iid, comment, max(1, incident.severity - 1))]
     if isinstance(command, MarkDispatched):
         return [IncidentDispatched(iid, comment, command.agencies)]

@@ -214,7 +214,9 @@ class EscalationWatcher(QObject):
         self._show(incidents, now)
 
     def _escalate(self, due: DueEscalation) -> None:
-        command = Escalate(due.incident_id, escalation_comment(self._check.after_s))
+        command = Escalate(
+            due.incident_id, escalation_comment(self._check.after_s), only_if_unattended=True
+        )
         future = self._context.backend.submit(command, ACTOR)
 
         def failed(error: BaseException) -> None:

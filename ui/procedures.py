@@ -8,6 +8,7 @@ good version in force; the notice names the file, line and key.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -97,7 +98,21 @@ class ProcedureService(QObject):
             return None
         self._loading = True
         future = run_in_thread(self.library.load, "procedure library")
-        self._invoker.when_done(future, self._on_loaded, self._on_failed)
+        # The worker thread keeps only a weak reference: were it the last holder, this
+        # QObject would be destroyed on that thread, which Qt does not allow.
+        this = weakref.ref(self)
+
+        def loaded(report: LoadReport) -> None:
+            service = this()
+            if service is not None:
+                service._on_loaded(report)
+
+        def failed(error: BaseException) -> None:
+            service = this()
+            if service is not None:
+                service._on_failed(error)
+
+        self._invoker.when_done(future, loaded, failed)
         return future
 
     def _on_loaded(self, report: LoadReport) -> None:

@@ -3,7 +3,6 @@ worked by two operators, and the hand-over report previews and saves as PDF and 
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -36,7 +35,6 @@ from ui.shift import (
     WORKLOAD_SHORTCUT,
     ShiftActions,
     handover_pdf_cli,
-    install_shift_actions,
 )
 
 KIM, LEE = "operator:kim", "operator:lee"
@@ -106,18 +104,11 @@ def rows(table: QTableView) -> list[list[str]]:
 WORKERS = {"procedure library", "workload figures", "hand-over report", "hand-over save"}
 
 
-@pytest.fixture(autouse=True)
-def collect_garbage_on_the_gui_thread() -> None:
-    """Each workstation leaves reference cycles holding QObjects (panels, timers). Left to
-    the cyclic collector they may be freed on whichever thread allocates next, such as a
-    worker building a report, which deletes QObjects off their thread and crashes the next
-    test now and then. Collect them here, on the GUI thread, before the test starts."""
-    gc.collect()
-
-
 @pytest.fixture
 def shift_actions(qtbot, workstation: Workstation) -> Iterator[ShiftActions]:  # type: ignore[no-untyped-def]
-    yield install_shift_actions(workstation.window, workstation.context)
+    # The main window installs them (tests/conftest.py collects the previous test's Qt
+    # objects on the GUI thread, so no worker frees them).
+    yield workstation.window.shift_actions
     qtbot.waitUntil(lambda: workstation.context.procedures.loaded)
     for thread in threading.enumerate():
         if thread.name in WORKERS:

@@ -172,3 +172,19 @@ def test_incident_ids_continue_after_a_rebuild(room: Room) -> None:
     fire(room)
     rebuilt = rebuild(room.log)
     assert rebuilt.next_incident_id() == "INC-000003"
+
+
+def test_an_automatic_escalation_is_recorded_at_most_once(room: Room) -> None:
+    iid = fire(room)
+    automatic = Escalate(iid, "not acknowledged", only_if_unattended=True)
+    room.do(automatic, actor="system:escalation")
+    # A second workstation racing the first is refused on the backend's state.
+    with pytest.raises(CommandRejected, match="escalated meanwhile"):
+        room.do(automatic, actor="system:escalation")
+    # And none once someone has acknowledged it.
+    other = fire(room)
+    room.do(Acknowledge(other))
+    with pytest.raises(CommandRejected, match="acknowledged or escalated"):
+        room.do(Escalate(other, only_if_unattended=True), actor="system:escalation")
+    assert room.state.incidents[iid].escalations == 1
+    assert room.state.incidents[other].escalations == 0
