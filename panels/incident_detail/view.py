@@ -3,6 +3,7 @@ timeline of events."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -20,6 +21,14 @@ from panels.incident_detail.formatting import clock_time, local_time
 from panels.incident_detail.situation import SituationArea, SituationSection
 from ui.context import AppContext
 from ui.theme import EXERCISE_COLOUR
+
+_PROCEDURE_STEPS = frozenset(
+    {
+        EventType.PROCEDURE_STEP_DONE.value,
+        EventType.PROCEDURE_STEP_SKIPPED.value,
+        EventType.PROCEDURE_TIMER_STARTED.value,
+    }
+)
 
 
 class IncidentDetailView(QWidget):
@@ -86,6 +95,10 @@ class IncidentDetailView(QWidget):
             EventType.INCIDENT_OBSERVED: self.tr("Observation"),
             EventType.INCIDENT_LINKED: self.tr("Linked"),
             EventType.EVIDENCE_CAPTURED: self.tr("Evidence"),
+            EventType.PROCEDURE_STARTED: self.tr("Procedure"),
+            EventType.PROCEDURE_STEP_DONE: self.tr("Step done"),
+            EventType.PROCEDURE_STEP_SKIPPED: self.tr("Step skipped"),
+            EventType.PROCEDURE_TIMER_STARTED: self.tr("Timer started"),
         }
         # The rules' evidence sits between the facts and the timeline, open without a click.
         self.situation = SituationSection(context, self._event_names)
@@ -118,6 +131,8 @@ class IncidentDetailView(QWidget):
         future = self._context.backend.incident_events(incident_id)
 
         def show(records: list[EventRecord]) -> None:
+            if not shiboken6.isValid(self.timeline):
+                return  # the panel was closed while the log answered
             if request == self._request:  # a newer selection or refresh supersedes this one
                 self._fill_timeline(records)
                 self.situation.show_evidence(records)
@@ -159,7 +174,15 @@ class IncidentDetailView(QWidget):
                 f"{what} {span} · {payload.get('camera_id')}{blurred} · {payload.get('path')} · "
                 f"SHA-256 {str(payload.get('sha256'))[:16]}…"
             )
+        if record.type == EventType.PROCEDURE_STARTED:
+            title = pick(payload.get("title_ko", ""), payload.get("title_en", ""))
+            version = self.tr("version %1").replace("%1", str(payload.get("version")))
+            reason = f" · {payload['reason']}" if payload.get("reason") else ""
+            return f"{title} ({version}){reason}"
         parts = []
+        for key in ("step_id", "answer", "note", "reason", "timer_id"):
+            if payload.get(key) and record.type in _PROCEDURE_STEPS:
+                parts.append(str(payload[key]))
         for key in ("summary", "assignee", "into_id", "comment"):
             if payload.get(key):
                 parts.append(str(payload[key]))

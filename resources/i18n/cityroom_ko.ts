@@ -376,6 +376,22 @@
         <translation>증거</translation>
     </message>
     <message>
+        <source>Procedure</source>
+        <translation>대응 절차</translation>
+    </message>
+    <message>
+        <source>Step done</source>
+        <translation>단계 완료</translation>
+    </message>
+    <message>
+        <source>Step skipped</source>
+        <translation>단계 건너뜀</translation>
+    </message>
+    <message>
+        <source>Timer started</source>
+        <translation>타이머 시작</translation>
+    </message>
+    <message>
         <source>Still</source>
         <translation>정지영상</translation>
     </message>
@@ -386,6 +402,10 @@
     <message>
         <source>blurred: %1</source>
         <translation>흐림 처리: %1</translation>
+    </message>
+    <message>
+        <source>version %1</source>
+        <translation>버전 %1</translation>
     </message>
     <message>
         <source>severity %1</source>

@@ -210,3 +210,28 @@ def test_a_drill_incident_is_marked_as_an_exercise(qtbot, workstation: Workstati
     ws.queue.select_incident(drill)
     qtbot.waitUntil(lambda: drill in ws.detail.heading.text())
     assert ws.detail.heading.text().startswith("EXERCISE (drill) · ")
+
+
+def test_the_timeline_names_procedure_steps(qtbot, workstation: Workstation) -> None:
+    from core.sop.commands import CompleteStep, SkipStep
+    from core.sop.definitions import SOP_DIR
+    from core.sop.loading import load_procedure_file
+    from core.sop.starter import start_command
+
+    ws = workstation
+    fire = ws.report("F-FIRE")
+    loaded = load_procedure_file(SOP_DIR / "fire-blocked-access.toml")
+    ws.backend.submit(start_command(fire, loaded), "system:procedures").result()
+    ws.backend.submit(CompleteStep(fire, "cameras"), "operator:kim").result()
+    ws.backend.submit(SkipStep(fire, "still", "smoke hides the scene"), "operator:kim").result()
+    qtbot.waitUntil(lambda: fire in shown_ids(ws))
+    ws.queue.select_incident(fire)
+    detail = ws.detail
+    qtbot.waitUntil(lambda: detail.timeline.topLevelItemCount() == 4)
+    rows = [
+        (detail.timeline.topLevelItem(i).text(1), detail.timeline.topLevelItem(i).text(3))
+        for i in range(4)
+    ]
+    assert rows[1] == ("Procedure", "Fire, with the access road cleared (version 1)")
+    assert rows[2] == ("Step done", "cameras")
+    assert rows[3] == ("Step skipped", "still · smoke hides the scene")
