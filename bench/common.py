@@ -91,9 +91,12 @@ def open_workstation(folder: Path, city: Any, panels: Any = None) -> tuple[Any, 
     from ui.app import build_context, prepare_qt
     from ui.main_window import MainWindow
     from ui.settings import Settings
+    from ui.theme import apply_dark_theme
 
     prepare_qt()
-    QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_dark_theme(app)  # as the operator sees it: the theme's styling costs time too
     backend = LocalBackend.open(folder / "bench.db")
     settings = Settings(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
     settings.alert_sound = False

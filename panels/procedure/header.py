@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from core.sop.progress import ProcedureProgress, StepStatus
 from panels.procedure.lookup import Lookup, Showing
-from panels.procedure.widgets import DIM, RED, TimerChip
+from panels.procedure.widgets import RED, TimerChip, set_tone
 from ui.context import AppContext
 
 
@@ -27,9 +27,9 @@ class ProcedureHeader(QWidget):
         titles = QVBoxLayout()
         titles.setSpacing(0)
         self.subject = QLabel()
-        self.subject.setStyleSheet(f"color: {DIM}")
+        set_tone(self.subject, "dim")
         self.meta = QLabel()
-        self.meta.setStyleSheet(f"color: {DIM}")
+        set_tone(self.meta, "dim")
         self.title = QLabel()
         self.title.setObjectName("heading")
         self.title.setWordWrap(True)
@@ -51,7 +51,8 @@ class ProcedureHeader(QWidget):
         layout.addLayout(self.chip_row)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {DIM}; padding: 12px 2px")
+        set_tone(self.message, "dim")
+        self.message.setContentsMargins(2, 12, 2, 12)
         layout.addWidget(self.message)
 
     def show_lookup(self, lookup: Lookup) -> None:

@@ -28,7 +28,7 @@ from panels.procedure.header import ProcedureHeader
 from panels.procedure.lookup import Lookup, Showing, look_up
 from panels.procedure.placement import own_dock, place_beside_detail
 from panels.procedure.steps import StepActions
-from panels.procedure.widgets import ROW_STYLE, StepRow, TimerChip
+from panels.procedure.widgets import StepRow, TimerChip
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
@@ -45,7 +45,8 @@ class ProcedurePanel(QWidget):
         self.now_ms: Callable[[], int] = SystemClock().now_ms
         self.incident_id: str | None = context.selection.incident_id
         self.lookup = Lookup(Showing.NO_INCIDENT)
-        self.rows: dict[str, StepRow] = {}
+        self.rows: dict[str, StepRow] = {}  # the rows showing the current steps, by step id
+        self._row_pool: list[StepRow] = []  # every row made so far, reused in order
         self.expanded: set[str] = set()
         self.skip_dialog: SkipDialog | None = None
         self.start_dialog: StartProcedureDialog | None = None
@@ -54,7 +55,6 @@ class ProcedurePanel(QWidget):
         self.work.refused.connect(lambda text: self.show_banner(text, error=True))
         self.work.settled.connect(self._mark_busy)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setStyleSheet(ROW_STYLE)
         self._build()
         self._build_keys()
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
@@ -154,40 +154,53 @@ class ProcedurePanel(QWidget):
 
     def _fill_steps(self) -> None:
         focus = QApplication.focusWidget()
-        if focus is not None and self.isAncestorOf(focus):
-            self.setFocus()  # the focused button is about to go; keep the keys working
-        for row in self.rows.values():
-            self.list_layout.removeWidget(row)
-            row.deleteLater()
-        self.rows = {}
         progress = self.lookup.progress
-        if progress is None:
-            return
-        actions = self.context.actions
-        timer_labels = {t.id: t.label(self.korean) for t in progress.procedure.timer}
-        for view in progress.steps:
-            action = view.step.action
-            state = None
-            if action is not None:
-                kind = ActionKind(action.kind)
-                state = (actions.available(kind), self.steps.why_unavailable(kind))
-            row = StepRow(
-                view,
-                korean=self.korean,
-                expanded=view.step.id in self.expanded,
-                action=state,
-                timer_labels=timer_labels,
+        views = progress.steps if progress is not None else ()
+        if focus is not None and self.isAncestorOf(focus):
+            self.setFocus()  # the focused button may go or change; keep the keys working
+        self.rows = {}
+        self.list_host.setUpdatesEnabled(False)  # one repaint for the whole list
+        try:
+            while len(self._row_pool) < len(views):
+                self._row_pool.append(self._new_row())
+            timer_labels = (
+                {t.id: t.label(self.korean) for t in progress.procedure.timer}
+                if progress is not None
+                else {}
             )
-            row.doneRequested.connect(self.complete)
-            row.skipRequested.connect(self.skip)
-            row.actionRequested.connect(self.steps.run_action)
-            row.expandRequested.connect(self._on_row_expand_requested)
-            self.list_layout.insertWidget(len(self.rows), row)
-            self.rows[view.step.id] = row
+            for row, view in zip(self._row_pool, views, strict=False):
+                row.bind(
+                    view,
+                    expanded=view.step.id in self.expanded,
+                    action=self._action_state(view.step),
+                    timer_labels=timer_labels,
+                )
+                row.show()
+                self.rows[view.step.id] = row
+            for row in self._row_pool[len(views) :]:
+                row.hide()
+        finally:
+            self.list_host.setUpdatesEnabled(True)
         self._mark_busy()
-        current = progress.current
+        current = progress.current if progress is not None else None
         if current is not None:
             QTimer.singleShot(0, partial(self._scroll_to, current.step.id))
+
+    def _new_row(self) -> StepRow:
+        row = StepRow(self.korean)
+        row.doneRequested.connect(self.complete)
+        row.skipRequested.connect(self.skip)
+        row.actionRequested.connect(self.steps.run_action)
+        row.expandRequested.connect(self._on_row_expand_requested)
+        self.list_layout.insertWidget(len(self._row_pool), row)
+        return row
+
+    def _action_state(self, step: Step) -> tuple[bool, str] | None:
+        """(available, why not) for the step's action, None for a step without one."""
+        if step.action is None:
+            return None
+        kind = ActionKind(step.action.kind)
+        return self.context.actions.available(kind), self.steps.why_unavailable(kind)
 
     def _scroll_to(self, step_id: str) -> None:
         """Put the step near the top of the list, with the one before it still in sight."""

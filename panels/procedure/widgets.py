@@ -34,24 +34,26 @@ CHIP_STYLES: dict[TimerLevel, str] = {
     TimerLevel.MET: f"color: {GREEN}; border: 1px solid #2f8f5b;",
     TimerLevel.MISSED: f"color: {RED}; border: 1px solid #e5484d; font-weight: bold;",
 }
-MARKS: dict[StepStatus, tuple[str, str]] = {
+MARKS: dict[StepStatus, tuple[str, str]] = {  # symbol and colour (the theme's tones)
     StepStatus.DONE: ("✓", GREEN),
     StepStatus.SKIPPED: ("↷", AMBER),
     StepStatus.CURRENT: ("▶", BLUE),
     StepStatus.PENDING: ("○", DIM),
     StepStatus.OFF_PATH: ("–", OFF_PATH),
 }
-ROW_STYLE = f"""
-QFrame#stepRow {{ border: 1px solid #232b36; border-radius: 3px; }}
-QFrame#stepRow[status="current"] {{ border: 1px solid #5b8bd0; background: #17243a; }}
-QFrame#stepRow[status="off_path"] {{ border: 1px solid transparent; }}
-QFrame#stepRow QLabel {{ background: transparent; }}
-QFrame#stepRow[status="off_path"] QLabel {{ color: {OFF_PATH}; }}
-QLabel#tag {{ color: {DIM}; border: 1px solid #31435a; border-radius: 3px; padding: 0 4px; }}
-QLabel#mandatory {{ color: #ffb0a8; border: 1px solid #8c3a38; border-radius: 3px;
-    padding: 0 4px; }}
-QLabel#chip {{ border-radius: 9px; padding: 1px 8px; }}
-"""
+
+
+# The row's frame and tags are styled by the theme (resources/theme/dark.qss: QFrame#stepRow,
+# QLabel#tag, QLabel[tone=…]); a stylesheet on the panel would make every widget in it pay for
+# a second style layer each time a checklist is shown.
+def set_tone(label: QLabel, tone: str) -> None:
+    """Colour ``label`` by a theme tone ("" for the default); restyled only on a change."""
+    if label.property("tone") == tone:
+        return
+    label.setProperty("tone", tone)
+    style = label.style()
+    style.unpolish(label)
+    style.polish(label)
 
 
 class TimerChip(QLabel):
@@ -93,97 +95,137 @@ class TimerChip(QLabel):
 
 class StepRow(QFrame):
     """One step: its mark, title, owner, what to look at, the record or the reminder, and
-    (for a step still to do) its buttons."""
+    (for a step still to do) its buttons.
+
+    A row is made once and bound to step after step: selecting another incident only changes
+    texts and visibility, which keeps the checklist within its 100 ms of the selection."""
 
     doneRequested = Signal(str, object)  # step id, answer id or None
     skipRequested = Signal(str)
     actionRequested = Signal(str)
     expandRequested = Signal(str)
 
-    def __init__(
-        self,
-        view: StepView,
-        *,
-        korean: bool,
-        expanded: bool,
-        action: tuple[bool, str] | None = None,
-        timer_labels: dict[str, str] | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        """``action`` is (available, why not) for the step's action; ``timer_labels`` name
-        the procedure's timers for a start-timer action."""
+    def __init__(self, korean: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.view = view
-        self.step_id = view.step.id
         self._korean = korean
+        self.view: StepView | None = None
+        self.step_id = ""
+        self.open = False
+        self.expanded = False
         self.buttons: dict[str, QPushButton] = {}
         self._action_available = False
         self.setObjectName("stepRow")
-        self.setProperty("status", view.status.value)
-        status = view.status
-        self.open = status in (StepStatus.CURRENT, StepStatus.PENDING)
-        self.expanded = self.open and (expanded or status is StepStatus.CURRENT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 3, 6, 3)
         layout.setSpacing(2)
-        layout.addLayout(self._title_line())
-        step = view.step
-        look = step.look(korean)
-        if look and self.expanded:
-            self.look = QLabel(self.tr("Look at: %1").replace("%1", look))
-            self.look.setWordWrap(True)
-            self.look.setStyleSheet(f"color: {DIM}")
-            layout.addWidget(self.look)
-        elif look:
-            self.setToolTip(look)
+        line = QHBoxLayout()
+        line.setSpacing(6)
+        self.mark = QLabel()
+        self.mark.setObjectName("stepMark")
+        self.mark.setFixedWidth(14)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        # Done and skipped steps keep to one line: who and when on the right.
+        self.record = QLabel()
+        set_tone(self.record, "dim")
+        self.mandatory = QLabel(self.tr("mandatory"))
+        self.mandatory.setObjectName("mandatory")
+        self.owner = QLabel()
+        self.owner.setObjectName("tag")
+        line.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
+        line.addWidget(self.title, 1)
+        for label in (self.record, self.mandatory, self.owner):
+            line.addWidget(label, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(line)
+        self.look = QLabel()
+        self.look.setWordWrap(True)
+        set_tone(self.look, "dim")
+        layout.addWidget(self.look)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.note)
-        self._fill_record()
-        if self.expanded:
-            layout.addLayout(self._button_line(action, timer_labels or {}))
-        elif self.open:
-            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button_bar = QWidget()
+        self.button_bar.setObjectName("stepButtons")
+        self._bar = QHBoxLayout(self.button_bar)
+        self._bar.setContentsMargins(0, 0, 0, 0)
+        self._bar.setSpacing(4)
+        self.action_button = self._new_button()
+        self.action_button.clicked.connect(lambda: self.actionRequested.emit(self.step_id))
+        self.answer_buttons: list[QPushButton] = []
+        self.done_button = self._new_button()
+        self.done_button.clicked.connect(lambda: self.doneRequested.emit(self.step_id, None))
+        self.skip_button = self._new_button()
+        self.skip_button.clicked.connect(lambda: self.skipRequested.emit(self.step_id))
+        self._bar.addStretch(1)
+        layout.addWidget(self.button_bar)
 
-    def _title_line(self) -> QHBoxLayout:
-        line = QHBoxLayout()
-        line.setSpacing(6)
-        status = self.view.status
-        symbol, colour = MARKS[status]
-        self.mark = QLabel(symbol)
-        self.mark.setStyleSheet(f"color: {colour}; font-weight: bold")
-        self.mark.setFixedWidth(14)
-        self.title = QLabel(self.view.step.title(self._korean))
-        self.title.setWordWrap(True)
-        if status is StepStatus.CURRENT:
-            self.title.setStyleSheet("font-weight: bold; color: #ffffff")
-        line.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
-        line.addWidget(self.title, 1)
-        if status is StepStatus.OFF_PATH:
+    def _new_button(self) -> QPushButton:
+        button = QPushButton()
+        button.setAutoDefault(False)
+        self._bar.addWidget(button)
+        return button
+
+    def bind(
+        self,
+        view: StepView,
+        *,
+        expanded: bool,
+        action: tuple[bool, str] | None = None,
+        timer_labels: dict[str, str] | None = None,
+    ) -> None:
+        """Show ``view``. ``action`` is (available, why not) for the step's action;
+        ``timer_labels`` name the procedure's timers for a start-timer action."""
+        self.view = view
+        self.step_id = view.step.id
+        status = view.status
+        self.open = status in (StepStatus.CURRENT, StepStatus.PENDING)
+        self.expanded = self.open and (expanded or status is StepStatus.CURRENT)
+        if self.property("status") != status.value:
+            self.setProperty("status", status.value)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        self.setToolTip("")
+        self._bind_title()
+        step = view.step
+        look = step.look(self._korean)
+        self.look.setVisible(bool(look) and self.expanded)
+        if look and self.expanded:
+            self.look.setText(self.tr("Look at: %1").replace("%1", look))
+        elif look:
+            self.setToolTip(look)
+        self.note.hide()
+        self.record.setText("")
+        if view.record is not None:
+            self._fill_record()
+        self._bind_buttons(action, timer_labels or {})
+        if self.open and not self.expanded:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.unsetCursor()
+
+    def _bind_title(self) -> None:
+        assert self.view is not None
+        status, step = self.view.status, self.view.step
+        symbol, _colour = MARKS[status]
+        self.mark.setText(symbol)
+        set_tone(self.mark, _MARK_TONES[status])
+        self.title.setText(step.title(self._korean))
+        title_tone = {StepStatus.CURRENT: "bright", StepStatus.OFF_PATH: "offpath"}
+        set_tone(self.title, title_tone.get(status, ""))
+        off_path = status is StepStatus.OFF_PATH
+        self.record.setVisible(not off_path)
+        self.mandatory.setVisible(self.open and step.mandatory)
+        self.owner.setVisible(self.open)
+        if self.open:
+            owner = OWNER_NAMES[step.owner]
+            self.owner.setText(owner[0] if self._korean else owner[1])
+        if off_path:
             self.setToolTip(self.tr("Not on the path the answers took"))
-            return line
-        # Done and skipped steps keep to one line: who and when on the right.
-        self.record = QLabel()
-        self.record.setStyleSheet(f"color: {DIM}")
-        line.addWidget(self.record, 0, Qt.AlignmentFlag.AlignTop)
-        if not self.open:
-            return line
-        if self.view.step.mandatory:
-            self.mandatory = QLabel(self.tr("mandatory"))
-            self.mandatory.setObjectName("mandatory")
-            line.addWidget(self.mandatory, 0, Qt.AlignmentFlag.AlignTop)
-        owner = OWNER_NAMES[self.view.step.owner]
-        self.owner = QLabel(owner[0] if self._korean else owner[1])
-        self.owner.setObjectName("tag")
-        line.addWidget(self.owner, 0, Qt.AlignmentFlag.AlignTop)
-        return line
 
     def _fill_record(self) -> None:
+        assert self.view is not None and self.view.record is not None
         record = self.view.record
-        self.note.hide()
-        if record is None:
-            return
         when, by = clock_time(record.ts_ms), who(record.actor)
         parts = []
         if record.outcome == "done":
@@ -197,7 +239,7 @@ class StepRow(QFrame):
             said = self.tr("Skipped %1 by %2").replace("%1", when).replace("%2", by)
             if record.text:
                 self.note.setText(self.tr("reason: %1").replace("%1", record.text))
-                self.note.setStyleSheet(f"color: {AMBER}")
+                set_tone(self.note, "amber")
                 self.note.show()
         self.record.setText(" · ".join([*parts, when, by]))
         owner = OWNER_NAMES[self.view.step.owner][0 if self._korean else 1]
@@ -205,7 +247,7 @@ class StepRow(QFrame):
 
     def set_now(self, now_ms: int) -> None:
         """Show the step's reminder as it stands at ``now_ms`` (steps still to do)."""
-        due = self.view.due_ms
+        due = self.view.due_ms if self.view is not None else None
         if not self.open or due is None:
             return
         if now_ms >= due:
@@ -215,11 +257,11 @@ class StepRow(QFrame):
                 .replace("%1", mm_ss(now_ms - due))
                 .replace("%2", clock_time(due))
             )
-            self.note.setStyleSheet(f"color: {RED}; font-weight: bold")
+            set_tone(self.note, "red")
             self.note.show()
         elif self.expanded:
             self.note.setText(self.tr("Due in %1").replace("%1", mm_ss(due - now_ms)))
-            self.note.setStyleSheet(f"color: {DIM}")
+            set_tone(self.note, "dim")
             self.note.show()
         else:
             self.note.hide()
@@ -229,44 +271,56 @@ class StepRow(QFrame):
         """Whether the row shows an overdue warning now."""
         return not self.note.isHidden() and self.note.text().startswith("⚠")
 
-    def _button_line(
-        self, action: tuple[bool, str] | None, timer_labels: dict[str, str]
-    ) -> QHBoxLayout:
-        line = QHBoxLayout()
-        line.setSpacing(4)
+    def _bind_buttons(self, action: tuple[bool, str] | None, timer_labels: dict[str, str]) -> None:
+        assert self.view is not None
+        self.buttons = {}
+        self.button_bar.setVisible(self.expanded)
+        if not self.expanded:
+            return
         current = self.view.status is StepStatus.CURRENT
         step = self.view.step
+        self.action_button.setVisible(step.action is not None)
+        self._action_available = False
         if step.action is not None:
             available, why_not = action or (True, "")
             self._action_available = available
-            button = self._button(line, "action", self._action_text(step.action, timer_labels))
-            button.setEnabled(available)
-            if not available:
-                button.setToolTip(why_not)
-            button.clicked.connect(lambda: self.actionRequested.emit(self.step_id))
-        if step.is_question:
-            for number, answer in enumerate(step.answers, start=1):
-                label = answer.label_ko if self._korean else answer.label_en
-                text = f"[{number}] {label}" if current and number <= 9 else label
-                button = self._button(line, f"answer:{answer.id}", text)
-                button.clicked.connect(
-                    lambda _=False, a=answer.id: self.doneRequested.emit(self.step_id, a)
-                )
-        else:
-            done = self._button(line, "done", self.tr("Done") + (" [Enter]" if current else ""))
-            done.clicked.connect(lambda: self.doneRequested.emit(self.step_id, None))
+            self.action_button.setText(self._action_text(step.action, timer_labels))
+            self.action_button.setEnabled(available)
+            self.action_button.setToolTip("" if available else why_not)
+            self.buttons["action"] = self.action_button
+        self._bind_answers(current)
+        self.done_button.setVisible(not step.is_question)
+        if not step.is_question:
+            self.done_button.setText(self.tr("Done") + (" [Enter]" if current else ""))
+            self.buttons["done"] = self.done_button
         skip_text = self.tr("Skip…") if step.mandatory else self.tr("Skip")
-        skip = self._button(line, "skip", skip_text + (" [Ctrl+K]" if current else ""))
-        skip.clicked.connect(lambda: self.skipRequested.emit(self.step_id))
-        line.addStretch(1)
-        return line
+        self.skip_button.setText(skip_text + (" [Ctrl+K]" if current else ""))
+        self.buttons["skip"] = self.skip_button
 
-    def _button(self, line: QHBoxLayout, key: str, text: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setAutoDefault(False)
-        self.buttons[key] = button
-        line.addWidget(button)
-        return button
+    def _bind_answers(self, current: bool) -> None:
+        assert self.view is not None
+        answers = self.view.step.answers if self.view.step.is_question else ()
+        while len(self.answer_buttons) < len(answers):
+            button = QPushButton()
+            button.setAutoDefault(False)
+            # After the action button and the answers made before it.
+            self._bar.insertWidget(1 + len(self.answer_buttons), button)
+            button.clicked.connect(
+                lambda _=False, b=button: self.doneRequested.emit(
+                    self.step_id, b.property("answer")
+                )
+            )
+            self.answer_buttons.append(button)
+        for index, button in enumerate(self.answer_buttons):
+            if index >= len(answers):
+                button.hide()
+                continue
+            answer, number = answers[index], index + 1
+            label = answer.label_ko if self._korean else answer.label_en
+            button.setText(f"[{number}] {label}" if current and number <= 9 else label)
+            button.setProperty("answer", answer.id)
+            button.show()
+            self.buttons[f"answer:{answer.id}"] = button
 
     def set_busy(self, busy: bool) -> None:
         """Disable the buttons while a command for this step is on its way."""
@@ -276,7 +330,8 @@ class StepRow(QFrame):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A click on a step still to do opens (or folds) its details and buttons."""
-        if self.open and self.view.status is not StepStatus.CURRENT:
+        view = self.view
+        if self.open and view is not None and view.status is not StepStatus.CURRENT:
             self.expandRequested.emit(self.step_id)
         super().mousePressEvent(event)
 
@@ -301,3 +356,12 @@ class StepRow(QFrame):
         assert isinstance(action, StartTimer)
         label = timer_labels.get(action.timer, action.timer)
         return self.tr("Start timer: %1").replace("%1", label)
+
+
+_MARK_TONES: dict[StepStatus, str] = {
+    StepStatus.DONE: "green",
+    StepStatus.SKIPPED: "amber",
+    StepStatus.CURRENT: "blue",
+    StepStatus.PENDING: "dim",
+    StepStatus.OFF_PATH: "offpath",
+}
