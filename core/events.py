@@ -38,6 +38,14 @@ class EventType(StrEnum):
     PROCEDURE_STEP_SKIPPED = "procedure.step_skipped"
     PROCEDURE_TIMER_STARTED = "procedure.timer_started"
     SIMULATOR_STATE = "simulator.state"
+    PACKET_REFUSED = "packet.refused"
+    PACKET_QUEUED = "packet.queued"
+    PACKET_ATTEMPT_FAILED = "packet.attempt_failed"
+    PACKET_SENT = "packet.sent"
+    PACKET_DELIVERED = "packet.delivered"
+    PACKET_ACKNOWLEDGED = "packet.acknowledged"
+    PACKET_FAILED = "packet.failed"
+    INBOUND_REJECTED = "inbound.rejected"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -382,6 +390,99 @@ class SimulatorState(DomainEvent):
     exercise: bool = False  # a drill is playing
 
 
+@dataclass(frozen=True, slots=True)
+class _PacketEvent(DomainEvent):
+    """An event about one packet to an agency (indexed under its incident)."""
+
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    distribution_id: str
+    agency_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PacketRefused(_PacketEvent):
+    """A packet was not queued: the lawful-sharing gate or the validation refused it."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_REFUSED
+    stage: str = ""  # "gate" or "validation"
+    reasons: tuple[str, ...] = ()
+    data_classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PacketQueued(_PacketEvent):
+    """A validated, lawful packet entered the outbox: its rendered body is kept here, so the
+    log is the outbox and a restart resends exactly these bytes."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_QUEUED
+    format: str = ""
+    content_type: str = ""
+    body: str = ""
+    body_sha256: str = ""
+    packet: dict[str, Any] = field(default_factory=dict)  # the Packet model as JSON
+    expires_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PacketAttemptFailed(_PacketEvent):
+    """One delivery attempt failed; ``retry_at_ms`` is when the next one is due."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_ATTEMPT_FAILED
+    attempt: int = 1
+    reason: str = ""
+    retry_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PacketSent(_PacketEvent):
+    """The packet left the room: the agency's endpoint took it (or it is in the drop folder)."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_SENT
+    attempt: int = 1
+    transport: str = ""  # "https", "http" or "folder"
+    detail: str = ""  # the HTTP status, or the file written
+
+
+@dataclass(frozen=True, slots=True)
+class PacketDelivered(_PacketEvent):
+    """The agency's system confirmed receipt (an HTTP receipt or a receipt file)."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_DELIVERED
+    receipt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PacketAcknowledged(_PacketEvent):
+    """The agency acknowledged the packet (a CAP msgType=Ack / EDXL-DE Ack message)."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_ACKNOWLEDGED
+    ack_id: str = ""
+    note: str = ""
+    acked_ms: int | None = None  # the agency's own time of the Ack
+
+
+@dataclass(frozen=True, slots=True)
+class PacketFailed(_PacketEvent):
+    """The packet will not be delivered: expired, refused by the receiver, or its body lost."""
+
+    TYPE: ClassVar[EventType] = EventType.PACKET_FAILED
+    code: str = ""  # "expired", "rejected", "body_lost", "cancelled"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRejected(DomainEvent):
+    """A report or message from outside was refused (kept for audit; nothing else changed)."""
+
+    TYPE: ClassVar[EventType] = EventType.INBOUND_REJECTED
+    remote: str
+    path: str
+    reason: str
+    body_sha256: str = ""
+    size: int = 0
+
+
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     cls.TYPE.value: cls
     for cls in (
@@ -408,6 +509,14 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         ProcedureStepSkipped,
         ProcedureTimerStarted,
         SimulatorState,
+        PacketRefused,
+        PacketQueued,
+        PacketAttemptFailed,
+        PacketSent,
+        PacketDelivered,
+        PacketAcknowledged,
+        PacketFailed,
+        InboundRejected,
     )
 }
 
