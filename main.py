@@ -309,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the instant to report on, ISO-8601; without an offset it is Seoul time "
         "(default: now)",
     )
+    from core.dispatch.cli import add_dispatch_parser
+    from core.dispatch.outbox_cli import add_agency_sim_parser, add_outbox_parser
+
+    add_dispatch_parser(commands)
+    add_outbox_parser(commands)
+    add_agency_sim_parser(commands)
     return parser
 
 
@@ -426,6 +432,18 @@ def run_command(args: argparse.Namespace) -> int:
         return run_handover(args)
     if args.command == "catalogue":
         return run_catalogue(args)
+    if args.command == "dispatch":
+        from core.dispatch.cli import run_dispatch
+
+        return run_dispatch(args)
+    if args.command == "outbox":
+        from core.dispatch.outbox_cli import run_outbox
+
+        return run_outbox(args)
+    if args.command == "agency-sim":
+        from core.dispatch.outbox_cli import run_agency_sim
+
+        return run_agency_sim(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

@@ -8,7 +8,7 @@ backend speaks the same protocol over the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import StrEnum
@@ -82,8 +82,10 @@ class Backend(Protocol):
         """A private copy of the current folded state (to seed a replica)."""
         ...
 
-    def incident_events(self, incident_id: str) -> Future[list[EventRecord]]:
-        """Every event about one incident, in order."""
+    def incident_events(
+        self, incident_id: str, types: Collection[str] | None = None
+    ) -> Future[list[EventRecord]]:
+        """Every event about one incident, in order; only those of ``types`` when given."""
         ...
 
     def events_at(self, seqs: Sequence[int]) -> Future[list[EventRecord]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -256,11 +256,21 @@ class EventLog:
             for row in rows:
                 yield _record(row)
 
-    def by_subject(self, subject: str) -> list[EventRecord]:
-        """Every event about one incident or sensor, in order."""
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE subject = ? ORDER BY seq", (subject,)
-        ).fetchall()
+    def by_subject(self, subject: str, types: Collection[str] | None = None) -> list[EventRecord]:
+        """Every event about one incident or sensor, in order (only of ``types`` when given:
+        a packet's body can be large, and most readers do not need it)."""
+        if types is None:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE subject = ? ORDER BY seq", (subject,)
+            ).fetchall()
+        else:
+            wanted = sorted(set(types))
+            marks = ", ".join("?" * len(wanted))
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE subject = ? AND type IN ({marks}) "
+                "ORDER BY seq",
+                (subject, *wanted),
+            ).fetchall()
         return [_record(r) for r in rows]
 
     def by_seqs(self, seqs: Iterable[int]) -> list[EventRecord]:

@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -146,9 +146,12 @@ class LocalBackend:
 
         return self._enqueue(_Job(run))
 
-    def incident_events(self, incident_id: str) -> Future[list[EventRecord]]:
-        """All events about one incident."""
-        return self._enqueue(_Job(lambda: self._log.by_subject(incident_id)))
+    def incident_events(
+        self, incident_id: str, types: Collection[str] | None = None
+    ) -> Future[list[EventRecord]]:
+        """All events about one incident (only of ``types`` when given)."""
+        wanted = None if types is None else tuple(types)
+        return self._enqueue(_Job(lambda: self._log.by_subject(incident_id, wanted)))
 
     def events_at(self, seqs: Sequence[int]) -> Future[list[EventRecord]]:
         """The events with these sequence numbers, in order."""

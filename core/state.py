@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.dispatch.tracking import PACKET_EVENT_TYPES, PacketBook, PacketStatus
 from core.errors import CorruptLogError
 from core.events import (
     CameraViewed,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 3
+FOLD_VERSION = 4
 
 St = IncidentStatus
 ET = EventType
@@ -47,6 +48,8 @@ _STATUS_OF: dict[str, IncidentStatus] = {
     ET.INCIDENT_CLOSED: St.CLOSED,
     ET.INCIDENT_MERGED: St.MERGED,
 }
+# Packet events (and refusals) stamp an incident's firsts but are not lifecycle steps.
+_PACKET_TYPES = PACKET_EVENT_TYPES | {ET.PACKET_REFUSED.value}
 _ACTION_OF: dict[str, str] = {t.value: t.value.split(".", 1)[1] for t in ET}
 
 
@@ -69,6 +72,11 @@ class CityState:
         self.incident_counter = 0
         self.readings = 0
         self.simulator: dict[str, Any] | None = None
+        self.packets = PacketBook()
+
+    def packets_of(self, incident_id: str) -> list[PacketStatus]:
+        """The delivery status of an incident's packets to agencies, oldest first."""
+        return self.packets.packets_of(incident_id)
 
     def next_incident_id(self) -> str:
         """The id the next reported incident gets."""
@@ -101,6 +109,8 @@ class CityState:
                 self.sensors[sensor_id] = SensorValue(float(payload["value"]), ts_ms)
             self.readings += 1
             return None
+        if record.type in _PACKET_TYPES:
+            return self._packet(record)
         event = decode(record)
         if isinstance(event, SimulatorState):
             self.simulator = event.payload()
@@ -119,6 +129,16 @@ class CityState:
         if incident is None or event is None:
             return None
         self._change(incident, event, record)
+        return incident.id
+
+    def _packet(self, record: EventRecord) -> str | None:
+        # Packet events are not steps of the incident's lifecycle: they stamp its firsts
+        # (golden-time timers) and live in the packet book, not in its transitions.
+        self.packets.apply(record)
+        incident = self.incidents.get(record.subject or "")
+        if incident is None:
+            return None
+        incident.firsts.setdefault(record.type, record.ts_ms)
         return incident.id
 
     def _report(self, event: IncidentReported, record: EventRecord) -> str:
@@ -211,6 +231,7 @@ class CityState:
             "simulator": self.simulator,
             "incidents": [i.to_json() for i in self.incidents.values()],
             "sensors": {k: [v.value, v.ts_ms] for k, v in self.sensors.items()},
+            "packets": self.packets.to_json(),
         }
         return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), level=1)
 
@@ -226,6 +247,7 @@ class CityState:
         state.simulator = data["simulator"]
         state.incidents = {d["id"]: Incident.from_json(d) for d in data["incidents"]}
         state.sensors = {k: SensorValue(v, ts) for k, (v, ts) in data["sensors"].items()}
+        state.packets = PacketBook.from_json(data.get("packets"))
         return state
 
     def open_incident_places(self) -> dict[str, tuple[str, float, float]]:
