@@ -11,6 +11,7 @@ def all_panels() -> list[PanelSpec]:
     from panels import (
         incident_detail,
         incidents,
+        outbox,
         procedure,
         sensors,
         situation_map,
@@ -24,4 +25,5 @@ def all_panels() -> list[PanelSpec]:
         procedure.SPEC,
         video_wall.SPEC,
         sensors.SPEC,
+        outbox.SPEC,
     ]

@@ -5,12 +5,16 @@ works a few incidents as an operator would, opens the main window over that log,
 map to load every camera, selects the most urgent incident (the map flies to it) and saves the
 window: in Korean and English with the lite city, and in Korean with all 29,477 cameras. The
 sensors panel is shot alone over a log of its own: the simulator's river-flood scenario,
-and a device the registry does not know.
+and a device the registry does not know. Two more logs show a procedure checklist in
+progress in the whole window: the fire with a blocked access road played as a drill, and the
+river flood with its gauge plotted, each played by the simulator and worked through commands
+as an operator would.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -23,19 +27,24 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from core.city import load_city  # noqa: E402
 from core.city.kinds import SensorKind  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
-from core.commands import Acknowledge, Assign, MarkDispatched, StartWork  # noqa: E402
-from core.events import SensorReading  # noqa: E402
+from core.commands import Acknowledge, Assign, Command, MarkDispatched, StartWork  # noqa: E402
+from core.events import CameraViewed, SensorReading  # noqa: E402
 from core.local_backend import LocalBackend  # noqa: E402
 from core.notices import NoticeBoard  # noqa: E402
 from core.simulator import Simulator, SimulatorConfig  # noqa: E402
+from core.sop.commands import CompleteStep  # noqa: E402
+from core.sop.definitions import SOP_DIR  # noqa: E402
+from core.sop.library import ProcedureLibrary  # noqa: E402
+from core.sop.starter import start_command  # noqa: E402
 from panels import all_panels  # noqa: E402
 from panels.incidents.panel import IncidentQueuePanel  # noqa: E402
+from panels.procedure.panel import ProcedurePanel  # noqa: E402
 from panels.sensors.panel import SensorsPanel  # noqa: E402
 from panels.situation_map.panel import MapPanel  # noqa: E402
 from panels.video_wall.panel import VideoWallPanel  # noqa: E402
@@ -268,15 +277,216 @@ def shoot_sensors(path: Path, rivers: list[str], out: Path, language: str = "ko"
         app.exec()
 
 
+SCENARIO_AT_MS = 5_000  # the simulator starts its first scenario 5 s into its run
+OPERATOR = "operator:kim.minji"
+
+
+class WorkedScenario:
+    """One scenario played by the simulator into a fresh log in simulated time that ends now,
+    and worked by an operator through commands stamped at chosen moments of it."""
+
+    def __init__(self, path: Path, config: SimulatorConfig, minutes: float) -> None:
+        self.backend = LocalBackend.open(path)
+        self.start_ms = SystemClock().now_ms() - int(minutes * 60_000) - SCENARIO_AT_MS
+        self.sim = Simulator(
+            load_city("lite"), self.backend, config, virtual_start_ms=self.start_ms
+        )
+        self.library = ProcedureLibrary([SOP_DIR])
+        self.library.load()
+        self.at_ms = self.start_ms
+
+    def play_to(self, seconds: float) -> None:
+        """Play the scenario up to ``seconds`` after it started, giving every incident it
+        reported its procedure as the starter does, stamped when it was reported."""
+        self.sim.advance_to(SCENARIO_AT_MS + int(seconds * 1000))
+        self.at_ms = self.start_ms + SCENARIO_AT_MS + int(seconds * 1000)
+        for incident in self.backend.snapshot().result().incidents.values():
+            loaded = self.library.for_type(incident.type_code)
+            if incident.procedure is None and loaded is not None:
+                command = start_command(incident.id, loaded)
+                self.backend.submit(command, "system:procedures", incident.opened_ms).result()
+
+    def incident(self, type_code: str) -> str:
+        """The id of the incident of ``type_code`` the scenario reported."""
+        state = self.backend.snapshot().result()
+        return next(i.id for i in state.incidents.values() if i.type_code == type_code)
+
+    def work(self, seconds: float, *commands: Command) -> None:
+        """Play to ``seconds``, then submit ``commands`` as the operator at that moment."""
+        self.play_to(seconds)
+        for command in commands:
+            self.backend.submit(command, OPERATOR, self.at_ms).result()
+
+    def look(self, seconds: float, incident_id: str) -> None:
+        """The operator opens the incident's first camera at ``seconds``."""
+        self.play_to(seconds)
+        incident = self.backend.snapshot().result().incidents[incident_id]
+        nearest = self.sim.city.nearest_cameras(incident.lat, incident.lon, 1)
+        camera = incident.cameras[0] if incident.cameras else nearest[0][0].id
+        view = CameraViewed(camera, "incident response", incident_id=incident_id)
+        self.backend.publish([view.to_new("workstation", OPERATOR, self.at_ms)]).result()
+
+    def close(self) -> None:
+        """Close the log."""
+        self.backend.close()
+
+
+FIRE_AT_S = 3 * 60 + 25  # the drill's fire, 3 min 25 s after its report
+
+
+def prepare_fire_drill_log(path: Path) -> tuple[str, list[str]]:
+    """The fire with a blocked access road played as a drill, 3 min 25 s in: the operator saw
+    the scene within a minute, did three steps, answered that the access road is blocked,
+    and has not sent the packet to 119 yet (its golden time is over); returns the fire's id
+    and its cameras."""
+    config = SimulatorConfig(
+        seed=8,
+        rate=0,
+        minor_every_s=math.inf,
+        scenarios=("fire_blocked_access",),
+        loop=False,
+        exercise=True,
+    )
+    drill = WorkedScenario(path, config, FIRE_AT_S / 60)
+    drill.play_to(0.1)
+    fire = drill.incident("F-FIRE")
+    drill.work(20, Acknowledge(fire, "CCTV 확인"), Assign(fire, assignee=OPERATOR))
+    drill.look(38, fire)
+    drill.work(40, CompleteStep(fire, "cameras"))
+    drill.work(56, CompleteStep(fire, "still"))
+    drill.work(87, CompleteStep(fire, "route"))
+    drill.work(107, CompleteStep(fire, "access-blocked", answer="yes"))
+    drill.play_to(121)  # the blocked road is reported (and gets its procedure)
+    drill.work(150, Acknowledge(drill.incident("F-BLOCK")))
+    drill.play_to(FIRE_AT_S)
+    cameras = drill.backend.snapshot().result().incidents[fire].cameras
+    drill.close()
+    return fire, cameras
+
+
+FLOOD_AT_S = 42 * 60  # the river flood, 42 minutes after the rain began
+
+
+def prepare_flood_work_log(path: Path) -> tuple[str, list[str], list[str]]:
+    """The river flood 42 minutes in, the city reporting meanwhile: the flood warning (주의)
+    worked step by step, the owners texted only once the car park was at risk (경계), so
+    that golden time was missed; returns the flood incident, its gauge and rain gauge, and
+    the car park's cameras."""
+    config = SimulatorConfig(seed=5, rate=3, scenarios=("river_flood",), loop=False)
+    flood = WorkedScenario(path, config, FLOOD_AT_S / 60)
+    flood.play_to(20 * 60 + 1)
+    warning = flood.incident("D-FLOOD")
+    flood.work(20 * 60 + 30, Acknowledge(warning), Assign(warning, assignee=OPERATOR))
+    flood.work(20 * 60 + 50, CompleteStep(warning, "gauge"))
+    flood.look(21 * 60 + 10, warning)
+    flood.work(21 * 60 + 20, CompleteStep(warning, "cameras"))
+    flood.work(23 * 60, CompleteStep(warning, "car-park"))
+    flood.work(23 * 60 + 30, CompleteStep(warning, "cars-parked", answer="yes"))
+    flood.play_to(35 * 60 + 1)  # the car park at risk is reported (and gets its procedure)
+    flood.work(35 * 60 + 40, Acknowledge(flood.incident("D-CARFLD")))
+    flood.work(40 * 60 + 10, CompleteStep(warning, "notify-owners"))
+    flood.play_to(FLOOD_AT_S)
+    state = flood.backend.snapshot().result()
+    sensors = list(state.incidents[warning].sensors)
+    cameras = state.incidents[flood.incident("D-CARFLD")].cameras
+    flood.close()
+    return warning, sensors, cameras
+
+
+PROCEDURE_WINDOW = (2240, 1260)  # the docks' smallest sizes already need about 2090 px
+
+
+def shoot_procedure(
+    path: Path,
+    language: str,
+    out: Path,
+    incident_id: str,
+    cameras: list[str],
+    sensors: list[str] | None = None,
+) -> None:
+    """The whole window with ``incident_id`` selected, its procedure in front, ``cameras``
+    live on the video wall (and ``sensors`` plotted), saved to ``out``. The queue is widened
+    so its Type column reads, and the checklist is given most of the right column's height."""
+    with docs_context(path, language) as (app, context):
+        window = MainWindow(context, all_panels(), remember_layout=False)
+        window.resize(*PROCEDURE_WINDOW)
+        queue = window.panels["incidents"]
+        situation_map = window.panels["map"]
+        procedure = window.panels["procedure"]
+        sensor_panel = window.panels["sensors"]
+        wall = window.panels["video_wall"]
+        assert isinstance(wall, VideoWallPanel)
+        assert isinstance(queue, IncidentQueuePanel)
+        assert isinstance(situation_map, MapPanel)
+        assert isinstance(procedure, ProcedurePanel)
+        assert isinstance(sensor_panel, SensorsPanel)
+        context.store.start()
+        window.show()
+
+        def select() -> None:
+            if not (context.store.is_loaded and context.procedures.loaded):
+                QTimer.singleShot(50, select)
+                return
+            docks = window.docks
+            horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+            window.resizeDocks([docks["incidents"], docks["procedure"]], [720, 760], horizontal)
+            window.resizeDocks([docks["procedure"], docks["video_wall"]], [700, 300], vertical)
+            window.resizeDocks([docks["sensors"]], [360 if sensors else 220], vertical)
+            queue.select_incident(incident_id)
+            procedure.bring_forward()
+            if sensors:
+                sensor_panel.refresh()
+                sensor_panel.select_sensors(sensors)
+            for index, camera in enumerate(cameras[:4]):
+                wall.open_camera(camera, index)
+            QTimer.singleShot(3000, grab)  # the map flies, the lanes draw, the tiles play
+
+        def grab() -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(out))
+            window.close()
+            app.quit()
+
+        situation_map.camerasLoaded.connect(lambda _count: QTimer.singleShot(300, select))
+        app.exec()
+        for index in range(len(cameras[:4])):
+            wall.close_camera(index)
+
+
 def main() -> int:
-    """Make both screenshots."""
+    """Make the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument(
-        "--only", choices=("all", "sensors"), default="all", help="which screenshots to make"
+        "--only",
+        choices=("all", "sensors", "procedures", "dispatch"),
+        default="all",
+        help="which screenshots to make",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        if args.only in ("all", "dispatch"):
+            from tools import outbox_screenshot, packet_screenshot
+
+            print(f"saved {packet_screenshot.main(args.out, Path(folder))}")
+            target = args.out / "outbox.png"
+            outbox_screenshot.shoot(target, "en", None)
+            print(f"saved {target}")
+            if args.only == "dispatch":
+                return 0
+        if args.only in ("all", "procedures"):
+            fire_log = Path(folder) / "fire-drill.db"
+            fire, fire_cameras = prepare_fire_drill_log(fire_log)
+            target = args.out / "procedure-fire.png"
+            shoot_procedure(fire_log, "en", target, fire, fire_cameras)
+            print(f"saved {target}")
+            flood_log = Path(folder) / "flood.db"
+            flood, gauges, car_park = prepare_flood_work_log(flood_log)
+            target = args.out / "procedure-flood.png"
+            shoot_procedure(flood_log, "ko", target, flood, car_park, gauges)
+            print(f"saved {target}")
+            if args.only == "procedures":
+                return 0
         sensor_log = Path(folder) / "sensors.db"
         rivers = prepare_flood_log(sensor_log)
         target = args.out / "sensors.png"

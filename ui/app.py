@@ -27,6 +27,7 @@ from core.sop.definitions import SOP_DIR
 from ui.actions import ActionRequests
 from ui.bridge import GuiInvoker
 from ui.context import AppContext, PanelSpec
+from ui.dispatch import DispatchService
 from ui.escalation import EscalationBanner, EscalationWatcher
 from ui.feed_settings import FieldFeedSettings, SettingsError
 from ui.field_ingest import SOURCE, FeedState, FeedStatus, FieldIngest, feed_off
@@ -191,8 +192,10 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     window = MainWindow(context, panels, simulator, remember_layout=screenshot is None)
     services = start_live_services(context, window)
     context.store.start()
-    if simulator is not None:
-        simulator.start()
+    # Once the replica has loaded, and not over a drill the log says is still on.
+    window.drills.start_live_simulator()
+    if context.dispatch is not None:
+        context.dispatch.start_live(backend)
     window.show_for_work()
     if os.environ.get("CITYROOM_REPORT_READY"):
         # For the start-up benchmark: say when the window is up and the queue is filled.
@@ -205,8 +208,9 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
             context.store.loaded.connect(ready)
 
     def shutdown() -> None:
-        if simulator is not None:
-            simulator.stop()
+        window.drills.shutdown()  # the live simulator, and a drill's (which stays on)
+        if context.dispatch is not None:
+            context.dispatch.stop()  # sends under way finish and are logged
         services.stop()
         context.store.stop()
         backend.close()
@@ -299,6 +303,12 @@ def build_context(
     # The user's folder comes last: its files may add procedures to the shipped ones.
     procedures = ProcedureService(invoker, notices, (SOP_DIR, user_procedure_dir()))
     procedures.load()
+    dispatch = DispatchService(
+        invoker,
+        notices,
+        path=settings.dispatch_registry,
+        simulate_agencies=settings.simulate_agencies,
+    )
     return AppContext(
         backend=backend,
         store=store,
@@ -311,4 +321,5 @@ def build_context(
         language=language,
         actions=ActionRequests(),
         procedures=procedures,
+        dispatch=dispatch,
     )

@@ -19,6 +19,7 @@ from ui.store import EventStore
 
 if TYPE_CHECKING:
     from ui.actions import ActionRequests
+    from ui.dispatch import DispatchService
     from ui.procedures import ProcedureService
     from ui.settings import Settings
 
@@ -38,6 +39,7 @@ class AppContext:
     language: str  # "ko" or "en"
     actions: ActionRequests
     procedures: ProcedureService
+    dispatch: DispatchService | None = None  # packets to agencies (None: not in this window)
 
     def pick(self, ko: str, en: str) -> str:
         """The Korean or English text, by the interface language."""

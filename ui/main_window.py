@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
 from core.simulator import Simulator, SimulatorInfo
 from ui.context import AppContext, PanelSpec
+from ui.dispatch import install_dispatch_actions
+from ui.drill import install_drill_mode
 from ui.settings import SettingsDialog
 from ui.shift import ShiftActions, install_shift_actions
 from ui.status_bar import CityStatusBar
@@ -72,6 +74,8 @@ class MainWindow(QMainWindow):
         self._remember_layout = remember_layout
         self._restored = remember_layout and self._restore_layout()
         self.alert_bar.hide()  # a saved layout may have it shown; alerts show it when due
+        self.drills = install_drill_mode(self, context, self.sim_menu)
+        self.packet_action = install_dispatch_actions(self, self.tools_menu, context)
         if not remember_layout:
             self.resize(1600, 900)
 
@@ -154,15 +158,15 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q")
         self.view_menu = bar.addMenu(self.tr("&View"))
-        sim_menu = bar.addMenu(self.tr("&Simulator"))
+        self.sim_menu = sim_menu = bar.addMenu(self.tr("&Simulator"))
         self.pause_action = self._action(
             sim_menu, self.tr("&Pause / resume"), self._toggle_simulator, "Ctrl+Shift+P"
         )
-        speed_menu = sim_menu.addMenu(self.tr("Speed"))
+        self.speed_menu = speed_menu = sim_menu.addMenu(self.tr("Speed"))
         for speed in SPEEDS:
             self._action(speed_menu, f"×{speed:g}", partial(self._set_speed, speed))
-        sim_menu.setEnabled(self.simulator is not None)
-        tools_menu = bar.addMenu(self.tr("&Tools"))
+        self.set_simulator(self.simulator)  # drills are offered even without a live one
+        self.tools_menu = tools_menu = bar.addMenu(self.tr("&Tools"))
         self.rules_action = self._action(
             tools_menu, self.tr("Situation &rules…"), self.open_rules_editor, "Ctrl+Shift+R"
         )
@@ -238,6 +242,13 @@ class MainWindow(QMainWindow):
         if self.simulator is not None:
             self.simulator.set_speed(speed)
             self.status.refresh()
+
+    def set_simulator(self, simulator: Simulator | None) -> None:
+        """Point the Simulator menu and the status bar at ``simulator`` (a drill's or the
+        live one)."""
+        self.simulator = simulator
+        self.pause_action.setEnabled(simulator is not None)
+        self.speed_menu.setEnabled(simulator is not None)
 
     def _simulator_info(self) -> SimulatorInfo | None:
         return self.simulator.info() if self.simulator is not None else None

@@ -253,6 +253,27 @@ class Settings:
         self._store.setValue("evidence/dir", str(value))
 
     @property
+    def dispatch_registry(self) -> Path | None:
+        """The agency registry file in use; None: the site's (``agencies.toml`` in the data
+        folder) when there is one, else the Seoul demo's."""
+        value = str(self._get("dispatch/registry", "") or "")
+        return Path(value) if value else None
+
+    @dispatch_registry.setter
+    def dispatch_registry(self, value: Path | None) -> None:
+        self._store.setValue("dispatch/registry", str(value) if value else "")
+
+    @property
+    def simulate_agencies(self) -> bool:
+        """Whether the demo registry's agencies are played on this machine (the standalone
+        demo); a site's own registry is never simulated."""
+        return str(self._get("dispatch/simulate_agencies", "true")).lower() == "true"
+
+    @simulate_agencies.setter
+    def simulate_agencies(self, value: bool) -> None:
+        self._store.setValue("dispatch/simulate_agencies", "true" if value else "false")
+
+    @property
     def recording_dir(self) -> Path:
         """Where the video wall keeps each open camera's last minutes."""
         value = str(self._get("video/recording_dir", "") or "")

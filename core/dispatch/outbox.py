@@ -143,9 +143,10 @@ class Outbox:
         """Send a waiting packet now, even through an open breaker; False if not pending."""
         return self._ask("retry", distribution_id)
 
-    def cancel(self, distribution_id: str, reason: str = "") -> Future[bool]:
-        """Give up a packet not yet sent (``PacketFailed`` "cancelled"); False if too late."""
-        return self._ask("cancel", distribution_id, reason)
+    def cancel(self, distribution_id: str, reason: str = "", actor: str = ACTOR) -> Future[bool]:
+        """Give up a packet not yet sent (``PacketFailed`` "cancelled", recorded as ``actor``:
+        the operator who cancelled it); False if too late."""
+        return self._ask("cancel", distribution_id, reason, actor)
 
     def use_registry(self, registry: Registry | EndpointLookup) -> None:
         """Send with a changed registry from now on (open connections are closed)."""
@@ -233,7 +234,7 @@ class Outbox:
                 message[1].set_result(schedule.retry_now(message[2]))
             elif kind == "cancel":
                 events = schedule.cancel(message[2], message[3])
-                self._publish(events)
+                self._publish(events, actor=message[4])
                 message[1].set_result(bool(events))
             elif kind == "registry":
                 self._transports.close()
@@ -252,10 +253,10 @@ class Outbox:
                 f"packets wait until {iso_ms(breaker.open_until_ms)}. Last: {result.detail}",
             )
 
-    def _publish(self, events: list[DomainEvent]) -> None:
+    def _publish(self, events: list[DomainEvent], actor: str = ACTOR) -> None:
         if not events:
             return
-        done = self._backend.publish([e.to_new(SOURCE, ACTOR) for e in events])
+        done = self._backend.publish([e.to_new(SOURCE, actor) for e in events])
         key = str(getattr(events[0], "distribution_id", ""))
 
         def check(future: Future[list[EventRecord]]) -> None:

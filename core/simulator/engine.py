@@ -160,8 +160,10 @@ class Simulator:
         self._thread = threading.Thread(target=self._run_realtime, name="simulator", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop the worker and wait for it (at most ``timeout_s``)."""
+    def stop(self, timeout_s: float = 5.0, *, record: bool = True) -> None:
+        """Stop the worker and wait for it (at most ``timeout_s``). With ``record`` False the
+        stop is not written to the log: a workstation that closes in the middle of a drill
+        leaves the drill going on in the log, to be scored or stopped after a restart."""
         thread = self._thread
         if thread is not None:
             with self._lock:
@@ -170,7 +172,11 @@ class Simulator:
             thread.join(timeout_s)
             self._thread = None
         if self._status in (SimulatorStatus.RUNNING, SimulatorStatus.PAUSED):
-            self._set_status(SimulatorStatus.STOPPED)
+            if record:
+                self._set_status(SimulatorStatus.STOPPED)
+            else:
+                with self._lock:
+                    self._status = SimulatorStatus.STOPPED
 
     def pause(self) -> None:
         """Freeze simulated time."""
@@ -386,8 +392,11 @@ class Simulator:
         self._publish_state(status)
 
     def _publish_state(self, status: SimulatorStatus) -> None:
+        # A program of one scenario (a drill) names it in every state, so whoever reads only
+        # the last state (a workstation started mid-drill) knows what is playing.
+        only = self.config.scenarios[0] if len(self.config.scenarios) == 1 else None
         event = SimulatorState(
-            status.value, self.config.seed, self._speed, exercise=self.config.exercise
+            status.value, self.config.seed, self._speed, only, self.config.exercise
         ).to_new(SOURCE, SOURCE, self._stamp(self._sim_ms))
         try:
             self.sink.publish([event])

@@ -6,13 +6,28 @@ past its target counts as missed; one that never started does not count), so two
 the same scenario compare directly. Skipped mandatory steps and mandatory steps left open are
 listed beside it, not folded into the number: a supervisor reads them, a formula would hide
 them.
+
+Whether a drill is on is read from the simulator's last recorded state (``CityState.simulator``):
+a drill runs from the first simulator state marked as an exercise until its "stopped" state
+(recorded for the operator who stopped it) or a state not marked as an exercise. A workstation
+that closes mid-drill does not record the stop, so after a restart the drill is still on, to be
+scored and stopped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
+from core.errors import CorruptLogError
+from core.eventlog import EventLog
+from core.events import EventType
 from core.model import Incident
 from core.sop.library import ProcedureLibrary
 from core.sop.progress import ProcedureProgress, StepStatus, TimerLevel, TimerView, progress
@@ -88,3 +103,65 @@ def _score(incident: Incident, library: ProcedureLibrary, now_ms: int) -> Incide
     )
     still_open = tuple(s.step.id for s in view.open_mandatory)
     return IncidentScore(incident, view, len(met), len(ran), skipped, still_open)
+
+
+# -- whether a drill is on ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DrillState:
+    """The drill the simulator's last recorded state says is on."""
+
+    scenario: str | None  # the scenario's name; None if the state did not name it
+    simulator_state: str  # "running", "paused", "scenario" or "finished"
+
+    @property
+    def script_finished(self) -> bool:
+        """True once the scenario has played its last scripted event (the operators may
+        still be working its incidents)."""
+        return self.simulator_state == "finished"
+
+    @property
+    def paused(self) -> bool:
+        """True while the simulator playing the drill is paused."""
+        return self.simulator_state == "paused"
+
+
+def drill_in(simulator: Mapping[str, Any] | None) -> DrillState | None:
+    """The drill on according to ``simulator`` (a ``SimulatorState`` payload, as
+    ``CityState.simulator`` keeps the last one), or None when no drill is on."""
+    if not simulator or not simulator.get("exercise") or simulator.get("state") == "stopped":
+        return None
+    return DrillState(simulator.get("scenario"), str(simulator.get("state", "")))
+
+
+def drill_started_ms(path: str | os.PathLike[str]) -> int | None:
+    """When the drill still on at the end of the log at ``path`` began: the time of the first
+    of the simulator states, at the end of the log, that say a drill is on; None when no drill
+    is on there.
+
+    Read-only through a connection of its own, newest events first, stopping at the first
+    state that is not the drill's, so a long log costs no more than the drill's own stretch.
+    Raises the log's ``LogOpenError`` for a missing, foreign or damaged file.
+    """
+    EventLog.open(path, readonly=True).close()  # checks the file is a log this version reads
+    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    started: int | None = None
+    try:
+        rows = db.execute(
+            "SELECT ts_ms, payload FROM events WHERE type = ? ORDER BY seq DESC",
+            (EventType.SIMULATOR_STATE.value,),
+        )
+        for ts_ms, payload in rows:
+            if drill_in(json.loads(payload)) is None:
+                break
+            started = int(ts_ms)
+    except sqlite3.Error as exc:
+        raise CorruptLogError(
+            Path(path),
+            f"cannot be read ({exc})",
+            f"Run 'python main.py log verify --db {path}' for details.",
+        ) from exc
+    finally:
+        db.close()
+    return started

@@ -18,6 +18,7 @@ from core.catalogue import SERVICE_NAMES
 from core.events import EventRecord, EventType
 from core.model import STATUS_NAMES, Incident
 from panels.incident_detail.formatting import clock_time, local_time
+from panels.incident_detail.packets import PacketsSection
 from panels.incident_detail.situation import SituationArea, SituationSection
 from ui.context import AppContext
 from ui.theme import EXERCISE_COLOUR
@@ -99,11 +100,20 @@ class IncidentDetailView(QWidget):
             EventType.PROCEDURE_STEP_DONE: self.tr("Step done"),
             EventType.PROCEDURE_STEP_SKIPPED: self.tr("Step skipped"),
             EventType.PROCEDURE_TIMER_STARTED: self.tr("Timer started"),
+            EventType.PACKET_REFUSED: self.tr("Packet refused"),
+            EventType.PACKET_QUEUED: self.tr("Packet queued"),
+            EventType.PACKET_ATTEMPT_FAILED: self.tr("Packet attempt failed"),
+            EventType.PACKET_SENT: self.tr("Packet sent"),
+            EventType.PACKET_DELIVERED: self.tr("Packet delivered"),
+            EventType.PACKET_ACKNOWLEDGED: self.tr("Packet acknowledged"),
+            EventType.PACKET_FAILED: self.tr("Packet failed"),
         }
         # The rules' evidence sits between the facts and the timeline, open without a click.
         self.situation = SituationSection(context, self._event_names)
         self.situation_area = SituationArea(self.situation)
         layout.insertWidget(layout.indexOf(self.timeline), self.situation_area)
+        self.packets = PacketsSection(context)  # under the facts; hidden while there are none
+        layout.insertWidget(layout.indexOf(self.situation_area), self.packets)
         context.store.incidentsChanged.connect(self._on_store_incidents_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
 
@@ -112,6 +122,7 @@ class IncidentDetailView(QWidget):
         self.incident_id = incident_id
         self.timeline.clear()
         self.situation.clear()
+        self.packets.show_incident(incident_id)
         self._refresh_facts()
         if incident_id is not None:
             self._load_timeline()
@@ -179,6 +190,8 @@ class IncidentDetailView(QWidget):
             version = self.tr("version %1").replace("%1", str(payload.get("version")))
             reason = f" · {payload['reason']}" if payload.get("reason") else ""
             return f"{title} ({version}){reason}"
+        if record.type.startswith("packet."):
+            return self._packet_details(payload)
         parts = []
         for key in ("step_id", "answer", "note", "reason", "timer_id"):
             if payload.get(key) and record.type in _PROCEDURE_STEPS:
@@ -192,6 +205,23 @@ class IncidentDetailView(QWidget):
             if payload.get(key):
                 parts.append(", ".join(payload[key]))
         return " · ".join(parts)
+
+    def _packet_details(self, payload: dict[str, object]) -> str:
+        """Which agency, and what happened to the packet (never its body)."""
+        agency = str(payload.get("agency_id", ""))
+        service = self._context.dispatch
+        if service is not None:
+            agency = service.agency_name(agency, self._context.language == "ko")
+        parts = [agency, str(payload.get("distribution_id", ""))]
+        if payload.get("format"):
+            parts.append(str(payload["format"]).upper())
+        for key in ("transport", "detail", "receipt", "note", "code", "reason"):
+            if payload.get(key):
+                parts.append(str(payload[key]))
+        reasons = payload.get("reasons")
+        if isinstance(reasons, list):
+            parts.extend(str(r) for r in reasons)
+        return " · ".join(p for p in parts if p)
 
     def _refresh_facts(self) -> None:
         incident = (

@@ -192,7 +192,11 @@ class IncidentQueuePanel(QWidget):
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
-        self.table.setCurrentIndex(index)
+        # Only the current row moves: QAbstractItemView.setCurrentIndex would also apply the
+        # keyboard modifiers held now (Ctrl toggles the row off and clears the selection).
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.NoUpdate
+        )
         self.table.scrollTo(index)
         return True
 

@@ -42,7 +42,9 @@ class StepActions(QObject):
             ActionKind.NEAREST_FACILITIES: self.tr(
                 "There is no situation map in this workstation."
             ),
-            ActionKind.DRAFT_PACKET: self.tr("Packets to agencies are not available yet."),
+            ActionKind.DRAFT_PACKET: self.tr(
+                "There is no link with agencies in this workstation."
+            ),
         }
         return reasons.get(kind, "")
 

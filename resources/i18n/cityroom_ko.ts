@@ -9,6 +9,33 @@
     </message>
 </context>
 <context>
+    <name>CancelPacketDialog</name>
+    <message>
+        <source>Cancel a packet</source>
+        <translation>패킷 전송 취소</translation>
+    </message>
+    <message>
+        <source>The packet will not be sent. The reason is kept in the log with it.</source>
+        <translation>이 패킷은 전송되지 않습니다. 사유는 패킷과 함께 기록에 남습니다.</translation>
+    </message>
+    <message>
+        <source>Required: why is it cancelled?</source>
+        <translation>필수: 취소 사유를 입력하세요</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>사유</translation>
+    </message>
+    <message>
+        <source>Cancel the packet</source>
+        <translation>전송 취소</translation>
+    </message>
+    <message>
+        <source>Keep it</source>
+        <translation>유지</translation>
+    </message>
+</context>
+<context>
     <name>CityStatusBar</name>
     <message>
         <source>Event log: %1</source>
@@ -163,6 +190,281 @@
     <message>
         <source>Events used</source>
         <translation>근거 이벤트</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchService</name>
+    <message>
+        <source>The agency registry is being read.</source>
+        <translation>기관 목록을 읽는 중입니다.</translation>
+    </message>
+    <message>
+        <source>The simulated agencies did not start: %1</source>
+        <translation>모의 기관을 시작하지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>Reports and acknowledgements from agencies cannot be received: %1</source>
+        <translation>기관의 신고와 확인 응답을 받을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Packets cannot be sent: %1</source>
+        <translation>패킷을 보낼 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Select an incident first: a packet is always about one incident.</source>
+        <translation>먼저 사건을 선택하십시오. 패킷은 항상 한 사건에 관한 것입니다.</translation>
+    </message>
+    <message>
+        <source>Packet %1 to %2 queued; its delivery shows in the outbox.</source>
+        <translation>%2에 보낼 패킷 %1을(를) 대기열에 넣었습니다. 전송 상태는 전송함에서 볼 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>&amp;Packet to an agency…</source>
+        <translation>기관에 패킷 전송(&amp;P)…</translation>
+    </message>
+</context>
+<context>
+    <name>DrillBanner</name>
+    <message>
+        <source>Score</source>
+        <translation>평가</translation>
+    </message>
+    <message>
+        <source>How the drill stands against its golden times</source>
+        <translation>훈련이 골든타임을 얼마나 지키고 있는지 봅니다</translation>
+    </message>
+    <message>
+        <source>Stop drill</source>
+        <translation>훈련 종료</translation>
+    </message>
+    <message>
+        <source>End the drill, show its score and start the live simulator again</source>
+        <translation>훈련을 끝내고 평가 결과를 보여 준 뒤 실시간 시뮬레이터를 다시 시작합니다</translation>
+    </message>
+    <message>
+        <source>훈련 중 — EXERCISE: %1</source>
+        <translation>훈련 중 — EXERCISE: %1</translation>
+    </message>
+    <message>
+        <source>Elapsed %1</source>
+        <translation>경과 %1</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>일시정지됨</translation>
+    </message>
+    <message>
+        <source>The scenario has played out: finish the procedures, then stop</source>
+        <translation>시나리오 재생이 끝났습니다: 대응 절차를 마친 뒤 훈련을 종료하십시오</translation>
+    </message>
+</context>
+<context>
+    <name>DrillDialog</name>
+    <message>
+        <source>Start a drill</source>
+        <translation>훈련 시작</translation>
+    </message>
+    <message>
+        <source>The chosen scenario plays alone, as it would live: no background readings, no minor incidents. Every incident it reports is marked 훈련 / EXERCISE, and the drill is scored by the golden-time timers of the procedures worked.</source>
+        <translation>선택한 시나리오만 실제와 똑같이 재생됩니다. 배경 센서값과 경미한 사건은 만들지 않습니다. 시나리오가 신고하는 모든 사건에는 훈련 / EXERCISE 표시가 붙고, 훈련은 처리한 대응 절차의 골든타임 타이머로 평가합니다.</translation>
+    </message>
+    <message>
+        <source>Stop it and start this drill</source>
+        <translation>진행 중인 훈련을 끝내고 이 훈련 시작</translation>
+    </message>
+    <message>
+        <source>Start drill</source>
+        <translation>훈련 시작</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>A drill is on now: %1. Starting another stops it; its incidents stay in the log, marked as exercises.</source>
+        <translation>지금 훈련이 진행 중입니다: %1. 다른 훈련을 시작하면 이 훈련은 종료되며, 그 사건들은 훈련으로 표시된 채 기록에 남습니다.</translation>
+    </message>
+    <message>
+        <source>The live city simulator stops while the drill runs and starts again when the drill is stopped.</source>
+        <translation>훈련이 진행되는 동안 실시간 도시 시뮬레이터는 멈추고, 훈련을 종료하면 다시 시작합니다.</translation>
+    </message>
+    <message>
+        <source>Choose a scenario first.</source>
+        <translation>먼저 시나리오를 선택하십시오.</translation>
+    </message>
+    <message>
+        <source>A drill is being started or stopped; try again in a moment.</source>
+        <translation>훈련을 시작하거나 종료하는 중입니다. 잠시 후 다시 시도하십시오.</translation>
+    </message>
+</context>
+<context>
+    <name>DrillMode</name>
+    <message>
+        <source>Start &amp;drill…</source>
+        <translation>훈련 시작(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>S&amp;top drill</source>
+        <translation>훈련 종료(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Drill</source>
+        <translation>훈련</translation>
+    </message>
+    <message>
+        <source>A drill is on in the event log: the live simulator starts when it is stopped.</source>
+        <translation>이벤트 기록상 훈련이 진행 중입니다. 실시간 시뮬레이터는 훈련을 종료하면 시작합니다.</translation>
+    </message>
+    <message>
+        <source>The drill could not be started or stopped: %1</source>
+        <translation>훈련을 시작하거나 종료하지 못했습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>DrillScoreDialog</name>
+    <message>
+        <source>Drill score — %1</source>
+        <translation>훈련 평가 — %1</translation>
+    </message>
+    <message>
+        <source>Incident / golden time</source>
+        <translation>사건 / 골든타임</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>목표</translation>
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>실제</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>결과</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>새로 고침(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Score the drill again as it stands now</source>
+        <translation>지금 상태로 훈련을 다시 평가합니다</translation>
+    </message>
+    <message>
+        <source>Save as &amp;HTML…</source>
+        <translation>HTML로 저장(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>The procedures are still being read; the score follows in a moment.</source>
+        <translation>대응 절차를 아직 읽는 중입니다. 잠시 후 평가 결과가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>No exercise incident has been reported yet.</source>
+        <translation>아직 신고된 훈련 사건이 없습니다.</translation>
+    </message>
+    <message>
+        <source>an unknown time</source>
+        <translation>알 수 없는 시각</translation>
+    </message>
+    <message>
+        <source>Drill: %1. Started %2; scored as of %3; %4 exercise incident(s).</source>
+        <translation>훈련: %1. 시작 %2, 평가 기준 시각 %3, 훈련 사건 %4건.</translation>
+    </message>
+    <message>
+        <source>Score: no golden-time timer has run yet</source>
+        <translation>평가: 아직 작동한 골든타임 타이머가 없습니다</translation>
+    </message>
+    <message>
+        <source>Score: %1 % — %2 of %3 golden times met</source>
+        <translation>평가: %1 % — 골든타임 %3개 중 %2개 달성</translation>
+    </message>
+    <message>
+        <source>Not scored: no procedure, or its version is not known here</source>
+        <translation>평가 제외: 대응 절차가 없거나 이 단말이 모르는 절차 버전입니다</translation>
+    </message>
+    <message>
+        <source>No timer has run yet</source>
+        <translation>아직 작동한 타이머 없음</translation>
+    </message>
+    <message>
+        <source>%1 of %2 met</source>
+        <translation>%2개 중 %1개 달성</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>달성</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>미달성</translation>
+    </message>
+    <message>
+        <source>Running, within the target (not counted yet)</source>
+        <translation>진행 중, 목표 이내 (아직 집계하지 않음)</translation>
+    </message>
+    <message>
+        <source>Not started (not counted)</source>
+        <translation>시작 안 됨 (집계 제외)</translation>
+    </message>
+    <message>
+        <source>Missed (still running)</source>
+        <translation>미달성 (아직 진행 중)</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>단계</translation>
+    </message>
+    <message>
+        <source>%1 done, %2 skipped</source>
+        <translation>완료 %1, 건너뜀 %2</translation>
+    </message>
+    <message>
+        <source>Mandatory steps skipped</source>
+        <translation>건너뛴 필수 단계</translation>
+    </message>
+    <message>
+        <source>Mandatory steps left open</source>
+        <translation>남은 필수 단계</translation>
+    </message>
+    <message>
+        <source>Mandatory steps</source>
+        <translation>필수 단계</translation>
+    </message>
+    <message>
+        <source>All done or skipped</source>
+        <translation>모두 완료 또는 건너뜀</translation>
+    </message>
+    <message>
+        <source>훈련 — EXERCISE</source>
+        <translation>훈련 — EXERCISE</translation>
+    </message>
+    <message>
+        <source>Save the drill score</source>
+        <translation>훈련 평가 저장</translation>
+    </message>
+    <message>
+        <source>HTML page (*.html)</source>
+        <translation>HTML 문서 (*.html)</translation>
+    </message>
+    <message>
+        <source>there is no score to save yet</source>
+        <translation>아직 저장할 평가 결과가 없습니다</translation>
+    </message>
+    <message>
+        <source>Saving %1…</source>
+        <translation>%1 저장 중…</translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation>%1에 저장했습니다.</translation>
+    </message>
+    <message>
+        <source>Could not save %1: %2. Choose another folder or file name.</source>
+        <translation>%1 파일을 저장하지 못했습니다: %2. 다른 폴더나 파일 이름을 선택하십시오.</translation>
     </message>
 </context>
 <context>
@@ -390,6 +692,34 @@
     <message>
         <source>Timer started</source>
         <translation>타이머 시작</translation>
+    </message>
+    <message>
+        <source>Packet refused</source>
+        <translation>패킷 거부</translation>
+    </message>
+    <message>
+        <source>Packet queued</source>
+        <translation>패킷 대기</translation>
+    </message>
+    <message>
+        <source>Packet attempt failed</source>
+        <translation>패킷 전송 시도 실패</translation>
+    </message>
+    <message>
+        <source>Packet sent</source>
+        <translation>패킷 전송</translation>
+    </message>
+    <message>
+        <source>Packet delivered</source>
+        <translation>패킷 수신 확인</translation>
+    </message>
+    <message>
+        <source>Packet acknowledged</source>
+        <translation>패킷 기관 확인</translation>
+    </message>
+    <message>
+        <source>Packet failed</source>
+        <translation>패킷 전송 실패</translation>
     </message>
     <message>
         <source>Still</source>
@@ -889,6 +1219,574 @@
     </message>
 </context>
 <context>
+    <name>OutboxHeader</name>
+    <message>
+        <source>Packets are not sent from this window</source>
+        <translation>이 창에서는 패킷을 전송하지 않습니다</translation>
+    </message>
+    <message>
+        <source>Delivery worker running</source>
+        <translation>전송 작업 실행 중</translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation>시작하는 중</translation>
+    </message>
+    <message>
+        <source>Delivery worker not running: %1</source>
+        <translation>전송 작업 중지됨: %1</translation>
+    </message>
+    <message>
+        <source>%1 waiting</source>
+        <translation>대기 %1</translation>
+    </message>
+    <message>
+        <source>%1 sending</source>
+        <translation>전송 중 %1</translation>
+    </message>
+    <message>
+        <source>%1 retrying</source>
+        <translation>재시도 %1</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>실패 %1</translation>
+    </message>
+    <message>
+        <source>%1 in all</source>
+        <translation>전체 %1</translation>
+    </message>
+    <message>
+        <source>%1: link down, retrying at %2 — %3 failures in a row</source>
+        <translation>%1: 연결 끊김, %2에 재시도 — 연속 %3회 실패</translation>
+    </message>
+    <message>
+        <source>%1: link down, probing now — %3 failures in a row</source>
+        <translation>%1: 연결 끊김, 지금 연결 확인 중 — 연속 %3회 실패</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPanel</name>
+    <message>
+        <source>All packets</source>
+        <translation>전체 패킷</translation>
+    </message>
+    <message>
+        <source>This incident</source>
+        <translation>선택한 사건</translation>
+    </message>
+    <message>
+        <source>Needing attention</source>
+        <translation>조치 필요</translation>
+    </message>
+    <message>
+        <source>Filter: incident, agency, error…</source>
+        <translation>검색: 사건, 기관, 오류…</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>보기</translation>
+    </message>
+    <message>
+        <source>Retry now</source>
+        <translation>지금 재전송</translation>
+    </message>
+    <message>
+        <source>Cancel…</source>
+        <translation>전송 취소…</translation>
+    </message>
+    <message>
+        <source>Show packet</source>
+        <translation>패킷 보기</translation>
+    </message>
+    <message>
+        <source>Go to incident</source>
+        <translation>사건으로 이동</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>중지됨</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%2건 중 %1건</translation>
+    </message>
+    <message>
+        <source>No packet has been queued for an agency yet.</source>
+        <translation>아직 기관에 보낼 패킷이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Select an incident to see its packets.</source>
+        <translation>사건을 선택하면 그 사건의 패킷이 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>No packet matches the filter.</source>
+        <translation>조건에 맞는 패킷이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Sending %1 now.</source>
+        <translation>%1을(를) 지금 전송합니다.</translation>
+    </message>
+    <message>
+        <source>%1 is no longer waiting to be sent.</source>
+        <translation>%1은(는) 더 이상 전송 대기 중이 아닙니다.</translation>
+    </message>
+    <message>
+        <source>%1 is cancelled.</source>
+        <translation>%1 전송을 취소했습니다.</translation>
+    </message>
+    <message>
+        <source>%1 could not be cancelled: it has already left or failed.</source>
+        <translation>%1은(는) 취소할 수 없습니다: 이미 전송되었거나 실패했습니다.</translation>
+    </message>
+    <message>
+        <source>The delivery worker is not running.</source>
+        <translation>전송 작업이 실행 중이 아닙니다.</translation>
+    </message>
+</context>
+<context>
+    <name>PacketBodyDialog</name>
+    <message>
+        <source>Packet %1</source>
+        <translation>패킷 %1</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Agency</source>
+        <translation>기관</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>형식</translation>
+    </message>
+    <message>
+        <source>SHA-256</source>
+        <translation>SHA-256</translation>
+    </message>
+    <message>
+        <source>Reading the packet from the log…</source>
+        <translation>기록에서 패킷을 읽는 중…</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>복사</translation>
+    </message>
+    <message>
+        <source>%1 bytes, exactly as queued (the SHA-256 matches).</source>
+        <translation>%1바이트, 대기열에 넣은 그대로입니다(SHA-256 일치).</translation>
+    </message>
+    <message>
+        <source>%1 bytes, but they do not match the SHA-256 recorded when the packet was queued: the stored body was changed.</source>
+        <translation>%1바이트이지만 대기열에 넣을 때 기록한 SHA-256과 일치하지 않습니다: 저장된 본문이 변경되었습니다.</translation>
+    </message>
+    <message>
+        <source>The packet could not be read from the log: %1</source>
+        <translation>기록에서 패킷을 읽을 수 없습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PacketDialog</name>
+    <message>
+        <source>Packet to an agency — %1</source>
+        <translation>기관 전송 패킷 — %1</translation>
+    </message>
+    <message>
+        <source>EXERCISE — a drill&apos;s packet is marked Exercise, never Actual.</source>
+        <translation>훈련 — 훈련 사건의 패킷은 실제(Actual)가 아닌 훈련(Exercise)으로만 전송됩니다.</translation>
+    </message>
+    <message>
+        <source>Send [Ctrl+Enter]</source>
+        <translation>전송 [Ctrl+Enter]</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Test (to the agency&apos;s test endpoint)</source>
+        <translation>시험 (기관의 시험용 수신처로)</translation>
+    </message>
+    <message>
+        <source>&amp;Agency</source>
+        <translation>기관(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Format</source>
+        <translation>형식(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Kind</source>
+        <translation>종류(&amp;K)</translation>
+    </message>
+    <message>
+        <source>In Korean, e.g. dispatch to the scene and clear the access road</source>
+        <translation>예: 현장 출동 및 진입로 확보 요청</translation>
+    </message>
+    <message>
+        <source>Only when faces or plates must be seen: why (logged)</source>
+        <translation>얼굴·번호판을 가리지 않아야 할 때만: 사유 (기록됨)</translation>
+    </message>
+    <message>
+        <source>I confirm the purpose and the legal basis (logged)</source>
+        <translation>제공 목적과 법적 근거를 확인합니다 (기록됨)</translation>
+    </message>
+    <message>
+        <source>&amp;Headline</source>
+        <translation>제목(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Summary</source>
+        <translation>상황 개요(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Requested action</source>
+        <translation>요청 사항(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Purpose</source>
+        <translation>제공 목적(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Legal basis</source>
+        <translation>법적 근거</translation>
+    </message>
+    <message>
+        <source>&amp;Unmask reason</source>
+        <translation>비식별 해제 사유(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Contents</source>
+        <translation>포함 내용</translation>
+    </message>
+    <message>
+        <source>What leaves the room (exactly these bytes)</source>
+        <translation>센터 밖으로 나가는 내용 (이 바이트 그대로)</translation>
+    </message>
+    <message>
+        <source>The agency registry has no enabled agency.</source>
+        <translation>기관 목록에 사용 중인 기관이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>확인 중…</translation>
+    </message>
+    <message>
+        <source>none needed for a summary</source>
+        <translation>상황 개요만 보내므로 필요 없음</translation>
+    </message>
+    <message>
+        <source>Packet %1 · %2</source>
+        <translation>패킷 %1 · %2</translation>
+    </message>
+    <message>
+        <source>Queueing…</source>
+        <translation>대기열에 넣는 중…</translation>
+    </message>
+    <message>
+        <source>Refused and logged; nothing was sent.</source>
+        <translation>거부되어 기록했습니다. 아무것도 보내지 않았습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>PacketTableModel</name>
+    <message>
+        <source>Queued</source>
+        <translation>등록 시각</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Agency</source>
+        <translation>기관</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>형식</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>구분</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>시도</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>세부 내용</translation>
+    </message>
+</context>
+<context>
+    <name>PacketView</name>
+    <message>
+        <source>Carries</source>
+        <translation>포함</translation>
+    </message>
+    <message>
+        <source>Left out</source>
+        <translation>제외</translation>
+    </message>
+    <message>
+        <source>route of %1 points</source>
+        <translation>경로 (지점 %1개)</translation>
+    </message>
+    <message>
+        <source>Does not validate: %1</source>
+        <translation>검증 실패: %1</translation>
+    </message>
+    <message>
+        <source>Ready to send: %1, %2 bytes, valid and lawful.</source>
+        <translation>전송 준비 완료: %1, %2바이트, 형식 검증과 적법성 확인 통과.</translation>
+    </message>
+</context>
+<context>
+    <name>PacketWords</name>
+    <message>
+        <source>queued</source>
+        <translation>대기</translation>
+    </message>
+    <message>
+        <source>retrying</source>
+        <translation>재시도 중</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>전송됨</translation>
+    </message>
+    <message>
+        <source>delivered</source>
+        <translation>수신됨</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>실제</translation>
+    </message>
+    <message>
+        <source>Exercise</source>
+        <translation>훈련</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>시험</translation>
+    </message>
+    <message>
+        <source>expired before it could be sent</source>
+        <translation>전송 전에 만료됨</translation>
+    </message>
+    <message>
+        <source>refused by the agency</source>
+        <translation>기관이 거부함</translation>
+    </message>
+    <message>
+        <source>its stored body was lost</source>
+        <translation>저장된 본문이 손상됨</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>취소됨</translation>
+    </message>
+    <message>
+        <source>link down, probing it now</source>
+        <translation>연결 끊김, 지금 연결 확인 중</translation>
+    </message>
+    <message>
+        <source>link down, next try at %1</source>
+        <translation>연결 끊김, %1에 재시도</translation>
+    </message>
+    <message>
+        <source>waiting to be sent</source>
+        <translation>전송 대기 중</translation>
+    </message>
+    <message>
+        <source>next try due now</source>
+        <translation>곧 재시도</translation>
+    </message>
+    <message>
+        <source>next try in %1</source>
+        <translation>%1 후 재시도</translation>
+    </message>
+    <message>
+        <source>acknowledged %1 (%2 after sending)</source>
+        <translation>%1 확인됨 (전송 후 %2)</translation>
+    </message>
+    <message>
+        <source>receipt %1 at %2; waiting for the agency&apos;s Ack</source>
+        <translation>수신증 %1 (%2); 기관의 확인 응답 대기 중</translation>
+    </message>
+    <message>
+        <source>sent %1</source>
+        <translation>%1 전송됨</translation>
+    </message>
+    <message>
+        <source>waiting for the receipt file</source>
+        <translation>수신증 파일 대기 중</translation>
+    </message>
+    <message>
+        <source>waiting for the agency&apos;s Ack</source>
+        <translation>기관의 확인 응답 대기 중</translation>
+    </message>
+    <message>
+        <source>Incident: %1</source>
+        <translation>사건: %1</translation>
+    </message>
+    <message>
+        <source>Agency: %1</source>
+        <translation>기관: %1</translation>
+    </message>
+    <message>
+        <source>Format: %1</source>
+        <translation>형식: %1</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>구분: %1</translation>
+    </message>
+    <message>
+        <source>State: %1</source>
+        <translation>상태: %1</translation>
+    </message>
+    <message>
+        <source>Queued: %1</source>
+        <translation>등록: %1</translation>
+    </message>
+    <message>
+        <source>Sent: %1</source>
+        <translation>전송: %1</translation>
+    </message>
+    <message>
+        <source>Delivered: %1</source>
+        <translation>수신: %1</translation>
+    </message>
+    <message>
+        <source>Acknowledged: %1</source>
+        <translation>확인: %1</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>실패: %1</translation>
+    </message>
+    <message>
+        <source>Attempts: %1</source>
+        <translation>시도 횟수: %1</translation>
+    </message>
+    <message>
+        <source>Last error: %1</source>
+        <translation>마지막 오류: %1</translation>
+    </message>
+    <message>
+        <source>Receipt: %1</source>
+        <translation>수신증: %1</translation>
+    </message>
+    <message>
+        <source>Ack: %1</source>
+        <translation>확인 응답: %1</translation>
+    </message>
+    <message>
+        <source>Expires: %1</source>
+        <translation>만료: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PacketsSection</name>
+    <message>
+        <source>Packets to agencies</source>
+        <translation>기관 전송 패킷</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>대기</translation>
+    </message>
+    <message>
+        <source>retrying</source>
+        <translation>재시도 중</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>전송됨</translation>
+    </message>
+    <message>
+        <source>delivered</source>
+        <translation>수신됨</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source>expired before it could be sent</source>
+        <translation>전송 전에 만료됨</translation>
+    </message>
+    <message>
+        <source>refused by the agency</source>
+        <translation>기관이 거부함</translation>
+    </message>
+    <message>
+        <source>its stored body was lost</source>
+        <translation>저장된 본문이 손상됨</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>취소됨</translation>
+    </message>
+    <message>
+        <source>%1 earlier packets are in the outbox.</source>
+        <translation>이전 패킷 %1건은 전송함에 있습니다.</translation>
+    </message>
+    <message>
+        <source>Exercise</source>
+        <translation>훈련</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>시험</translation>
+    </message>
+    <message>
+        <source>acknowledged %1 (%2 after sending)</source>
+        <translation>%1 확인됨 (전송 후 %2)</translation>
+    </message>
+    <message>
+        <source>%1 tries</source>
+        <translation>%1회 시도</translation>
+    </message>
+    <message>
+        <source>next at %1</source>
+        <translation>다음 시도 %1</translation>
+    </message>
+    <message>
+        <source>Queued %1</source>
+        <translation>등록 %1</translation>
+    </message>
+    <message>
+        <source>Receipt %1</source>
+        <translation>수신증 %1</translation>
+    </message>
+    <message>
+        <source>Ack: %1</source>
+        <translation>확인 응답: %1</translation>
+    </message>
+</context>
+<context>
     <name>Panels</name>
     <message>
         <source>Incident queue</source>
@@ -913,6 +1811,10 @@
     <message>
         <source>Procedure</source>
         <translation>절차</translation>
+    </message>
+    <message>
+        <source>Outbox</source>
+        <translation>전송함</translation>
     </message>
 </context>
 <context>
@@ -1716,8 +2618,8 @@
         <translation>이 워크스테이션에는 상황 지도가 없습니다.</translation>
     </message>
     <message>
-        <source>Packets to agencies are not available yet.</source>
-        <translation>유관기관 전송 기능은 아직 사용할 수 없습니다.</translation>
+        <source>There is no link with agencies in this workstation.</source>
+        <translation>이 단말에는 기관 연계가 없습니다.</translation>
     </message>
     <message>
         <source>Asked the video wall for the %1 nearest cameras.</source>

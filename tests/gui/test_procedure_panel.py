@@ -212,13 +212,12 @@ def test_actions_without_a_panel_to_carry_them_are_disabled_and_say_why(
     open_cameras = panel.rows["cameras"].buttons["action"]
     assert open_cameras.text() == "Open 4 cameras" and not open_cameras.isEnabled()
     assert "video wall" in open_cameras.toolTip()
-    # A pending step opens on a click; its packet action waits for the dispatch panel.
+    # A pending step opens on a click; the workstation's agency link drafts its packet.
     assert "action" not in panel.rows["packet-119"].buttons
     qtbot.mouseClick(panel.rows["packet-119"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "action" in panel.rows["packet-119"].buttons)
     packet = panel.rows["packet-119"].buttons["action"]
-    assert not packet.isEnabled()
-    assert packet.toolTip() == "Packets to agencies are not available yet."
+    assert packet.isEnabled() and packet.text() == "Packet to fire service (119)…"
 
 
 def test_notify_is_the_step_after_a_confirmation(qtbot, workstation: Workstation) -> None:

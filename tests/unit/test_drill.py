@@ -8,12 +8,12 @@ from pathlib import Path
 
 from core.city import load_city
 from core.commands import ReportIncident
-from core.events import CameraViewed, EventType
+from core.events import CameraViewed, EventType, SimulatorState
 from core.local_backend import LocalBackend
 from core.simulator import Simulator, SimulatorConfig
 from core.sop.commands import CompleteStep
 from core.sop.definitions import SOP_DIR
-from core.sop.drill import score_drill
+from core.sop.drill import drill_in, drill_started_ms, score_drill
 from core.sop.library import ProcedureLibrary
 from core.sop.progress import TimerLevel
 from core.sop.starter import ProcedureStarter
@@ -78,5 +78,34 @@ def test_a_drill_marks_its_incidents_and_is_scored_by_the_golden_times(tmp_path:
         assert (score.timers_met, score.timers_ran, score.percent) == (1, 2, 50.0)
         assert incident.mandatory_open == ("fire-out",)
         starter.stop()
+    finally:
+        backend.close()
+
+
+def test_the_drill_on_and_when_it_began_are_read_from_the_simulator_states(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "events.db"
+    backend = LocalBackend.open(path)
+    try:
+
+        def state(name: str, exercise: bool, at_s: int, scenario: str | None = None) -> None:
+            event = SimulatorState(name, 1, 1.0, scenario, exercise)
+            new = event.to_new("simulator", "simulator", START_MS + at_s * 1000)
+            backend.publish([new]).result()
+
+        state("running", False, 0)
+        assert drill_started_ms(path) is None
+        state("stopped", False, 10)
+        state("running", True, 11, "fire_blocked_access")  # a first drill
+        state("stopped", True, 60, "fire_blocked_access")
+        state("running", True, 70, "river_flood")  # a second one, still on
+        state("paused", True, 80, "river_flood")
+        assert drill_started_ms(path) == START_MS + 70_000
+        on = drill_in(backend.snapshot().result().simulator)
+        assert on is not None and on.scenario == "river_flood" and on.paused
+        state("stopped", True, 90, "river_flood")
+        assert drill_in(backend.snapshot().result().simulator) is None
+        assert drill_started_ms(path) is None
     finally:
         backend.close()

@@ -1,0 +1,145 @@
+"""The compose dialog: pre-filled from the incident, gated and validated as the operator
+works, showing the exact bytes, and queueing (or logging the refusal) off the GUI thread."""
+
+from __future__ import annotations
+
+import hashlib
+
+import cv2
+import numpy as np
+
+from core.dispatch.agencies import DEMO_REGISTRY, Registry
+from core.events import EventRecord, EventType, EvidenceCaptured
+from core.sop.definitions import Recipient
+from tests.gui.conftest import Workstation
+from ui.packet_dialog import PacketDialog
+
+
+def open_dialog(qtbot, ws: Workstation, incident_id: str, recipient: Recipient) -> PacketDialog:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: incident_id in ws.context.store.state.incidents)
+    incident = ws.context.store.state.incidents[incident_id]
+    dialog = PacketDialog(ws.context, Registry.load(DEMO_REGISTRY), incident, recipient)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.prepared is not None, timeout=10_000)
+    return dialog
+
+
+def still_of(ws: Workstation, incident_id: str, blurred: bool) -> str:
+    """A real JPEG in the evidence folder, recorded as the incident's evidence."""
+    folder = ws.context.settings.evidence_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    picture = folder / f"still-{incident_id}.jpg"
+    ok, data = cv2.imencode(".jpg", np.full((48, 64, 3), 90, np.uint8))
+    assert ok
+    picture.write_bytes(data.tobytes())
+    still = EvidenceCaptured(
+        incident_id,
+        "CAM-11230-001",
+        "still",
+        str(picture),
+        hashlib.sha256(picture.read_bytes()).hexdigest(),
+        1_790_000_000_000,
+        redacted="faces,plates" if blurred else "",
+    )
+    ws.backend.publish([still.to_new("wall", "operator:test")]).result()
+    return picture.name
+
+
+def packet_events(ws: Workstation, incident_id: str) -> list[EventRecord]:
+    records = ws.backend.incident_events(incident_id).result()
+    return [r for r in records if r.type.startswith("packet.")]
+
+
+def test_the_draft_shows_the_exact_bytes_and_queues_them(qtbot, workstation: Workstation) -> None:  # type: ignore[no-untyped-def]
+    fire = workstation.report("F-FIRE")
+    dialog = open_dialog(qtbot, workstation, fire, Recipient.FIRE)
+    assert dialog.agency().kind is Recipient.FIRE
+    body = dialog.body.toPlainText()
+    assert "urn:oasis:names:tc:emergency:EDXL:DE:2.0" in body and fire in body
+    assert "Ready to send" in dialog.gate.text()
+    # The operator's headline replaces the draft's once the check has run again.
+    dialog.headline.setText("[화재] 종로구 주택 화재, 진입로 불법주정차")
+    dialog.headline.textEdited.emit(dialog.headline.text())
+    qtbot.waitUntil(lambda: "진입로 불법주정차" in dialog.body.toPlainText(), timeout=10_000)
+    qtbot.waitUntil(dialog.send_button.isEnabled)
+    shown = dialog.body.toPlainText().encode("utf-8")
+    dialog.send()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=10_000)
+    assert dialog.outcome is not None and dialog.outcome.queued
+    (queued,) = packet_events(workstation, fire)
+    assert queued.type == EventType.PACKET_QUEUED
+    assert queued.payload["body"].encode("utf-8") == shown  # the preview is what leaves
+    assert queued.actor == workstation.context.actor
+
+
+def test_an_unblurred_still_needs_a_reason_and_a_confirmed_purpose(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    fire = workstation.report("F-FIRE")
+    name = still_of(workstation, fire, blurred=False)
+    dialog = open_dialog(qtbot, workstation, fire, Recipient.FIRE)
+    assert "Left out" in dialog.contents.text() and name in dialog.contents.text()
+    assert "<derefUri>" not in dialog.body.toPlainText()
+    dialog.unmask.setText("연기 속 요구조자 확인에 얼굴 식별 필요")
+    dialog.unmask.textEdited.emit(dialog.unmask.text())
+    qtbot.waitUntil(lambda: "derefUri" in dialog.body.toPlainText(), timeout=10_000)
+    assert not dialog.send_button.isEnabled()
+    assert "confirm the purpose" in dialog.gate.text()
+    dialog.confirm.setChecked(True)
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=10_000)
+    dialog.send()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=10_000)
+    (queued,) = packet_events(workstation, fire)
+    packet = queued.payload["packet"]
+    (attachment,) = packet["attachments"]
+    assert attachment["unmasked"] and attachment["unmask_reason"].startswith("연기 속")
+    assert "still" in packet["data_classes"] and packet["purpose"]
+
+
+def test_stills_of_a_fire_stay_in_the_room_when_the_tax_office_is_chosen(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    fire = workstation.report("F-FIRE")
+    still_of(workstation, fire, blurred=True)
+    dialog = open_dialog(qtbot, workstation, fire, Recipient.TAX)
+    assert dialog.agency().kind is Recipient.TAX
+    # The fire's purpose gives the tax office no stills: they stay in the room.
+    assert "Left out" in dialog.contents.text()
+    assert "derefUri" not in dialog.body.toPlainText()
+
+
+def test_a_drill_packet_is_marked_exercise(qtbot, workstation: Workstation) -> None:  # type: ignore[no-untyped-def]
+    from core.commands import ReportIncident
+
+    lat, lon = workstation.context.city.district("11230").centroid
+    records = workstation.backend.submit(
+        ReportIncident("F-FIRE", lat, lon, "11230", exercise=True), "system:drill"
+    ).result()
+    drill = str(records[0].subject)
+    dialog = open_dialog(qtbot, workstation, drill, Recipient.FIRE)
+    body = dialog.body.toPlainText()
+    assert "<distributionStatus>Exercise</distributionStatus>" in body
+    assert "<status>Exercise</status>" in body and "<status>Actual</status>" not in body
+    assert not dialog.test_box.isEnabled()
+
+
+def test_a_procedure_step_opens_the_dialog_for_its_agency(qtbot, workstation: Workstation) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    service = workstation.context.dispatch
+    assert service is not None
+    fire = workstation.report("F-FIRE")
+    qtbot.waitUntil(lambda: fire in workstation.context.store.state.incidents)
+    # Before the registry is read, the request is answered with a notice, not a dialog.
+    assert service.compose(workstation.context, fire, "fire") is None
+    assert "being read" in workstation.context.notices.history[-1].text
+    service.registry = Registry.load(DEMO_REGISTRY)
+    workstation.context.actions.packetRequested.emit(fire, "fire")
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, PacketDialog) for w in QApplication.topLevelWidgets())
+    )
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, PacketDialog))
+    assert dialog.incident.id == fire and dialog.agency().id == "fire-119"
+    qtbot.waitUntil(lambda: dialog.prepared is not None, timeout=10_000)
+    dialog.reject()

@@ -1,0 +1,1 @@
+"""Developer tools: set-up, demo-city generation, map-asset vendoring, docs screenshots."""

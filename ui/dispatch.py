@@ -1,0 +1,261 @@
+"""The workstation's link with outside agencies: the agency registry, the delivery worker
+(the outbox), the listener for agencies' reports and acknowledgements and, in the standalone
+demo, the simulated agencies they talk to. Everything starts and stops off the GUI thread."""
+
+from __future__ import annotations
+
+import weakref
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
+
+from core.backend import Backend
+from core.dispatch.ack_poll import AckPoller
+from core.dispatch.agencies import DEMO_REGISTRY, Agency, Registry, registry_path
+from core.dispatch.agency_sim import AgencySimulator, simulators_for
+from core.dispatch.inbound import InboundListener
+from core.dispatch.outbox import Outbox
+from core.dispatch.retry import OutboxStatus
+from core.errors import CityroomError
+from core.notices import NoticeBoard, NoticeLevel
+from core.sop.definitions import ActionKind, Recipient
+from ui.bridge import GuiInvoker
+from ui.workers import run_in_thread
+
+if TYPE_CHECKING:
+    from ui.context import AppContext
+    from ui.packet_dialog import PacketDialog
+
+SOURCE = "dispatch"
+
+
+@dataclass
+class _Links:
+    """What a start made (handed from the worker thread to the GUI thread)."""
+
+    registry: Registry
+    outbox: Outbox
+    inbound: InboundListener | None = None
+    poller: AckPoller | None = None  # fetches Acks of agencies that do not push them
+    simulators: list[AgencySimulator] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class DispatchService(QObject):
+    """Owns the dispatch workers for the window. ``registry`` is None (and ``problem`` says
+    why) until the registry has been read; packets can be queued once it is there."""
+
+    changed = Signal()  # the registry was read, or the links started or stopped
+
+    def __init__(
+        self,
+        invoker: GuiInvoker,
+        notices: NoticeBoard,
+        *,
+        path: Path | None = None,
+        simulate_agencies: bool = False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._invoker = invoker
+        self._notices = notices
+        self.path = path or registry_path()
+        # Only the demo's agencies are played here: a site's registry names real ones.
+        self.simulate_agencies = (
+            simulate_agencies and self.path.resolve() == DEMO_REGISTRY.resolve()
+        )
+        self.registry: Registry | None = None
+        self.problem = self.tr("The agency registry is being read.")
+        self.outbox: Outbox | None = None
+        self.inbound: InboundListener | None = None
+        self.simulators: list[AgencySimulator] = []
+        self._links: _Links | None = None
+        self._stopped = False
+
+    # -- life -----------------------------------------------------------------------------
+
+    def start_live(self, backend: Backend) -> Future[_Links]:
+        """Read the registry, then start the simulated agencies (demo), the listener and the
+        delivery worker, on a worker thread."""
+        path, simulate, notices = self.path, self.simulate_agencies, self._notices
+
+        def start() -> _Links:
+            registry = Registry.load(path)
+            links = _Links(registry, Outbox(backend, registry, notices=notices))
+            if simulate:
+                try:
+                    links.simulators = [s.start() for s in simulators_for(registry)]
+                except (OSError, CityroomError) as error:
+                    text = QCoreApplication.translate(
+                        "DispatchService", "The simulated agencies did not start: %1"
+                    )
+                    links.problems.append(text.replace("%1", str(error)))
+            inbound = registry.centre.inbound
+            try:
+                links.inbound = InboundListener(
+                    backend, host=inbound.host, port=inbound.port, registry=registry
+                ).start()
+            except OSError as error:
+                text = QCoreApplication.translate(
+                    "DispatchService",
+                    "Reports and acknowledgements from agencies cannot be received: %1",
+                )
+                links.problems.append(text.replace("%1", str(error)))
+            else:
+                links.poller = AckPoller(links.inbound, registry, notices=notices)
+                links.poller.start()
+            links.outbox.start()
+            return links
+
+        future = run_in_thread(start, "dispatch start")
+        this = weakref.ref(self)  # the worker must not be the last holder of a QObject
+
+        def started(links: _Links) -> None:
+            service = this()
+            if service is None or service._stopped:
+                _stop_links(links)
+                return
+            service._on_started(links)
+
+        def failed(error: BaseException) -> None:
+            service = this()
+            if service is not None:
+                service._on_failed(error)
+
+        self._invoker.when_done(future, started, failed)
+        return future
+
+    def _on_started(self, links: _Links) -> None:
+        self._links = links
+        self.registry, self.outbox = links.registry, links.outbox
+        self.inbound, self.simulators = links.inbound, links.simulators
+        self.problem = ""
+        for warning in links.registry.warnings:
+            self._notices.post(NoticeLevel.WARNING, SOURCE, warning)
+        for problem in links.problems:
+            self._notices.post(NoticeLevel.ERROR, SOURCE, problem)
+        self.changed.emit()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.problem = self.tr("Packets cannot be sent: %1").replace("%1", str(error))
+        self._notices.post(NoticeLevel.ERROR, SOURCE, self.problem)
+        self.changed.emit()
+
+    def stop(self) -> None:
+        """Stop delivering (sends under way finish and are logged), listening and simulating."""
+        self._stopped = True
+        links, self._links = self._links, None
+        self.outbox, self.inbound, self.simulators = None, None, []
+        if links is not None:
+            _stop_links(links)
+
+    # -- what the dialogs and panels ask --------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Whether packets can be composed and queued now."""
+        return self.registry is not None and self.outbox is not None
+
+    def agency(self, agency_id: str) -> Agency | None:
+        """An agency of the registry, or None."""
+        if self.registry is None:
+            return None
+        return next((a for a in self.registry.agencies if a.id == agency_id), None)
+
+    def agency_name(self, agency_id: str, korean: bool) -> str:
+        """An agency's name in the interface language (its id when unknown)."""
+        agency = self.agency(agency_id)
+        return agency.name(korean) if agency is not None else agency_id
+
+    def status(self) -> OutboxStatus | None:
+        """The delivery worker's latest picture of itself (None when it is not running)."""
+        return self.outbox.status() if self.outbox is not None else None
+
+    def retry_now(self, distribution_id: str) -> Future[bool] | None:
+        """Send a waiting packet now (None when the worker is not running)."""
+        return self.outbox.retry_now(distribution_id) if self.outbox is not None else None
+
+    def compose(
+        self,
+        context: AppContext,
+        incident_id: str | None,
+        recipient: str | None = None,
+        parent: QWidget | None = None,
+    ) -> PacketDialog | None:
+        """Open the compose dialog for ``incident_id`` (the selected incident when None),
+        with the first agency of kind ``recipient`` chosen; None (and a notice saying why)
+        when there is nothing to compose for or no registry."""
+        from ui.packet_dialog import PacketDialog
+
+        incident_id = incident_id or context.selection.incident_id
+        incident = context.store.state.incidents.get(incident_id or "")
+        if incident is None:
+            text = self.tr("Select an incident first: a packet is always about one incident.")
+            self._notices.post(NoticeLevel.WARNING, SOURCE, text)
+            return None
+        if self.registry is None:
+            self._notices.post(NoticeLevel.WARNING, SOURCE, self.problem)
+            return None
+        kind = Recipient(recipient) if recipient in {r.value for r in Recipient} else None
+        dialog = PacketDialog(context, self.registry, incident, kind, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        notices, korean = self._notices, context.language == "ko"
+
+        def queued() -> None:
+            prepared = dialog.prepared
+            if prepared is None:
+                return
+            text = (
+                self.tr("Packet %1 to %2 queued; its delivery shows in the outbox.")
+                .replace("%1", prepared.packet.distribution_id)
+                .replace("%2", prepared.agency.name(korean))
+            )
+            notices.post(NoticeLevel.INFO, SOURCE, text)
+
+        dialog.accepted.connect(queued)
+        dialog.open()
+        return dialog
+
+    def cancel(
+        self, distribution_id: str, reason: str, actor: str = "outbox"
+    ) -> Future[bool] | None:
+        """Give up a packet not yet sent, recorded as ``actor`` (None when the worker is not
+        running)."""
+        if self.outbox is None:
+            return None
+        return self.outbox.cancel(distribution_id, reason, actor)
+
+
+def _stop_links(links: _Links) -> None:
+    if links.poller is not None:
+        links.poller.stop()
+    links.outbox.stop(5.0)
+    if links.inbound is not None:
+        links.inbound.stop()
+    for simulator in links.simulators:
+        simulator.stop()
+
+
+def install_dispatch_actions(window: QMainWindow, menu: QMenu, context: AppContext) -> QAction:
+    """Add "Packet to an agency…" (Ctrl+Shift+S) to ``menu`` and let procedure steps ask for
+    packets; without a dispatch service in ``context`` the item is there but disabled."""
+    action = QAction(
+        QCoreApplication.translate("DispatchService", "&Packet to an agency…"), window
+    )
+    action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+    menu.addAction(action)
+    service = context.dispatch
+    if service is None:
+        action.setEnabled(False)
+        return action
+    action.triggered.connect(lambda: service.compose(context, None, None, window))
+    context.actions.offer(ActionKind.DRAFT_PACKET)
+    context.actions.packetRequested.connect(
+        lambda incident_id, recipient: service.compose(context, incident_id, recipient, window)
+    )
+    return action
