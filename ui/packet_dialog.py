@@ -32,7 +32,7 @@ from core.dispatch.workflow import ComposeError, ComposeRequest, Outcome, Prepar
 from core.model import Incident
 from core.sop.definitions import RECIPIENT_NAMES, Recipient, Share
 from ui.context import AppContext
-from ui.packet_view import contents_html, gate_html, has_unmasked_candidates
+from ui.packet_view import can_unmask, contents_html, gate_html
 from ui.theme import EXERCISE_COLOUR
 from ui.workers import run_in_thread
 
@@ -335,7 +335,7 @@ class PacketDialog(QDialog):
         if "summary_ko" not in self._edited and self.summary.toPlainText() != packet.summary_ko:
             self.summary.setPlainText(packet.summary_ko)
         self.basis.setText(packet.legal_basis or self.tr("none needed for a summary"))
-        self.unmask.setEnabled(has_unmasked_candidates(prepared) or bool(self.unmask.text()))
+        self.unmask.setEnabled(can_unmask(prepared) or bool(self.unmask.text()))
         self.contents.setText(contents_html(prepared, self.korean))
         self.body.setPlainText(prepared.rendered.body.decode("utf-8", errors="replace"))
         self.gate.setText(gate_html(prepared, self.korean))

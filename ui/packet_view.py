@@ -64,13 +64,11 @@ def gate_html(prepared: Prepared, korean: bool) -> str:
     return "<br>".join(lines)
 
 
-def has_unmasked_candidates(prepared: Prepared) -> bool:
-    """Whether a picture was left out only because it is not blurred (an unmask reason would
-    let it go), or goes unmasked now."""
-    needs = any(
-        "unmask" in left.en or "not blurred" in left.en for left in prepared.draft.left_out
-    )
-    return needs or any(a.unmasked for a in prepared.packet.attachments)
+def can_unmask(prepared: Prepared) -> bool:
+    """Whether an unmask reason would change the packet: it carries pictures (blurred now), or
+    one was left out because it could not be blurred."""
+    left = any("not blurred" in item.en for item in prepared.draft.left_out)
+    return left or pictures(prepared.packet) > 0
 
 
 def pictures(packet: Packet) -> int:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from core.backend import Backend
 from core.dispatch.agencies import Agency, Registry
+from core.dispatch.blurring import blurred_for_sharing
 from core.dispatch.compose import (
     DEFAULT_EXPIRY_MS,
     Draft,
@@ -28,14 +29,15 @@ from core.dispatch.compose import (
 from core.dispatch.gate import GateDecision, check
 from core.dispatch.model import DistributionKind, Format, Packet
 from core.dispatch.queueing import (
+    SOURCE,
     Rendered,
     earlier_packets,
-    queue,
+    queued_event,
     refuse,
     render_checked,
 )
 from core.errors import CityroomError, UnknownNameError
-from core.events import EventType
+from core.events import EventType, EvidenceCaptured
 from core.model import Incident
 from core.sop.definitions import Share
 
@@ -84,6 +86,7 @@ class Prepared:
     decision: GateDecision
     rendered: Rendered
     earlier: dict[str, int]  # the packets an Update or Cancel refers to: id → sent time
+    blurred_copies: tuple[EvidenceCaptured, ...] = ()  # made for this packet, not yet logged
 
     @property
     def blocking(self) -> list[str]:
@@ -131,6 +134,12 @@ def prepare(
         wanted.add(EventType.PACKET_QUEUED.value)
     records = backend.incident_events(incident.id, wanted).result()
     material = material_from_events(records)
+    evidence = material.evidence
+    copies: tuple[EvidenceCaptured, ...] = ()
+    if not request.unmask_reason.strip():
+        # Without the operator's reason to unmask, stills go blurred (a copy is made).
+        blurred = blurred_for_sharing(material.evidence, evidence_dir)
+        evidence, copies = blurred.evidence, blurred.copies
     earlier: dict[str, int] = {}
     if updating:
         earlier = earlier_packets(records, agency.id)
@@ -149,7 +158,7 @@ def prepare(
             entry=incident.incident_type,
             now_ms=now_ms,
             procedure_shares=procedure_shares,
-            evidence=material.evidence,
+            evidence=evidence,
             live_links=request.live_links,
             related=request.related,
             pseudonymiser=pseudonymiser,
@@ -184,7 +193,11 @@ def prepare(
         reference_sent=earlier,
     )
     request = replace(request, distribution_id=packet.distribution_id)
-    return Prepared(request, incident, agency, fmt, draft, packet, decision, rendered, earlier)
+    used = {a.sha256 for a in packet.attachments}
+    copies = tuple(c for c in copies if c.sha256 in used)
+    return Prepared(
+        request, incident, agency, fmt, draft, packet, decision, rendered, earlier, copies
+    )
 
 
 def edited(packet: Packet, edits: Mapping[str, Any]) -> Packet:
@@ -208,5 +221,8 @@ def send(backend: Backend, prepared: Prepared, actor: str) -> Outcome:
     if prepared.rendered.problems:
         refuse(backend, packet, "validation", prepared.rendered.problems, actor).result()
         return Outcome(False, prepared.rendered.problems)
-    queue(backend, packet, prepared.fmt, prepared.rendered.body, actor).result()
+    queued = queued_event(packet, prepared.fmt, prepared.rendered.body)
+    # The blurred copies are recorded with the packet that carries them, in one append.
+    events = [*prepared.blurred_copies, queued]
+    backend.publish([e.to_new(SOURCE, actor) for e in events]).result()
     return Outcome(True)

@@ -4,6 +4,7 @@ works, showing the exact bytes, and queueing (or logging the refusal) off the GU
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -73,20 +74,53 @@ def test_the_draft_shows_the_exact_bytes_and_queues_them(qtbot, workstation: Wor
     assert queued.actor == workstation.context.actor
 
 
-def test_an_unblurred_still_needs_a_reason_and_a_confirmed_purpose(
+def test_an_unblurred_still_goes_as_a_blurred_copy_recorded_with_the_packet(
     qtbot, workstation: Workstation
 ) -> None:  # type: ignore[no-untyped-def]
     fire = workstation.report("F-FIRE")
     name = still_of(workstation, fire, blurred=False)
     dialog = open_dialog(qtbot, workstation, fire, Recipient.FIRE)
-    assert "Left out" in dialog.contents.text() and name in dialog.contents.text()
-    assert "<derefUri>" not in dialog.body.toPlainText()
-    dialog.unmask.setText("연기 속 요구조자 확인에 얼굴 식별 필요")
-    dialog.unmask.textEdited.emit(dialog.unmask.text())
-    qtbot.waitUntil(lambda: "derefUri" in dialog.body.toPlainText(), timeout=10_000)
+    (attachment,) = dialog.prepared.packet.attachments  # type: ignore[union-attr]
+    copy = workstation.context.settings.evidence_dir / attachment.path
+    assert copy.name.startswith(Path(name).stem + "-blurred-") and copy.is_file()
+    assert not attachment.unmasked and "derefUri" in dialog.body.toPlainText()
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == attachment.sha256
+    # Stills are personal information: the purpose must be confirmed before they go.
     assert not dialog.send_button.isEnabled()
     assert "confirm the purpose" in dialog.gate.text()
     dialog.confirm.setChecked(True)
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=10_000)
+    dialog.send()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=10_000)
+    records = workstation.backend.incident_events(fire).result()
+    copies = [
+        r.payload
+        for r in records
+        if r.type == EventType.EVIDENCE_CAPTURED and "-blurred-" in r.payload["path"]
+    ]
+    assert [c["redacted"] for c in copies] == ["faces,plates"]
+    assert copies[0]["sha256"] == attachment.sha256
+    (queued,) = packet_events(workstation, fire)
+    assert queued.payload["packet"]["attachments"][0]["sha256"] == attachment.sha256
+
+
+def test_an_unmask_reason_sends_the_original_still_marked_unmasked(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    fire = workstation.report("F-FIRE")
+    name = still_of(workstation, fire, blurred=False)
+    dialog = open_dialog(qtbot, workstation, fire, Recipient.FIRE)
+    dialog.unmask.setText("연기 속 요구조자 확인에 얼굴 식별 필요")
+    dialog.unmask.textEdited.emit(dialog.unmask.text())
+    dialog.confirm.setChecked(True)
+
+    def original_attached() -> bool:
+        prepared = dialog.prepared
+        return prepared is not None and any(
+            a.unmasked and Path(a.path or "").name == name for a in prepared.packet.attachments
+        )
+
+    qtbot.waitUntil(original_attached, timeout=10_000)
     qtbot.waitUntil(dialog.send_button.isEnabled, timeout=10_000)
     dialog.send()
     qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=10_000)
