@@ -15,19 +15,21 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from core.backend import Backend
-from core.dispatch.ack_poll import AckPoller
 from core.dispatch.agencies import DEMO_REGISTRY, Agency, Registry, registry_path
-from core.dispatch.agency_sim import AgencySimulator, simulators_for
-from core.dispatch.inbound import InboundListener
-from core.dispatch.outbox import Outbox
-from core.dispatch.retry import OutboxStatus
 from core.errors import CityroomError
 from core.notices import NoticeBoard, NoticeLevel
 from core.sop.definitions import ActionKind, Recipient
 from ui.bridge import GuiInvoker
 from ui.workers import run_in_thread
 
+# The delivery side (httpx, lxml, the HTTP servers) loads on the worker thread that starts
+# it, not with the window: it would add about a second to the start-up.
 if TYPE_CHECKING:
+    from core.dispatch.ack_poll import AckPoller
+    from core.dispatch.agency_sim import AgencySimulator
+    from core.dispatch.inbound import InboundListener
+    from core.dispatch.outbox import Outbox
+    from core.dispatch.retry import OutboxStatus
     from ui.context import AppContext
     from ui.packet_dialog import PacketDialog
 
@@ -85,6 +87,11 @@ class DispatchService(QObject):
         path, simulate, notices = self.path, self.simulate_agencies, self._notices
 
         def start() -> _Links:
+            from core.dispatch.ack_poll import AckPoller
+            from core.dispatch.agency_sim import simulators_for
+            from core.dispatch.inbound import InboundListener
+            from core.dispatch.outbox import Outbox
+
             registry = Registry.load(path)
             links = _Links(registry, Outbox(backend, registry, notices=notices))
             if simulate:
