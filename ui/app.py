@@ -195,7 +195,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     # Once the replica has loaded, and not over a drill the log says is still on.
     window.drills.start_live_simulator()
     if context.dispatch is not None:
-        context.dispatch.start_live(backend)
+        start_dispatch_after_load(context.dispatch, context, backend)
     window.show_for_work()
     if os.environ.get("CITYROOM_REPORT_READY"):
         # For the start-up benchmark: say when the window is up and the queue is filled.
@@ -227,6 +227,24 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
 
         QTimer.singleShot(int(args.quit_after * 1000), finish)
     return int(app.exec())
+
+
+def start_dispatch_after_load(
+    dispatch: DispatchService, context: AppContext, backend: Backend
+) -> None:
+    """Start the agency link a second after the replica has loaded: its imports and servers
+    would otherwise compete with the start-up for the interpreter."""
+
+    def later() -> None:
+        QTimer.singleShot(DISPATCH_DELAY_MS, lambda: dispatch.start_live(backend))
+
+    if context.store.is_loaded:
+        later()
+    else:
+        context.store.loaded.connect(later, Qt.ConnectionType.SingleShotConnection)
+
+
+DISPATCH_DELAY_MS = 1000
 
 
 class LiveServices:

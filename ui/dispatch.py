@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from core.dispatch.agency_sim import AgencySimulator
     from core.dispatch.inbound import InboundListener
     from core.dispatch.outbox import Outbox
-    from core.dispatch.retry import OutboxStatus
+    from core.dispatch.status import OutboxStatus
     from ui.context import AppContext
     from ui.packet_dialog import PacketDialog
 

@@ -40,7 +40,8 @@ from typing import Any
 from core.backend import Backend, Subscription
 from core.clock import Clock, SystemClock, iso_ms
 from core.dispatch.agencies import Registry
-from core.dispatch.retry import Backoff, DeliverySchedule, OutboxStatus, Start
+from core.dispatch.retry import Backoff, DeliverySchedule, Start
+from core.dispatch.status import OutboxStatus
 from core.dispatch.tracking import PACKET_EVENT_TYPES, PacketStatus
 from core.dispatch.transports import (
     EndpointLookup,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from core.clock import iso_ms
 from core.dispatch.breaker import BreakerState, CircuitBreaker
+from core.dispatch.status import AgencyLink, OutboxStatus
 from core.dispatch.tracking import PacketBook, PacketState, PacketStatus
 from core.dispatch.transports import Outcome, SendResult
 from core.events import (
@@ -52,34 +53,6 @@ class Backoff:
     def delay_ms(self, attempt: int, rng: random.Random) -> int:
         """A random wait in ``[0, ceiling_ms(attempt)]``."""
         return int(rng.uniform(0, self.ceiling_ms(attempt)))
-
-
-@dataclass(frozen=True, slots=True)
-class AgencyLink:
-    """How one agency's link stands, for the outbox view."""
-
-    agency_id: str
-    breaker: str  # a BreakerState value
-    failures: int  # consecutive failed attempts
-    open_until_ms: int
-    in_flight: int
-    pending: int
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxStatus:
-    """A consistent picture of the delivery worker, safe to read from any thread."""
-
-    running: bool = False
-    pending: int = 0  # queued, not yet sent
-    in_flight: int = 0
-    awaiting_receipt: int = 0  # sent to a drop folder, receipt not yet seen
-    agencies: tuple[AgencyLink, ...] = ()
-
-    @property
-    def idle(self) -> bool:
-        """Nothing left to send and nothing being sent."""
-        return self.pending == 0 and self.in_flight == 0
 
 
 @dataclass(frozen=True, slots=True)

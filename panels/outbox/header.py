@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from core.dispatch.breaker import BreakerState
-from core.dispatch.retry import AgencyLink, OutboxStatus
+from core.dispatch.status import AgencyLink, OutboxStatus
 from core.dispatch.tracking import PacketBook, PacketState
 from panels.outbox.words import clock_time
 

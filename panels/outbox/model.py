@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
-from core.dispatch.retry import AgencyLink
+from core.dispatch.status import AgencyLink
 from core.dispatch.tracking import PacketBook, PacketState, PacketStatus
 from panels.outbox.words import (
     STATE_COLOURS,

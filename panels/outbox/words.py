@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from core.dispatch.breaker import BreakerState
-from core.dispatch.retry import AgencyLink
+from core.dispatch.status import AgencyLink
 from core.dispatch.tracking import PacketState, PacketStatus
 from ui.formatting import format_age
 from ui.theme import EXERCISE_COLOUR
