@@ -90,9 +90,13 @@ def run() -> list[Result]:
             backend.submit(start_command(incident_id, loaded), "system:procedures").result()
             ids.append(incident_id)
         window.resize(1600, 900)
+        map_ready: list[int] = []
+        window.panels["map"].camerasLoaded.connect(map_ready.append)
         context.store.start()
         window.show()
         _wait(app, lambda: context.store.is_loaded and len(context.store.state.incidents) >= 100)
+        # The steady state an operator works in: the map's one-off camera load is over.
+        _wait(app, lambda: bool(map_ready))
         panel = window.panels["procedure"]
         steps_of = {i: _steps(library, context.store.state.incidents[i].type_code) for i in ids}
 
