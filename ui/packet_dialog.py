@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.dispatch.agencies import Agency, Registry
-from core.dispatch.model import DistributionKind, Format
+from core.dispatch.compose import RelatedValue
+from core.dispatch.model import DistributionKind, Format, RelatedKind
 from core.dispatch.workflow import ComposeError, ComposeRequest, Outcome, Prepared, prepare, send
 from core.model import Incident
 from core.sop.definitions import RECIPIENT_NAMES, Recipient, Share
@@ -160,6 +161,11 @@ class PacketDialog(QDialog):
             self.tr("In Korean, e.g. dispatch to the scene and clear the access road")
         )
         self.purpose = QLineEdit()
+        # Clear values stay in this dialog; the packet carries only keyed pseudonyms.
+        self.plates = QLineEdit()
+        self.plates.setPlaceholderText(self.tr("e.g. 12가3456, 34나5678 (sent as pseudonyms)"))
+        self.phones = QLineEdit()
+        self.phones.setPlaceholderText(self.tr("e.g. 010-1234-5678 (sent as a pseudonym)"))
         self.unmask = QLineEdit()
         self.unmask.setPlaceholderText(
             self.tr("Only when faces or plates must be seen: why (logged)")
@@ -177,6 +183,8 @@ class PacketDialog(QDialog):
         form.addRow(self.tr("&Requested action"), self.requested)
         form.addRow(self.tr("&Purpose"), self.purpose)
         form.addRow(self.tr("Legal basis"), self.basis)
+        form.addRow(self.tr("P&lates"), self.plates)
+        form.addRow(self.tr("Ph&one numbers"), self.phones)
         form.addRow(self.tr("&Unmask reason"), self.unmask)
         form.addRow("", self.confirm)
         form.addRow(self.tr("Contents"), self.contents)
@@ -185,6 +193,8 @@ class PacketDialog(QDialog):
             ("requested_action_ko", self.requested),
             ("purpose", self.purpose),
             ("unmask", self.unmask),
+            ("plates", self.plates),
+            ("phones", self.phones),
         ):
             edit.textEdited.connect(partial(self._on_edited, field))
         self.summary.textChanged.connect(self._on_summary_changed)
@@ -255,11 +265,21 @@ class PacketDialog(QDialog):
             purpose=purpose or None,
             purpose_confirmed=self.confirm.isChecked(),
             unmask_reason=self.unmask.text().strip(),
+            related=self._related(),
             test=self.test_box.isChecked(),
             operator=self.context.actor,
             edits=edits,
             distribution_id=self._distribution_id,
         )
+
+    def _related(self) -> tuple[RelatedValue, ...]:
+        """The plates and phone numbers typed, one related object each."""
+        found: list[RelatedValue] = []
+        for kind, edit in ((RelatedKind.PLATE, self.plates), (RelatedKind.PHONE, self.phones)):
+            for value in edit.text().replace(";", ",").split(","):
+                if value.strip():
+                    found.append(RelatedValue(kind, value.strip()))
+        return tuple(found)
 
     # -- checking and sending -------------------------------------------------------------
 

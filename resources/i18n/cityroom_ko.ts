@@ -1426,6 +1426,14 @@
         <translation>예: 현장 출동 및 진입로 확보 요청</translation>
     </message>
     <message>
+        <source>e.g. 12가3456, 34나5678 (sent as pseudonyms)</source>
+        <translation>예: 12가3456, 34나5678 (가명으로 전송)</translation>
+    </message>
+    <message>
+        <source>e.g. 010-1234-5678 (sent as a pseudonym)</source>
+        <translation>예: 010-1234-5678 (가명으로 전송)</translation>
+    </message>
+    <message>
         <source>Only when faces or plates must be seen: why (logged)</source>
         <translation>얼굴·번호판을 가리지 않아야 할 때만: 사유 (기록됨)</translation>
     </message>
@@ -1452,6 +1460,14 @@
     <message>
         <source>Legal basis</source>
         <translation>법적 근거</translation>
+    </message>
+    <message>
+        <source>P&amp;lates</source>
+        <translation>차량번호(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Ph&amp;one numbers</source>
+        <translation>전화번호(&amp;O)</translation>
     </message>
     <message>
         <source>&amp;Unmask reason</source>

@@ -177,3 +177,37 @@ def test_a_procedure_step_opens_the_dialog_for_its_agency(qtbot, workstation: Wo
     assert dialog.incident.id == fire and dialog.agency().id == "fire-119"
     qtbot.waitUntil(lambda: dialog.prepared is not None, timeout=10_000)
     dialog.reject()
+
+
+def test_a_plate_leaves_only_as_a_pseudonym_for_the_tax_office(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    hit = workstation.report("X-TAX")
+    dialog = open_dialog(qtbot, workstation, hit, Recipient.TAX)
+    dialog.plates.setText("12가3456")
+    dialog.plates.textEdited.emit(dialog.plates.text())
+    dialog.confirm.setChecked(True)
+
+    def pseudonymised() -> bool:
+        prepared = dialog.prepared
+        return prepared is not None and len(prepared.packet.related) == 1
+
+    qtbot.waitUntil(pseudonymised, timeout=10_000)
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=10_000)
+    body = dialog.body.toPlainText()
+    assert "12가3456" not in body and "plate:" in body
+    dialog.send()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=10_000)
+    (queued,) = packet_events(workstation, hit)
+    assert "12가3456" not in queued.payload_json
+    assert queued.payload["packet"]["related"][0]["pseudonym"].startswith("plate:")
+
+
+def test_a_plate_is_left_out_of_a_fire_packet_to_119(qtbot, workstation: Workstation) -> None:  # type: ignore[no-untyped-def]
+    fire = workstation.report("F-FIRE")
+    dialog = open_dialog(qtbot, workstation, fire, Recipient.FIRE)
+    dialog.plates.setText("12가3456")
+    dialog.plates.textEdited.emit(dialog.plates.text())
+    qtbot.waitUntil(lambda: "Left out" in dialog.contents.text(), timeout=10_000)
+    assert "12가3456" not in dialog.contents.text() + dialog.body.toPlainText()
+    assert dialog.prepared is not None and dialog.prepared.packet.related == ()
