@@ -11,6 +11,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -433,3 +434,23 @@ def _record(row: tuple[object, ...]) -> EventRecord:
 
 
 __all__ = ["GENESIS_HASH", "EventLog", "LogOpenError", "VerifyReport", "chain_hash"]
+
+
+@contextmanager
+def read_only_connection(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """A read-only SQLite connection of its own to the log at ``path``, for queries that must
+    never wait for the writer (safe on any thread). The file is first checked to be a log this
+    version reads (``LogOpenError`` otherwise); a query that fails inside raises
+    ``CorruptLogError`` naming the file and the fix."""
+    EventLog.open(path, readonly=True).close()
+    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        yield db
+    except sqlite3.Error as exc:
+        raise CorruptLogError(
+            Path(path),
+            f"cannot be read ({exc})",
+            f"Run 'python main.py log verify --db {path}' for details.",
+        ) from exc
+    finally:
+        db.close()

@@ -27,19 +27,15 @@ from __future__ import annotations
 
 import math
 import os
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 from itertools import pairwise
-from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import CorruptLogError
-from core.eventlog import EventLog
+from core.eventlog import read_only_connection
 from core.events import EventRecord, EventType
 
 ET = EventType
@@ -497,24 +493,14 @@ def read_work_events(
     any thread. Raises the log's ``LogOpenError`` (naming the file and the fix) for a missing,
     foreign or damaged file.
     """
-    EventLog.open(path, readonly=True).close()  # checks the file is a log this version reads
     # The filter runs inside SQLite: a week's log is mostly readings, and building a Python
     # record for each only to drop it costs twenty times more than the query.
-    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
-    try:
+    with read_only_connection(path) as db:
         rows = db.execute(
             "SELECT seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash "
             "FROM events WHERE type != ? AND ts_ms <= ? ORDER BY seq",
             (ET.SENSOR_READING.value, until_ms if until_ms is not None else 1 << 62),
         ).fetchall()
-    except sqlite3.Error as exc:
-        raise CorruptLogError(
-            Path(path),
-            f"cannot be read ({exc})",
-            f"Run 'python main.py log verify --db {path}' for details.",
-        ) from exc
-    finally:
-        db.close()
     return [
         EventRecord(
             int(seq),

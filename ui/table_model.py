@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtWidgets import QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -34,3 +42,23 @@ class TitledTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers.get(section)
         return None
+
+
+def select_source_row(
+    table: QTableView, proxy: QSortFilterProxyModel, source: QAbstractTableModel, row: int
+) -> bool:
+    """Select and show the row ``row`` of ``source`` in ``table`` (which shows it through
+    ``proxy``); False when the filter hides it."""
+    index = proxy.mapFromSource(source.index(row, 0))
+    if not index.isValid():
+        return False
+    selection = table.selectionModel()
+    selection.select(
+        index,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    # Only the current row moves: QAbstractItemView.setCurrentIndex would also apply the
+    # keyboard modifiers held now (Ctrl toggles the row off and clears the selection).
+    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+    table.scrollTo(index)
+    return True

@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from core.errors import CorruptLogError
-from core.eventlog import EventLog
+from core.eventlog import read_only_connection
 from core.events import EventType
 from core.model import Incident
 from core.sop.library import ProcedureLibrary
@@ -144,10 +140,8 @@ def drill_started_ms(path: str | os.PathLike[str]) -> int | None:
     state that is not the drill's, so a long log costs no more than the drill's own stretch.
     Raises the log's ``LogOpenError`` for a missing, foreign or damaged file.
     """
-    EventLog.open(path, readonly=True).close()  # checks the file is a log this version reads
-    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     started: int | None = None
-    try:
+    with read_only_connection(path) as db:
         rows = db.execute(
             "SELECT ts_ms, payload FROM events WHERE type = ? ORDER BY seq DESC",
             (EventType.SIMULATOR_STATE.value,),
@@ -156,12 +150,4 @@ def drill_started_ms(path: str | os.PathLike[str]) -> int | None:
             if drill_in(json.loads(payload)) is None:
                 break
             started = int(ts_ms)
-    except sqlite3.Error as exc:
-        raise CorruptLogError(
-            Path(path),
-            f"cannot be read ({exc})",
-            f"Run 'python main.py log verify --db {path}' for details.",
-        ) from exc
-    finally:
-        db.close()
     return started

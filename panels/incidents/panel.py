@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,8 +33,10 @@ from panels.incidents.model import (
     IncidentFilterProxy,
     IncidentTableModel,
 )
+from ui.banner import TimedBanner
 from ui.context import AppContext
 from ui.sound import AlertSound
+from ui.table_model import select_source_row
 from ui.visibility import timer_while_visible
 
 
@@ -57,19 +59,13 @@ class IncidentQueuePanel(QWidget):
         store.incidentsReported.connect(self._on_store_incidents_reported)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
         self._age_timer = timer_while_visible(self, 1000, self.model.refresh_ages)
-        self._banner_timer = QTimer(self)
-        self._banner_timer.setSingleShot(True)
-        self._banner_timer.timeout.connect(self.banner.hide)
 
     # -- layout ---------------------------------------------------------------------------
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner = TimedBanner(5_000)
         layout.addWidget(self.banner)
         layout.addLayout(self._build_filters())
         layout.addWidget(self.count_label)
@@ -184,21 +180,7 @@ class IncidentQueuePanel(QWidget):
         source_row = self.model.row_of(incident_id)
         if source_row is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
-        if not index.isValid():
-            return False
-        self.table.selectionModel().select(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        # Only the current row moves: QAbstractItemView.setCurrentIndex would also apply the
-        # keyboard modifiers held now (Ctrl toggles the row off and clears the selection).
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.NoUpdate
-        )
-        self.table.scrollTo(index)
-        return True
+        return select_source_row(self.table, self.proxy, self.model, source_row)
 
     def _on_table_selection_changed(self, *_: Any) -> None:
         selected = self.selected_incidents()
@@ -365,17 +347,11 @@ class IncidentQueuePanel(QWidget):
 
     def show_banner(self, text: str, error: bool = False) -> None:
         """Show a message above the queue (errors stay 15 s, information 5 s)."""
-        self.banner.setText(text)
-        self.banner.setProperty("level", "error" if error else "info")
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
-        self.banner.show()
-        self._banner_timer.start(15000 if error else 5000)
+        self.banner.say(text, error)
 
     def hideEvent(self, event: QHideEvent) -> None:
         """A hidden queue keeps no timers running."""
-        self._banner_timer.stop()
-        self.banner.hide()
+        self.banner.clear_now()
         super().hideEvent(event)
 
     def current_index(self) -> QModelIndex:

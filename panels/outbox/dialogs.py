@@ -14,9 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -24,56 +22,26 @@ from PySide6.QtWidgets import (
 from core.backend import Backend
 from core.dispatch.tracking import PacketStatus
 from ui.bridge import GuiInvoker
+from ui.reason_dialog import ReasonDialog
 from ui.workers import run_in_thread
 
 _READ_TIMEOUT_S = 30.0
 
 
-class CancelPacketDialog(QDialog):
+class CancelPacketDialog(ReasonDialog):
     """Asks why a packet is given up; OK stays disabled until a reason is written (it goes
     into the log with the cancellation)."""
 
     def __init__(self, subject: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Cancel a packet"))
-        self.setMinimumWidth(460)
-        form = QFormLayout(self)
-        heading = QLabel(subject)
-        heading.setWordWrap(True)
-        heading.setStyleSheet("font-weight: bold")
-        form.addRow(heading)
-        note = QLabel(
-            self.tr("The packet will not be sent. The reason is kept in the log with it.")
-        )
-        note.setWordWrap(True)
-        form.addRow(note)
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText(self.tr("Required: why is it cancelled?"))
-        form.addRow(self.tr("Reason"), self.reason)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        super().__init__(
+            self.tr("Cancel a packet"),
+            subject,
+            self.tr("The packet will not be sent. The reason is kept in the log with it."),
+            self.tr("Required: why is it cancelled?"),
+            parent,
         )
         self.ok_button.setText(self.tr("Cancel the packet"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Keep it"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
-        self.reason.textChanged.connect(self._update_ok)
-        self._update_ok()
-        self.reason.setFocus()
-
-    @property
-    def ok_button(self) -> QPushButton:
-        """The button that cancels the packet (enabled once there is a reason)."""
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-
-    def _update_ok(self) -> None:
-        self.ok_button.setEnabled(bool(self.reason.text().strip()))
-
-    def accept(self) -> None:
-        """Close only with a reason (Enter in an empty field does nothing)."""
-        if self.reason.text().strip():
-            super().accept()
 
 
 @dataclass(frozen=True, slots=True)

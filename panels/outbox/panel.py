@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,8 +28,10 @@ from panels.outbox.dialogs import CancelPacketDialog, PacketBodyDialog
 from panels.outbox.header import Counts, OutboxHeader
 from panels.outbox.model import PACKET_ID_ROLE, PacketFilterProxy, PacketTableModel
 from panels.outbox.table import PacketTableView
+from ui.banner import TimedBanner
 from ui.context import AppContext
 from ui.dispatch import DispatchService
+from ui.table_model import select_source_row
 from ui.visibility import timer_while_visible
 
 
@@ -53,9 +55,6 @@ class OutboxPanel(QWidget):
         store.eventsApplied.connect(self._on_store_events_applied)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
         self._tick_timer = timer_while_visible(self, 1000, self._on_tick)
-        self._banner_timer = QTimer(self)
-        self._banner_timer.setSingleShot(True)
-        self._banner_timer.timeout.connect(self.banner.hide)
         if store.is_loaded:  # built after the replica loaded (a panel opened later)
             self.model.reload()
         self._after_change()
@@ -68,10 +67,7 @@ class OutboxPanel(QWidget):
         self.header = OutboxHeader()
         layout.addWidget(self.header)
         layout.addLayout(self._build_controls())
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner = TimedBanner(5_000)
         layout.addWidget(self.banner)
         self.table = PacketTableView(self.proxy)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -233,20 +229,7 @@ class OutboxPanel(QWidget):
         source_row = self.model.row_of(distribution_id)
         if source_row is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
-        if not index.isValid():
-            return False
-        self.table.selectionModel().select(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        # Moving the current row without a selection command: never a toggle.
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.NoUpdate
-        )
-        self.table.scrollTo(index)
-        return True
+        return select_source_row(self.table, self.proxy, self.model, source_row)
 
     def _on_table_selection_changed(self, *_: Any) -> None:
         packet = self.selected_packet()
@@ -356,17 +339,11 @@ class OutboxPanel(QWidget):
 
     def show_banner(self, text: str, error: bool = False) -> None:
         """Show a message above the table (errors stay 15 s, information 5 s)."""
-        self.banner.setText(text)
-        self.banner.setProperty("level", "error" if error else "info")
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
-        self.banner.show()
-        self._banner_timer.start(15000 if error else 5000)
+        self.banner.say(text, error)
 
     def hideEvent(self, event: QHideEvent) -> None:
         """A hidden outbox keeps no timers running."""
-        self._banner_timer.stop()
-        self.banner.hide()
+        self.banner.clear_now()
         super().hideEvent(event)
 
 

@@ -17,46 +17,20 @@ from PySide6.QtWidgets import (
 )
 
 from core.sop.loading import LoadedProcedure
+from ui.reason_dialog import ReasonDialog
 
 
-class SkipDialog(QDialog):
+class SkipDialog(ReasonDialog):
     """Asks why a mandatory step is skipped; OK stays disabled until a reason is written."""
 
     def __init__(self, step_title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Skip a mandatory step"))
-        self.setMinimumWidth(420)
-        form = QFormLayout(self)
-        heading = QLabel(step_title)
-        heading.setWordWrap(True)
-        heading.setStyleSheet("font-weight: bold")
-        form.addRow(heading)
-        form.addRow(QLabel(self.tr("This step is mandatory: the reason is kept in the log.")))
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText(self.tr("Required: why is it skipped?"))
-        form.addRow(self.tr("Reason"), self.reason)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        super().__init__(
+            self.tr("Skip a mandatory step"),
+            step_title,
+            self.tr("This step is mandatory: the reason is kept in the log."),
+            self.tr("Required: why is it skipped?"),
+            parent,
         )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
-        self.reason.textChanged.connect(self._update_ok)
-        self._update_ok()
-        self.reason.setFocus()
-
-    @property
-    def ok_button(self) -> QPushButton:
-        """The OK button (enabled once there is a reason)."""
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-
-    def _update_ok(self) -> None:
-        self.ok_button.setEnabled(bool(self.reason.text().strip()))
-
-    def accept(self) -> None:
-        """Close only with a reason (Enter in an empty field does nothing)."""
-        if self.reason.text().strip():
-            super().accept()
 
 
 class StartProcedureDialog(QDialog):

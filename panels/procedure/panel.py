@@ -11,7 +11,6 @@ from PySide6.QtGui import QAction, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QLabel,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -29,6 +28,7 @@ from panels.procedure.lookup import Lookup, Showing, look_up
 from panels.procedure.placement import own_dock, place_beside_detail
 from panels.procedure.steps import StepActions
 from panels.procedure.widgets import StepRow, TimerChip
+from ui.banner import TimedBanner
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
@@ -62,9 +62,6 @@ class ProcedurePanel(QWidget):
         context.store.loaded.connect(self.refresh)
         context.procedures.changed.connect(self.refresh)
         self._tick_timer = timer_while_visible(self, 1000, self.tick)
-        self._banner_timer = QTimer(self)
-        self._banner_timer.setSingleShot(True)
-        self._banner_timer.timeout.connect(self.banner.hide)
         self._on_screen = True  # False while the dock's tab is behind another one
         place_beside_detail(self, context.settings, self.bring_forward, self._on_docked)
         self.refresh()
@@ -85,10 +82,7 @@ class ProcedurePanel(QWidget):
             self.header.subject,
         )
         self.message, self.start_button = self.header.message, self.header.start_button
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner = TimedBanner(6_000)
         layout.addWidget(self.banner)
         self.step_area = QScrollArea()
         self.step_area.setWidgetResizable(True)
@@ -371,12 +365,7 @@ class ProcedurePanel(QWidget):
 
     def show_banner(self, text: str, error: bool = False) -> None:
         """A message over the checklist (errors stay 15 s, information 6 s)."""
-        self.banner.setText(text)
-        self.banner.setProperty("level", "error" if error else "info")
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
-        self.banner.show()
-        self._banner_timer.start(15000 if error else 6000)
+        self.banner.say(text, error)
 
     def bring_forward(self) -> None:
         """Ctrl+J: show the procedure (its tab raised) and give it the keyboard."""

@@ -23,10 +23,6 @@
         <translation>필수: 취소 사유를 입력하세요</translation>
     </message>
     <message>
-        <source>Reason</source>
-        <translation>사유</translation>
-    </message>
-    <message>
         <source>Cancel the packet</source>
         <translation>전송 취소</translation>
     </message>
@@ -2116,6 +2112,13 @@
     </message>
 </context>
 <context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Reason</source>
+        <translation>사유</translation>
+    </message>
+</context>
+<context>
     <name>RulesEditorDialog</name>
     <message>
         <source>Situation rules</source>
@@ -2567,10 +2570,6 @@
     <message>
         <source>Required: why is it skipped?</source>
         <translation>필수: 건너뛰는 사유</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>사유</translation>
     </message>
 </context>
 <context>
