@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from core import readings
+from core.checkpointer import defer_checkpoints
 from core.clock import Clock, SystemClock
 from core.errors import (
     ChainBrokenError,
@@ -152,6 +153,7 @@ class EventLog:
             # NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose
             # the last commits, and never corrupts the file.
             db.execute("PRAGMA synchronous=NORMAL")
+            defer_checkpoints(db)  # a Checkpointer thread does them, off the append path
             migrate(db)
         except sqlite3.OperationalError as exc:
             raise LogLocationError(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.backend import BackendMode, EventsCallback, LogStats
+from core.checkpointer import Checkpointer
 from core.clock import Clock, SystemClock
 from core.commands import Command, decide
 from core.eventlog import EventLog
@@ -90,6 +91,9 @@ class LocalBackend:
         self._closed = False
         self._failure: Exception | None = None
         self.ready: Future[None] = Future()
+        self._checkpointer = (
+            None if event_log.readonly else Checkpointer(Path(event_log.path)).start()
+        )
         self._thread = threading.Thread(target=self._run, name="event-log-writer", daemon=True)
         self._thread.start()
 
@@ -364,6 +368,8 @@ class LocalBackend:
             and not self._log.readonly
         ):
             self._save_snapshot()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._log.close()
 
 
