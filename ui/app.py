@@ -326,6 +326,7 @@ def build_context(
         notices,
         path=settings.dispatch_registry,
         simulate_agencies=settings.simulate_agencies,
+        settings=settings,
     )
     return AppContext(
         backend=backend,

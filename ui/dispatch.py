@@ -1,6 +1,7 @@
 """The workstation's link with outside agencies: the agency registry, the delivery worker
-(the outbox), the listener for agencies' reports and acknowledgements and, in the standalone
-demo, the simulated agencies they talk to. Everything starts and stops off the GUI thread."""
+(the outbox), the listener for agencies' reports and acknowledgements, the live links to
+cameras shared in packets and, in the standalone demo, the simulated agencies they talk to.
+Everything starts and stops off the GUI thread."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from core.backend import Backend
+from core.clock import SystemClock
 from core.dispatch.agencies import DEMO_REGISTRY, Agency, Registry, registry_path
 from core.errors import CityroomError
 from core.notices import NoticeBoard, NoticeLevel
 from core.sop.definitions import ActionKind, Recipient
 from ui.bridge import GuiInvoker
+from ui.settings import Settings
 from ui.workers import run_in_thread
 
 # The delivery side (httpx, lxml, the HTTP servers) loads on the worker thread that starts
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from core.dispatch.ack_poll import AckPoller
     from core.dispatch.agency_sim import AgencySimulator
     from core.dispatch.inbound import InboundListener
+    from core.dispatch.live_share import LiveShare
     from core.dispatch.outbox import Outbox
     from core.dispatch.status import OutboxStatus
     from ui.context import AppContext
@@ -45,12 +49,16 @@ class _Links:
     inbound: InboundListener | None = None
     poller: AckPoller | None = None  # fetches Acks of agencies that do not push them
     simulators: list[AgencySimulator] = field(default_factory=list)
+    live_share: LiveShare | None = None
+    live_share_problem: str = ""  # why there is no live share
     problems: list[str] = field(default_factory=list)
 
 
 class DispatchService(QObject):
     """Owns the dispatch workers for the window. ``registry`` is None (and ``problem`` says
-    why) until the registry has been read; packets can be queued once it is there."""
+    why) until the registry has been read; packets can be queued once it is there. Cameras
+    can be shared live while ``live_share`` is there (else ``live_share_problem`` says why);
+    ``settings`` (default: the user's) say where cameras stream from and their masks."""
 
     changed = Signal()  # the registry was read, or the links started or stopped
 
@@ -61,6 +69,7 @@ class DispatchService(QObject):
         *,
         path: Path | None = None,
         simulate_agencies: bool = False,
+        settings: Settings | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -76,15 +85,20 @@ class DispatchService(QObject):
         self.outbox: Outbox | None = None
         self.inbound: InboundListener | None = None
         self.simulators: list[AgencySimulator] = []
+        self.live_share: LiveShare | None = None
+        self.live_share_problem = self.tr("The agency link has not started yet.")
+        self._settings = settings
         self._links: _Links | None = None
         self._stopped = False
 
     # -- life -----------------------------------------------------------------------------
 
     def start_live(self, backend: Backend) -> Future[_Links]:
-        """Read the registry, then start the simulated agencies (demo), the listener and the
-        delivery worker, on a worker thread."""
+        """Read the registry, then start the simulated agencies (demo), the listener, the
+        live links and the delivery worker, on a worker thread."""
         path, simulate, notices = self.path, self.simulate_agencies, self._notices
+        settings = self._settings or Settings()
+        streams, masks = settings.stream_registry, settings.mask_file
 
         def start() -> _Links:
             from core.dispatch.ack_poll import AckPoller
@@ -116,6 +130,7 @@ class DispatchService(QObject):
             else:
                 links.poller = AckPoller(links.inbound, registry, notices=notices)
                 links.poller.start()
+            _start_live_share(links, backend, streams, masks)
             links.outbox.start()
             return links
 
@@ -141,6 +156,7 @@ class DispatchService(QObject):
         self._links = links
         self.registry, self.outbox = links.registry, links.outbox
         self.inbound, self.simulators = links.inbound, links.simulators
+        self.live_share, self.live_share_problem = links.live_share, links.live_share_problem
         self.problem = ""
         for warning in links.registry.warnings:
             self._notices.post(NoticeLevel.WARNING, SOURCE, warning)
@@ -158,6 +174,8 @@ class DispatchService(QObject):
         self._stopped = True
         links, self._links = self._links, None
         self.outbox, self.inbound, self.simulators = None, None, []
+        self.live_share = None
+        self.live_share_problem = self.tr("The agency link has stopped.")
         if links is not None:
             _stop_links(links)
 
@@ -238,10 +256,52 @@ class DispatchService(QObject):
         return self.outbox.cancel(distribution_id, reason, actor)
 
 
+def _start_live_share(links: _Links, backend: Backend, streams: Path | None, masks: Path) -> None:
+    """Serve live links when the registry gives the centre a live-share address, granting
+    again the links of packets already sent (worker thread)."""
+    address = links.registry.centre.live_share
+    if address is None:
+        links.live_share_problem = QCoreApplication.translate(
+            "DispatchService",
+            "The agency registry shares no live video: its [centre] has no live_share address.",
+        )
+        return
+    from core.dispatch.live_share import (
+        LiveShare,
+        MaskFile,
+        grants_from_records,
+        live_share_key,
+        recent_packet_records,
+        registry_frames,
+    )
+    from core.video.redaction import Redactor
+    from core.video.registry import StreamRegistry, load_stream_registry
+
+    try:
+        share = LiveShare(
+            registry_frames(load_stream_registry(streams) if streams else StreamRegistry()),
+            address.host,
+            address.port,
+            secret=live_share_key(),
+            record=backend.publish,
+            masks=MaskFile(masks),
+            redactor=Redactor(),  # faces and plates blurred in what leaves the room
+            public_url=address.public_url,
+        )
+        share.admit(grants_from_records(recent_packet_records(backend, SystemClock().now_ms())))
+        links.live_share = share.start()
+    except (OSError, CityroomError) as error:
+        text = QCoreApplication.translate("DispatchService", "Live video cannot be shared: %1")
+        links.live_share_problem = text.replace("%1", str(error))
+        links.problems.append(links.live_share_problem)
+
+
 def _stop_links(links: _Links) -> None:
     if links.poller is not None:
         links.poller.stop()
     links.outbox.stop(5.0)
+    if links.live_share is not None:
+        links.live_share.stop()
     if links.inbound is not None:
         links.inbound.stop()
     for simulator in links.simulators:

@@ -1,13 +1,15 @@
 """Compose a packet to an agency in one dialog: pre-filled from the incident, checked by the
 lawful-sharing gate and the validators as the operator types, with a preview of exactly the
-bytes that will leave the room. Drafting, rendering and queueing run off the GUI thread."""
+bytes that will leave the room; cameras ticked on its "Live video" line go as expiring links
+(granted only once the packet is queued). Drafting, rendering and queueing run off the GUI
+thread."""
 
 from __future__ import annotations
 
 import time
 import weakref
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
@@ -27,15 +29,19 @@ from PySide6.QtWidgets import (
 )
 
 from core.dispatch.agencies import Agency, Registry
-from core.dispatch.compose import RelatedValue
-from core.dispatch.model import DistributionKind, Format, RelatedKind
+from core.dispatch.compose import LiveLink, new_distribution_id
+from core.dispatch.model import DistributionKind, Format
 from core.dispatch.workflow import ComposeError, ComposeRequest, Outcome, Prepared, prepare, send
 from core.model import Incident
 from core.sop.definitions import RECIPIENT_NAMES, Recipient, Share
 from ui.context import AppContext
+from ui.packet_inputs import LiveVideoPicker, related_values
 from ui.packet_view import can_unmask, contents_html, gate_html
 from ui.theme import EXERCISE_COLOUR
 from ui.workers import run_in_thread
+
+if TYPE_CHECKING:
+    pass
 
 CHECK_DELAY_MS = 400  # typing pauses this long before the packet is checked again
 KINDS = (DistributionKind.DISPATCH, DistributionKind.UPDATE, DistributionKind.CANCEL)
@@ -186,6 +192,9 @@ class PacketDialog(QDialog):
         form.addRow(self.tr("P&lates"), self.plates)
         form.addRow(self.tr("Ph&one numbers"), self.phones)
         form.addRow(self.tr("&Unmask reason"), self.unmask)
+        self.live_video = LiveVideoPicker(self.context, self.incident)
+        self.live_video.changed.connect(self._on_changed)
+        form.addRow(self.tr("Li&ve video"), self.live_video)
         form.addRow("", self.confirm)
         form.addRow(self.tr("Contents"), self.contents)
         for field, edit in (
@@ -257,6 +266,7 @@ class PacketDialog(QDialog):
         edits: dict[str, Any] = {k: v for k, v in written.items() if k in self._edited}
         purpose = self.purpose.text().strip() if "purpose" in self._edited else ""
         fmt = self.format_box.currentData()
+        live = self._live_links()
         return ComposeRequest(
             self.incident.id,
             str(self.agency_box.currentData()),
@@ -265,21 +275,23 @@ class PacketDialog(QDialog):
             purpose=purpose or None,
             purpose_confirmed=self.confirm.isChecked(),
             unmask_reason=self.unmask.text().strip(),
-            related=self._related(),
+            related=related_values(self.plates.text(), self.phones.text()),
+            live_links=live,
             test=self.test_box.isChecked(),
             operator=self.context.actor,
             edits=edits,
             distribution_id=self._distribution_id,
         )
 
-    def _related(self) -> tuple[RelatedValue, ...]:
-        """The plates and phone numbers typed, one related object each."""
-        found: list[RelatedValue] = []
-        for kind, edit in ((RelatedKind.PLATE, self.plates), (RelatedKind.PHONE, self.phones)):
-            for value in edit.text().replace(";", ",").split(","):
-                if value.strip():
-                    found.append(RelatedValue(kind, value.strip()))
-        return tuple(found)
+    def _live_links(self) -> tuple[LiveLink, ...]:
+        """The ticked cameras as the packet's links: the same URL at every check of this
+        packet, granted only when it is queued."""
+        chosen = self.live_video.chosen()
+        if not chosen:
+            return ()
+        if self._distribution_id is None:
+            self._distribution_id = new_distribution_id()  # the links are the packet's
+        return self.live_video.links(chosen, self._distribution_id)
 
     # -- checking and sending -------------------------------------------------------------
 
@@ -387,8 +399,15 @@ class PacketDialog(QDialog):
         self._sending = True
         self.send_button.setEnabled(False)
         self.busy.setText(self.tr("Queueing…"))
-        backend, actor = self.context.backend, self.context.actor
-        future = run_in_thread(lambda: send(backend, prepared, actor), "packet send")
+        backend, actor, share = self.context.backend, self.context.actor, self.live_video.share()
+
+        def work() -> Outcome:
+            outcome = send(backend, prepared, actor)
+            if outcome.queued and share is not None:
+                share.admit_packet(prepared.packet)  # its live links open from now on
+            return outcome
+
+        future = run_in_thread(work, "packet send")
         this = weakref.ref(self)
 
         def done(outcome: Outcome) -> None:

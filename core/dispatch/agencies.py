@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
 from core.catalogue_site import data_dir
 from core.dispatch.model import DistributionStatus, Format
@@ -254,6 +255,27 @@ class Inbound(_Model):
     port: int = Field(ge=1, le=65535)
 
 
+class LiveShareAddress(_Model):
+    """Where the centre serves live links to cameras shared with agencies."""
+
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(ge=1, le=65535)
+    # The address agencies open when it is not http://host:port (a TLS proxy in front).
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+
+    @model_validator(mode="after")
+    def _encrypted_beyond_this_machine(self) -> LiveShareAddress:
+        public = urlsplit(self.public_url) if self.public_url else None
+        host = public.hostname if public is not None else self.host
+        if host not in LOCAL_HOSTS and (public is None or public.scheme != "https"):
+            raise ValueError(
+                "live video leaves this machine only encrypted: set public_url to the "
+                "https:// address of a TLS proxy in front of host and port, or listen on "
+                "127.0.0.1"
+            )
+        return self
+
+
 class Centre(_Model):
     """The centre itself, as it names itself in packets."""
 
@@ -261,6 +283,7 @@ class Centre(_Model):
     name_ko: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     inbound: Inbound
+    live_share: LiveShareAddress | None = None  # None: no live video is shared
     # (min_lon, min_lat, max_lon, max_lat): packets' areas must lie inside.
     bounds: tuple[float, float, float, float] | None = None
 

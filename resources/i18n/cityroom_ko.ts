@@ -195,6 +195,10 @@
         <translation>기관 목록을 읽는 중입니다.</translation>
     </message>
     <message>
+        <source>The agency link has not started yet.</source>
+        <translation>기관 연계가 아직 시작되지 않았습니다.</translation>
+    </message>
+    <message>
         <source>The simulated agencies did not start: %1</source>
         <translation>모의 기관을 시작하지 못했습니다: %1</translation>
     </message>
@@ -207,12 +211,24 @@
         <translation>패킷을 보낼 수 없습니다: %1</translation>
     </message>
     <message>
+        <source>The agency link has stopped.</source>
+        <translation>기관 연계가 중지되었습니다.</translation>
+    </message>
+    <message>
         <source>Select an incident first: a packet is always about one incident.</source>
         <translation>먼저 사건을 선택하십시오. 패킷은 항상 한 사건에 관한 것입니다.</translation>
     </message>
     <message>
         <source>Packet %1 to %2 queued; its delivery shows in the outbox.</source>
         <translation>%2에 보낼 패킷 %1을(를) 대기열에 넣었습니다. 전송 상태는 전송함에서 볼 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>The agency registry shares no live video: its [centre] has no live_share address.</source>
+        <translation>기관 등록부에 실시간 영상 공유 설정이 없습니다: [centre]에 live_share 주소가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Live video cannot be shared: %1</source>
+        <translation>실시간 영상을 공유할 수 없습니다: %1</translation>
     </message>
     <message>
         <source>&amp;Packet to an agency…</source>
@@ -913,6 +929,21 @@
     </message>
 </context>
 <context>
+    <name>LiveVideoPicker</name>
+    <message>
+        <source>valid %1 min</source>
+        <translation>%1분 유효</translation>
+    </message>
+    <message>
+        <source>No cameras are linked to this incident.</source>
+        <translation>이 사건에 연결된 CCTV가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Live video cannot be shared from this window.</source>
+        <translation>이 창에서는 실시간 영상을 공유할 수 없습니다.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Cityroom — City Integrated Operations Centre</source>
@@ -1468,6 +1499,10 @@
     <message>
         <source>&amp;Unmask reason</source>
         <translation>비식별 해제 사유(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Li&amp;ve video</source>
+        <translation>실시간 영상(&amp;V)</translation>
     </message>
     <message>
         <source>Contents</source>

@@ -211,3 +211,81 @@ def test_a_plate_is_left_out_of_a_fire_packet_to_119(qtbot, workstation: Worksta
     qtbot.waitUntil(lambda: "Left out" in dialog.contents.text(), timeout=10_000)
     assert "12가3456" not in dialog.contents.text() + dialog.body.toPlainText()
     assert dialog.prepared is not None and dialog.prepared.packet.related == ()
+
+
+def report_with_cameras(ws: Workstation, type_code: str, count: int = 2) -> tuple[str, list[str]]:
+    """An incident with the cameras nearest its place linked (as the wall links them)."""
+    from core.commands import ReportIncident
+
+    lat, lon = ws.context.city.district("11230").centroid
+    cameras = [c.id for c, _ in ws.context.city.nearest_cameras(lat, lon, count)]
+    command = ReportIncident(type_code, lat, lon, "11230", cameras=tuple(cameras))
+    records = ws.backend.submit(command, "agency:112").result()
+    return str(records[0].subject), cameras
+
+
+def test_live_video_says_why_it_cannot_be_shared_without_a_live_share(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    assault, _ = report_with_cameras(workstation, "P-ASL")
+    dialog = open_dialog(qtbot, workstation, assault, Recipient.POLICE)
+    assert "has not started" in dialog.live_video.note.text()
+    assert dialog.live_video.cameras.isHidden() and dialog.live_video.cameras.count() == 0
+
+
+def test_a_ticked_camera_goes_as_a_live_link_that_streams_once_sent(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+    from PySide6.QtCore import Qt
+
+    from core.dispatch.live_share import LiveShare, registry_frames
+    from core.dispatch.model import AttachmentKind
+    from core.video.registry import StreamRegistry
+
+    service = workstation.context.dispatch
+    assert service is not None
+    share = LiveShare(registry_frames(StreamRegistry()), record=workstation.backend.publish)
+    service.live_share = share.start()
+    try:
+        assault, cameras = report_with_cameras(workstation, "P-ASL")
+        dialog = open_dialog(qtbot, workstation, assault, Recipient.POLICE)
+        assert dialog.agency().id == "police-112" and dialog.live_video.cameras.count() == 2
+        first = dialog.live_video.cameras.item(0)
+        assert first.text() == workstation.context.city.camera(cameras[0]).name_en
+        first.setCheckState(Qt.CheckState.Checked)
+
+        def linked() -> bool:
+            prepared = dialog.prepared
+            return prepared is not None and any(
+                a.kind is AttachmentKind.LIVE_LINK for a in prepared.packet.attachments
+            )
+
+        qtbot.waitUntil(linked, timeout=10_000)
+        assert dialog.prepared is not None
+        packet = dialog.prepared.packet
+        (link,) = packet.attachments
+        assert link.camera_id == cameras[0] and "video_link" in packet.data_classes
+        assert link.uri == share.link_for(packet.distribution_id, cameras[0])
+        assert link.uri in dialog.body.toPlainText()  # the preview shows what goes out
+        validity_ms = (link.expires_ms or 0) - packet.sent_ms
+        assert 29 * 60_000 < validity_ms <= 30 * 60_000 + 5_000  # the default validity
+        assert share.grants() == [] and httpx.get(link.uri).status_code == 404
+        dialog.confirm.setChecked(True)
+        qtbot.waitUntil(dialog.send_button.isEnabled, timeout=10_000)
+        dialog.send()
+        qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=10_000)
+        assert dialog.outcome is not None and dialog.outcome.queued
+        (queued,) = packet_events(workstation, assault)
+        assert queued.payload["packet"]["attachments"][0]["uri"] == link.uri
+        with httpx.Client(timeout=5.0) as client, client.stream("GET", link.uri) as stream:
+            assert stream.status_code == 200
+            received = b""
+            for chunk in stream.iter_bytes():
+                received += chunk
+                if b"\xff\xd9" in received:  # a whole JPEG (its end marker) has arrived
+                    break
+        assert b"Content-Type: image/jpeg" in received and b"\xff\xd8" in received
+    finally:
+        service.live_share = None
+        share.stop()
