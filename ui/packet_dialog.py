@@ -35,7 +35,7 @@ from core.dispatch.workflow import ComposeError, ComposeRequest, Outcome, Prepar
 from core.model import Incident
 from core.sop.definitions import RECIPIENT_NAMES, Recipient, Share
 from ui.context import AppContext
-from ui.packet_inputs import LiveVideoPicker, related_values
+from ui.packet_inputs import AreaPicker, LiveVideoPicker, related_values
 from ui.packet_view import can_unmask, contents_html, gate_html
 from ui.theme import EXERCISE_COLOUR
 from ui.workers import run_in_thread
@@ -189,6 +189,9 @@ class PacketDialog(QDialog):
         form.addRow(self.tr("&Requested action"), self.requested)
         form.addRow(self.tr("&Purpose"), self.purpose)
         form.addRow(self.tr("Legal basis"), self.basis)
+        self.area = AreaPicker(self.incident)
+        self.area.changed.connect(self._on_changed)
+        form.addRow(self.tr("&Area"), self.area)
         form.addRow(self.tr("P&lates"), self.plates)
         form.addRow(self.tr("Ph&one numbers"), self.phones)
         form.addRow(self.tr("&Unmask reason"), self.unmask)
@@ -277,6 +280,7 @@ class PacketDialog(QDialog):
             unmask_reason=self.unmask.text().strip(),
             related=related_values(self.plates.text(), self.phones.text()),
             live_links=live,
+            area=self.area.area(),
             test=self.test_box.isChecked(),
             operator=self.context.actor,
             edits=edits,
@@ -357,6 +361,7 @@ class PacketDialog(QDialog):
         self.prepared = prepared
         self._distribution_id = prepared.packet.distribution_id
         packet = prepared.packet
+        self.area.follow(packet.area)
         for field, edit, value in (
             ("headline_ko", self.headline, packet.headline_ko),
             ("requested_action_ko", self.requested, packet.requested_action_ko),

@@ -14,11 +14,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSpinBox,
     QWidget,
 )
 
 from core.dispatch.compose import LiveLink, RelatedValue
-from core.dispatch.model import RelatedKind
+from core.dispatch.model import Area, CircleArea, Point, PointArea, RelatedKind
 from core.model import Incident
 from ui.context import AppContext
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from core.dispatch.live_share import LiveShare
 
 LIVE_MINUTES = (15, 30, 60)  # how long a live link may be opened; 30 unless chosen
+RADIUS_M = (10, 50_000)  # what the area's radius may be set to, in metres
 
 
 def related_values(plates: str, phones: str) -> tuple[RelatedValue, ...]:
@@ -113,3 +115,63 @@ class LiveVideoPicker(QWidget):
         minutes = int(self.validity.currentData())
         ends = time.time_ns() // 1_000_000 + minutes * 60_000
         return live_links_for(share, cameras, distribution_id=distribution_id, expires_ms=ends)
+
+
+class AreaPicker(QWidget):
+    """Where the packet says it happened: the incident's point, or a circle around it with
+    a radius (a telecom fix's accuracy, a gas leak's danger zone)."""
+
+    changed = Signal()
+
+    def __init__(self, incident: Incident, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._incident = incident
+        line = QHBoxLayout(self)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.shape = QComboBox()
+        self.shape.addItem(self.tr("the incident's point"), "point")
+        self.shape.addItem(self.tr("a circle around it"), "circle")
+        self.radius = QSpinBox()
+        self.radius.setRange(*RADIUS_M)
+        self.radius.setSingleStep(50)
+        self.radius.setValue(200)
+        self.radius.setSuffix(" m")
+        line.addWidget(self.shape)
+        line.addWidget(self.radius)
+        line.addStretch(1)
+        self._chosen = False  # until the operator picks, the draft's own area stands
+        self.shape.currentIndexChanged.connect(self._on_picked)
+        self.radius.valueChanged.connect(self._on_picked)
+        self._show_radius()
+
+    def follow(self, area: Area) -> None:
+        """Show the draft's area (until the operator picks one)."""
+        if self._chosen:
+            return
+        for widget in (self.shape, self.radius):
+            widget.blockSignals(True)
+        if isinstance(area, CircleArea):
+            self.shape.setCurrentIndex(1)
+            self.radius.setValue(round(area.radius_m))
+        else:
+            self.shape.setCurrentIndex(0)
+        for widget in (self.shape, self.radius):
+            widget.blockSignals(False)
+        self._show_radius()
+
+    def area(self) -> Area | None:
+        """The operator's choice, None while the draft's stands."""
+        if not self._chosen:
+            return None
+        at = Point(lat=self._incident.lat, lon=self._incident.lon)
+        if self.shape.currentData() == "circle":
+            return CircleArea(centre=at, radius_m=float(self.radius.value()))
+        return PointArea(at=at)
+
+    def _on_picked(self) -> None:
+        self._chosen = True
+        self._show_radius()
+        self.changed.emit()
+
+    def _show_radius(self) -> None:
+        self.radius.setEnabled(self.shape.currentData() == "circle")

@@ -27,7 +27,7 @@ from core.dispatch.compose import (
     material_from_events,
 )
 from core.dispatch.gate import GateDecision, check
-from core.dispatch.model import DistributionKind, Format, Packet
+from core.dispatch.model import Area, DistributionKind, Format, Packet
 from core.dispatch.queueing import (
     SOURCE,
     Rendered,
@@ -70,6 +70,7 @@ class ComposeRequest:
     expires_in_ms: int = DEFAULT_EXPIRY_MS
     operator: str = ""
     edits: Mapping[str, Any] = field(default_factory=dict)
+    area: Area | None = None  # None: the incident's point, or the last located circle
     distribution_id: str | None = None  # kept across previews so the preview is what goes
 
 
@@ -162,7 +163,7 @@ def prepare(
             live_links=request.live_links,
             related=request.related,
             pseudonymiser=pseudonymiser,
-            area=material.circle,
+            area=request.area or material.circle,
             district_ko=district_ko,
             operator=request.operator,
             purpose=request.purpose,

@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AreaPicker</name>
+    <message>
+        <source>the incident&apos;s point</source>
+        <translation>사건 위치(점)</translation>
+    </message>
+    <message>
+        <source>a circle around it</source>
+        <translation>사건 위치 중심의 원</translation>
+    </message>
+</context>
+<context>
     <name>AttributeTableDialog</name>
     <message>
         <source>Attributes: %1</source>
@@ -1487,6 +1498,10 @@
     <message>
         <source>Legal basis</source>
         <translation>법적 근거</translation>
+    </message>
+    <message>
+        <source>&amp;Area</source>
+        <translation>지역(&amp;A)</translation>
     </message>
     <message>
         <source>P&amp;lates</source>

@@ -289,3 +289,25 @@ def test_a_ticked_camera_goes_as_a_live_link_that_streams_once_sent(
     finally:
         service.live_share = None
         share.stop()
+
+
+def test_the_area_can_be_a_circle_with_the_operators_radius(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    leak = workstation.report("H-GAS")
+    dialog = open_dialog(qtbot, workstation, leak, Recipient.FIRE)
+    assert dialog.prepared is not None and dialog.prepared.packet.area.shape == "point"
+    assert not dialog.area.radius.isEnabled()
+    dialog.area.shape.setCurrentIndex(1)
+    dialog.area.radius.setValue(200)
+
+    def circled() -> bool:
+        prepared = dialog.prepared
+        return prepared is not None and prepared.packet.area.shape == "circle"
+
+    qtbot.waitUntil(circled, timeout=10_000)
+    assert dialog.prepared is not None
+    area = dialog.prepared.packet.area
+    assert area.shape == "circle" and area.radius_m == 200  # type: ignore[union-attr]
+    # CAP circles are "lat,lon radius-in-km".
+    assert " 0.2</circle>" in dialog.body.toPlainText()
