@@ -191,7 +191,7 @@ class PacketDialog(QDialog):
         form.addRow(self.tr("Legal basis"), self.basis)
         self.area = AreaPicker(self.incident)
         self.area.changed.connect(self._on_changed)
-        form.addRow(self.tr("&Area"), self.area)
+        form.addRow(self.tr("Ar&ea"), self.area)
         form.addRow(self.tr("P&lates"), self.plates)
         form.addRow(self.tr("Ph&one numbers"), self.phones)
         form.addRow(self.tr("&Unmask reason"), self.unmask)

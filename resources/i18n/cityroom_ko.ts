@@ -1500,8 +1500,8 @@
         <translation>법적 근거</translation>
     </message>
     <message>
-        <source>&amp;Area</source>
-        <translation>지역(&amp;A)</translation>
+        <source>Ar&amp;ea</source>
+        <translation>지역(&amp;E)</translation>
     </message>
     <message>
         <source>P&amp;lates</source>
