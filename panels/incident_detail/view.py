@@ -241,7 +241,7 @@ class IncidentDetailView(QWidget):
         severity = self.tr("severity %1").replace("%1", str(incident.severity))
         heading = f"{incident.id} · {name} · {severity}"
         if incident.exercise:
-            heading = f"{self.tr('EXERCISE (drill)')} · {heading}"
+            heading = self.tr("EXERCISE (drill)") + f" · {heading}"
         self.heading.setText(heading)
         self.heading.setStyleSheet(f"color: {EXERCISE_COLOUR.name()}" if incident.exercise else "")
         district = next(

@@ -167,7 +167,8 @@ class IncidentTableModel(TitledTableModel):
             entry = incident.incident_type
             name = pick(entry.name_ko, entry.name_en) if entry else incident.type_code
             # A drill's incident never passes for a real one, wherever it is shown.
-            return f"{self.tr('[EXERCISE]')} {name}" if incident.exercise else name
+            mark = self.tr("[EXERCISE]")  # double quotes: the translation tool reads only those
+            return f"{mark} {name}" if incident.exercise else name
         if column == Column.DISTRICT:
             district = self._districts.get(incident.district_code or "")
             return pick(district.name, district.name_en) if district else "—"

@@ -63,7 +63,12 @@ class ProcedureHeader(QWidget):
         else:
             entry = incident.incident_type
             name = pick(entry.name_ko, entry.name_en) if entry else incident.type_code
-            self.subject.setText(f"{incident.id} · {name}")
+            subject = f"{incident.id} · {name}"
+            if incident.exercise:
+                mark = self.tr("[EXERCISE]")
+                subject = f"{mark} {subject}"
+            self.subject.setText(subject)
+        set_tone(self.subject, "exercise" if incident is not None and incident.exercise else "dim")
         showing, run = lookup.showing, lookup.run
         self.start_button.setVisible(showing not in (Showing.NO_INCIDENT, Showing.LOADING))
         self.start_button.setText(

@@ -764,6 +764,10 @@
         <source>severity %1</source>
         <translation>등급 %1</translation>
     </message>
+    <message>
+        <source>EXERCISE (drill)</source>
+        <translation>훈련</translation>
+    </message>
 </context>
 <context>
     <name>IncidentQueuePanel</name>
@@ -933,6 +937,10 @@
     <message>
         <source>Info</source>
         <translation>정보</translation>
+    </message>
+    <message>
+        <source>[EXERCISE]</source>
+        <translation>[훈련]</translation>
     </message>
     <message>
         <source>Exercise: reported by a drill, not a real incident</source>
@@ -1895,6 +1903,10 @@
     <message>
         <source>Start procedure…</source>
         <translation>절차 시작…</translation>
+    </message>
+    <message>
+        <source>[EXERCISE]</source>
+        <translation>[훈련]</translation>
     </message>
     <message>
         <source>Change procedure…</source>

@@ -235,3 +235,18 @@ def test_the_timeline_names_procedure_steps(qtbot, workstation: Workstation) -> 
     assert rows[1] == ("Procedure", "Fire, with the access road cleared (version 1)")
     assert rows[2] == ("Step done", "cameras")
     assert rows[3] == ("Step skipped", "still · smoke hides the scene")
+
+
+def test_a_drill_incident_reads_as_훈련_in_korean(qtbot, korean_workstation: Workstation) -> None:
+    ws = korean_workstation
+    lat, lon = ws.context.city.district("11230").centroid
+    drill = (
+        ws.backend.submit(ReportIncident("F-FIRE", lat, lon, "11230", exercise=True), "simulator")
+        .result()[0]
+        .subject
+    )
+    qtbot.waitUntil(lambda: drill in shown_ids(ws))
+    assert cell(ws, drill, Column.TYPE) == "[훈련] 화재"
+    ws.queue.select_incident(drill)
+    qtbot.waitUntil(lambda: drill in ws.detail.heading.text())
+    assert ws.detail.heading.text().startswith("훈련 · ")

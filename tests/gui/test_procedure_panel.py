@@ -445,3 +445,26 @@ def test_nearest_facilities_asks_the_map_which_lists_them(
         timeout=10_000,
     )
     assert status_of(panel, "route") is StepStatus.CURRENT
+
+
+def test_a_drill_incident_is_marked_exercise_above_its_checklist(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    from core.commands import ReportIncident
+
+    ws = workstation
+    panel = panel_of(ws)
+    live = start_fire(qtbot, ws)
+    assert not panel.subject.text().startswith("[EXERCISE]")
+    lat, lon = ws.context.city.district("11230").centroid
+    records = ws.backend.submit(
+        ReportIncident("F-FIRE", lat, lon, "11230", exercise=True), "system:drill"
+    ).result()
+    drill = str(records[0].subject)
+    qtbot.waitUntil(lambda: drill in ws.context.store.state.incidents)
+    ws.context.selection.select_incident(drill, origin="test")
+    qtbot.waitUntil(lambda: panel.subject.text().startswith("[EXERCISE]"))
+    assert panel.subject.property("tone") == "exercise"
+    ws.context.selection.select_incident(live, origin="test")
+    qtbot.waitUntil(lambda: not panel.subject.text().startswith("[EXERCISE]"))
+    assert panel.subject.property("tone") == "dim"
