@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 4
+FOLD_VERSION = 5
 
 St = IncidentStatus
 ET = EventType

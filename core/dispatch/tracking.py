@@ -86,6 +86,7 @@ class PacketStatus:
     ack_id: str = ""
     ack_note: str = ""
     last_changed_ms: int = 0
+    queued_by: str = ""  # who queued it (the operator, or the command line's user)
 
     @property
     def pending(self) -> bool:
@@ -196,6 +197,7 @@ class PacketBook:
             status=str(body.get("status", "Actual")),
             exercise=bool(body.get("exercise", False)),
             last_changed_ms=record.ts_ms,
+            queued_by=record.actor,
         )
         self.packets[distribution_id] = packet
         self.by_incident.setdefault(packet.incident_id, []).append(distribution_id)

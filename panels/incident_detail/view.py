@@ -32,6 +32,12 @@ _PROCEDURE_STEPS = frozenset(
 )
 
 
+# Every kind of event about an incident but the queued packets (see _load_timeline).
+_TIMELINE_TYPES = frozenset(
+    t.value for t in EventType if t not in (EventType.PACKET_QUEUED, EventType.SENSOR_READING)
+)
+
+
 class IncidentDetailView(QWidget):
     """Facts of one incident and every event about it, refreshed as new ones arrive."""
 
@@ -139,23 +145,48 @@ class IncidentDetailView(QWidget):
         assert self.incident_id is not None
         self._request += 1
         request, incident_id = self._request, self.incident_id
-        future = self._context.backend.incident_events(incident_id)
+        # A queued packet's event holds its whole body (pictures included): the timeline
+        # takes its line from the packet book instead of reading it from the log.
+        future = self._context.backend.incident_events(incident_id, _TIMELINE_TYPES)
 
         def show(records: list[EventRecord]) -> None:
             if not shiboken6.isValid(self.timeline):
                 return  # the panel was closed while the log answered
             if request == self._request:  # a newer selection or refresh supersedes this one
-                self._fill_timeline(records)
+                self._fill_timeline(records, self._queued_lines(incident_id))
                 self.situation.show_evidence(records)
 
         self._context.invoker.when_done(future, show)
 
-    def _fill_timeline(self, records: list[EventRecord]) -> None:
+    def _fill_timeline(
+        self, records: list[EventRecord], queued: list[tuple[int, QTreeWidgetItem]]
+    ) -> None:
         self.timeline.clear()
-        items = [self._timeline_item(r) for r in records]
+        lines = [(r.seq, self._timeline_item(r)) for r in records] + queued
+        items = [item for _seq, item in sorted(lines, key=lambda line: line[0])]
         self.timeline.addTopLevelItems(items)
         if items:
             self.timeline.scrollToItem(items[-1])
+
+    def _queued_lines(self, incident_id: str) -> list[tuple[int, QTreeWidgetItem]]:
+        """A "Packet queued" line for each of the incident's packets, from the fold."""
+        lines = []
+        name = self._event_names[EventType.PACKET_QUEUED]
+        for packet in self._context.store.state.packets_of(incident_id):
+            details = self._packet_details(
+                {
+                    "agency_id": packet.agency_id,
+                    "distribution_id": packet.distribution_id,
+                    "format": packet.format,
+                }
+            )
+            when, who = packet.queued_ms, packet.queued_by
+            item = QTreeWidgetItem([clock_time(when), name, who, details])
+            tooltip = f"{local_time(when)} · #{packet.queued_seq}\n{name} · {who}\n{details}"
+            for column in range(4):
+                item.setToolTip(column, tooltip)
+            lines.append((packet.queued_seq, item))
+        return lines
 
     def _timeline_item(self, record: EventRecord) -> QTreeWidgetItem:
         name = self._event_names.get(record.type, record.type)  # type: ignore[call-overload]

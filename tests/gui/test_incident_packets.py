@@ -13,7 +13,7 @@ from core.dispatch.agencies import Registry
 from core.events import PacketAcknowledged, PacketSent
 from panels.incident_detail.packets import STATE_COLOURS, PacketsSection
 from panels.outbox.panel import OutboxPanel
-from tests.agency_server import write_registry
+from tests.agency_server import queue_packets, write_registry
 from tests.gui.conftest import Workstation
 from tests.gui.test_outbox_panel import POLICE, a_mix, queue, record, report
 from ui.dispatch import DispatchService
@@ -104,3 +104,38 @@ def test_agencies_are_named_in_korean(
     qtbot.waitUntil(lambda: outbox.proxy.rowCount() == 1)
     assert outbox.proxy.index(0, 2).data() == "112종합상황실"
     ws.context.dispatch = own
+
+
+def test_the_timeline_names_a_queued_packet_without_reading_its_body(
+    qtbot, workstation: Workstation
+) -> None:  # type: ignore[no-untyped-def]
+    from core.events import EventType
+
+    ws = workstation
+    fire = ws.report("F-FIRE")
+    calls: list[object] = []
+    real = ws.backend.incident_events
+
+    def watched(incident_id: str, types: object = None) -> object:
+        calls.append(types)
+        return real(incident_id, types)  # type: ignore[arg-type]
+
+    ws.backend.incident_events = watched  # type: ignore[method-assign]
+    try:
+        ids = queue_packets(ws.backend, fire, 1)
+        qtbot.waitUntil(lambda: ws.context.store.state.packets_of(fire) != [])
+        ws.context.selection.select_incident(fire, origin="test")
+
+        def queued_line() -> list[str]:
+            timeline = ws.detail.timeline
+            rows = (timeline.topLevelItem(i) for i in range(timeline.topLevelItemCount()))
+            return [r.text(3) for r in rows if r.text(1) == "Packet queued"]
+
+        qtbot.waitUntil(lambda: len(queued_line()) == 1)
+        assert ids[0] in queued_line()[0]
+        assert calls and all(
+            t is not None and EventType.PACKET_QUEUED.value not in t
+            for t in calls  # type: ignore[operator]
+        )
+    finally:
+        ws.backend.incident_events = real  # type: ignore[method-assign]
