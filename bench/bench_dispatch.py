@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +36,7 @@ from core.local_backend import LocalBackend
 from core.sop.definitions import Recipient
 from core.sop.library import ProcedureLibrary
 from core.state import rebuild
+from tests.agency_server import outbox_worker, write_registry
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_TARGET_MS = 20.0
@@ -204,59 +203,6 @@ def _healthy(folder: Path) -> Result:
     )
 
 
-def _worker(db: Path, registry: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "core.dispatch.outbox_cli",
-            "outbox",
-            "run",
-            "--db",
-            str(db),
-            "--registry",
-            str(registry),
-            "--until-empty",
-            "--retry-base-ms",
-            "10",
-            "--quiet",
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _registry(folder: Path, url: str) -> Path:
-    path = folder / "agencies.toml"
-    path.write_text(
-        f"""
-[centre]
-sender_id = "{CENTRE}"
-name_ko = "도시통합운영센터"
-name_en = "Operations centre"
-inbound = {{ host = "127.0.0.1", port = 18100 }}
-
-[[agency]]
-id = "police-112"
-name_ko = "112종합상황실"
-name_en = "112 situation room"
-kind = "police"
-formats = ["edxl"]
-data_classes = ["summary"]
-
-[agency.endpoint]
-transport = "http"
-url = "{url}"
-timeout_s = 2
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
 def _failing_with_kill(folder: Path) -> Result:
     """1,000 packets, 30 % of requests answered 500, the worker killed mid-run."""
     db = folder / "failing.db"
@@ -268,8 +214,8 @@ def _failing_with_kill(folder: Path) -> Result:
     ).start()
     start = time.perf_counter()
     try:
-        registry = _registry(folder, sim.url)
-        first = _worker(db, registry)
+        registry = write_registry(folder, sim.url)
+        first = outbox_worker(db, registry)
         try:
             until = time.monotonic() + 120
             while len(sim.received()["received"]) < FAILING_PACKETS // 3:
@@ -281,7 +227,7 @@ def _failing_with_kill(folder: Path) -> Result:
         finally:
             first.kill()
         at_kill = len(sim.received()["received"])
-        second = _worker(db, registry)
+        second = outbox_worker(db, registry)
         try:
             _out, err = second.communicate(timeout=300)
         finally:

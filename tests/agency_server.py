@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -192,3 +195,32 @@ def write_registry(folder: Path, url: str) -> Path:
     path = folder / "agencies.toml"
     path.write_text(registry_text(url), encoding="utf-8")
     return path
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def outbox_worker(db: Path, registry: Path) -> subprocess.Popen[str]:
+    """``outbox run`` in a child process, as a user would start it (fast retries)."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "core.dispatch.outbox_cli",
+            "outbox",
+            "run",
+            "--db",
+            str(db),
+            "--registry",
+            str(registry),
+            "--until-empty",
+            "--retry-base-ms",
+            "10",
+            "--quiet",
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,37 +14,16 @@ from core.dispatch.tracking import PacketState
 from core.eventlog import EventLog
 from core.local_backend import LocalBackend
 from core.state import rebuild
-from tests.agency_server import open_incident, queue_packets, simulator, write_registry
+from tests.agency_server import (
+    open_incident,
+    outbox_worker,
+    queue_packets,
+    simulator,
+    write_registry,
+)
 from tests.video_servers import wait_for
 
-REPO = Path(__file__).resolve().parents[2]
 PACKETS = 200
-
-
-def _worker(db: Path, registry: Path) -> subprocess.Popen[str]:
-    """``outbox run`` in a child process, as a user would start it."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "core.dispatch.outbox_cli",
-            "outbox",
-            "run",
-            "--db",
-            str(db),
-            "--registry",
-            str(registry),
-            "--until-empty",
-            "--retry-base-ms",
-            "10",
-            "--quiet",
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def test_a_killed_worker_restarts_from_the_log_and_loses_nothing(
@@ -66,7 +42,7 @@ def test_a_killed_worker_restarts_from_the_log_and_loses_nothing(
         backend.close()
     with simulator(modes=SimModes(fail_rate=0.3, ack_delay_s=None), seed=7) as sim:
         registry = write_registry(tmp_path, sim.url)
-        first = _worker(log_path, registry)
+        first = outbox_worker(log_path, registry)
         try:
             wait_for(lambda: len(sim.received()["received"]) >= PACKETS // 4, timeout=30)
             first.send_signal(signal.SIGKILL)
@@ -76,7 +52,7 @@ def test_a_killed_worker_restarts_from_the_log_and_loses_nothing(
         assert first.returncode == -signal.SIGKILL
         at_kill = len(sim.received()["received"])
         assert at_kill < PACKETS, "the worker finished before it could be killed"
-        second = _worker(log_path, registry)
+        second = outbox_worker(log_path, registry)
         try:
             out, err = second.communicate(timeout=60)
         finally:
