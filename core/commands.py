@@ -28,6 +28,8 @@ from core.events import (
     IncidentResolved,
     IncidentStarted,
     NewEvent,
+    ReplayAnnotated,
+    ReplayBookmarked,
 )
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from core.state import CityState
@@ -144,6 +146,41 @@ class LinkResources(Command):
     sensors: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class MarkTimeline(Command):
+    """Bookmark (a short label) or annotate (a note) an instant of the timeline, about an
+    incident when one is given. Allowed in replay: it records, it changes nothing."""
+
+    at_ms: int
+    text: str
+    annotation: bool = False
+    incident_id: str | None = None
+
+
+MARK_LABEL_MAX = 120
+MARK_TEXT_MAX = 4000
+
+
+def _mark(state: CityState, command: MarkTimeline) -> DomainEvent:
+    text = command.text.strip()
+    what = "An annotation" if command.annotation else "A bookmark"
+    if not text:
+        raise CommandRejected(f"{what} needs some text.")
+    limit = MARK_TEXT_MAX if command.annotation else MARK_LABEL_MAX
+    if len(text) > limit:
+        raise CommandRejected(
+            f"{what} may be at most {limit} characters long, not {len(text)}; "
+            + ("shorten it." if command.annotation else "put the rest in an annotation.")
+        )
+    if command.at_ms <= 0:
+        raise CommandRejected(f"{what} must mark an instant of the log, not {command.at_ms}.")
+    if command.incident_id is not None:
+        _incident(state, command.incident_id)
+    if command.annotation:
+        return ReplayAnnotated(command.incident_id, command.at_ms, text)
+    return ReplayBookmarked(command.incident_id, command.at_ms, text)
+
+
 # action name, statuses it may start from, and what to do instead when it may not
 _RULES: dict[type[IncidentCommand], tuple[str, frozenset[IncidentStatus], str]] = {
     Acknowledge: ("acknowledge", frozenset({St.NEW}), "it is already acknowledged"),
@@ -243,6 +280,8 @@ def _decide(state: CityState, command: Command) -> list[DomainEvent]:
         return [
             IncidentObserved(command.incident_id, command.text_ko, command.text_en, command.data)
         ]
+    if isinstance(command, MarkTimeline):
+        return [_mark(state, command)]
     if isinstance(command, LinkResources):
         _incident(state, command.incident_id)
         return [IncidentLinked(command.incident_id, command.cameras, command.sensors)]

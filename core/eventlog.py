@@ -35,7 +35,9 @@ GENESIS_HASH = bytes(32)
 _COLUMNS = "seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _NEW_LOG_FIX = "Start a new log elsewhere with --db NEW_FILE.db; this file was left untouched."
-_KEEP_SNAPSHOTS = 3
+# With one every 50,000 events, a replay seek within the last 1.2M events folds at most that
+# many on top of one (a 24-hour log's state is a few tens of kB).
+_KEEP_SNAPSHOTS = 24
 
 
 def chain_hash(
@@ -258,6 +260,38 @@ class EventLog:
         while rows := cursor.fetchmany(chunk):
             for row in rows:
                 yield _record(row)
+
+    def read_batch(self, after_seq: int, limit: int) -> list[EventRecord]:
+        """At most ``limit`` events after ``after_seq``, in order."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
+        ).fetchall()
+        return [_record(r) for r in rows]
+
+    def seq_at(self, ts_ms: int) -> int:
+        """The newest event stamped at or before ``ts_ms`` (0: none).
+
+        Times never run backwards along the sequence, so a bisection over it finds the event
+        in a few dozen primary-key look-ups; sequence numbers may have gaps (a bundle holds
+        only an incident's events).
+        """
+        db = self._db
+        tail = db.execute("SELECT seq, ts_ms FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if tail is None:
+            return 0
+        if int(tail[1]) <= ts_ms:
+            return int(tail[0])
+        best, lo, hi = 0, 0, int(tail[0])  # ts(best) <= ts_ms; every seq above hi is later
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            found = db.execute(
+                "SELECT seq, ts_ms FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)
+            ).fetchone()
+            if found is not None and int(found[1]) <= ts_ms:
+                best = lo = int(found[0])
+            else:
+                hi = mid - 1
+        return best
 
     def by_subject(self, subject: str, types: Collection[str] | None = None) -> list[EventRecord]:
         """Every event about one incident or sensor, in order (only of ``types`` when given:

@@ -46,6 +46,9 @@ class EventType(StrEnum):
     PACKET_ACKNOWLEDGED = "packet.acknowledged"
     PACKET_FAILED = "packet.failed"
     INBOUND_REJECTED = "inbound.rejected"
+    REPLAY_BOOKMARKED = "replay.bookmarked"
+    REPLAY_ANNOTATED = "replay.annotated"
+    BUNDLE_EXPORTED = "bundle.exported"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -483,6 +486,51 @@ class InboundRejected(DomainEvent):
     size: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayBookmarked(DomainEvent):
+    """Someone marked an instant of the timeline (live or in replay) with a short label.
+
+    The event is recorded when it is made; ``at_ms`` is the instant it marks, which in replay
+    lies in the past. About an incident when one was selected, so it travels with it.
+    """
+
+    TYPE: ClassVar[EventType] = EventType.REPLAY_BOOKMARKED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str | None
+    at_ms: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayAnnotated(DomainEvent):
+    """A reviewer's note on an instant of the timeline (and an incident, when one was
+    selected): what they saw, what should have happened."""
+
+    TYPE: ClassVar[EventType] = EventType.REPLAY_ANNOTATED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str | None
+    at_ms: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BundleExported(DomainEvent):
+    """An incident's bundle (its events, readings, evidence, packets, report) was written to a
+    file: who, why, where, and the digest that identifies the file. Exports of camera
+    material are logged by law; this is that record."""
+
+    TYPE: ClassVar[EventType] = EventType.BUNDLE_EXPORTED
+    SUBJECT_FIELD: ClassVar[str | None] = "incident_id"
+    incident_id: str
+    purpose: str
+    path: str
+    sha256: str
+    size: int
+    events: int
+    cameras: tuple[str, ...] = ()  # whose stills or clips it carries
+    signed_by: str = ""  # the key id, when signed
+
+
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     cls.TYPE.value: cls
     for cls in (
@@ -517,6 +565,9 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
         PacketAcknowledged,
         PacketFailed,
         InboundRejected,
+        ReplayBookmarked,
+        ReplayAnnotated,
+        BundleExported,
     )
 }
 

@@ -53,6 +53,48 @@ class Transition:
     seq: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Bookmark:
+    """A marked instant of the timeline: a bookmark (a label) or an annotation (a note).
+
+    ``at_ms`` is the instant marked; ``ts_ms`` and ``seq`` when it was recorded, by ``actor``.
+    """
+
+    kind: str  # "bookmark" or "annotation"
+    at_ms: int
+    text: str
+    actor: str
+    ts_ms: int
+    seq: int
+    incident_id: str | None = None
+
+    def to_json(self) -> list[object]:
+        """A compact form for snapshots."""
+        return [
+            self.kind,
+            self.at_ms,
+            self.text,
+            self.actor,
+            self.ts_ms,
+            self.seq,
+            self.incident_id,
+        ]
+
+    @classmethod
+    def from_json(cls, data: list[object]) -> Bookmark:
+        """Inverse of :meth:`to_json`."""
+        kind, at_ms, text, actor, ts_ms, seq, incident_id = data
+        return cls(
+            str(kind),
+            int(at_ms),  # type: ignore[call-overload]
+            str(text),
+            str(actor),
+            int(ts_ms),  # type: ignore[call-overload]
+            int(seq),  # type: ignore[call-overload]
+            None if incident_id is None else str(incident_id),
+        )
+
+
 @dataclass(slots=True)
 class StepRecord:
     """What happened to one step of an incident's procedure: done (with an answer) or

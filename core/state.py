@@ -24,10 +24,12 @@ from core.events import (
     IncidentLinked,
     IncidentMerged,
     IncidentReported,
+    ReplayAnnotated,
+    ReplayBookmarked,
     SimulatorState,
     decode,
 )
-from core.model import Incident, IncidentStatus, Transition
+from core.model import Bookmark, Incident, IncidentStatus, Transition
 from core.sop.fold import PROCEDURE_EVENTS as _PROCEDURE_EVENTS
 from core.sop.fold import fold_procedure
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 5
+FOLD_VERSION = 6
 
 St = IncidentStatus
 ET = EventType
@@ -73,6 +75,7 @@ class CityState:
         self.readings = 0
         self.simulator: dict[str, Any] | None = None
         self.packets = PacketBook()
+        self.bookmarks: list[Bookmark] = []  # in the order recorded
 
     def packets_of(self, incident_id: str) -> list[PacketStatus]:
         """The delivery status of an incident's packets to agencies, oldest first."""
@@ -124,6 +127,11 @@ class CityState:
             return viewed.id
         if isinstance(event, IncidentReported):
             return self._report(event, record)
+        if record.type == ET.BUNDLE_EXPORTED:
+            return None  # a record of an export (for the audit), no change to the incident
+        if isinstance(event, ReplayBookmarked | ReplayAnnotated):
+            self._bookmark(event, record)
+            return event.incident_id if event.incident_id in self.incidents else None
         incident_id = record.subject
         incident = self.incidents.get(incident_id) if incident_id else None
         if incident is None or event is None:
@@ -140,6 +148,18 @@ class CityState:
             return None
         incident.firsts.setdefault(record.type, record.ts_ms)
         return incident.id
+
+    def _bookmark(self, event: ReplayBookmarked | ReplayAnnotated, record: EventRecord) -> None:
+        # Marks of the timeline, not steps of an incident: they change no incident's state.
+        if isinstance(event, ReplayBookmarked):
+            kind, text = "bookmark", event.label
+        else:
+            kind, text = "annotation", event.text
+        self.bookmarks.append(
+            Bookmark(
+                kind, event.at_ms, text, record.actor, record.ts_ms, record.seq, event.incident_id
+            )
+        )
 
     def _report(self, event: IncidentReported, record: EventRecord) -> str:
         incident = Incident(
@@ -232,6 +252,7 @@ class CityState:
             "incidents": [i.to_json() for i in self.incidents.values()],
             "sensors": {k: [v.value, v.ts_ms] for k, v in self.sensors.items()},
             "packets": self.packets.to_json(),
+            "bookmarks": [b.to_json() for b in self.bookmarks],
         }
         return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), level=1)
 
@@ -248,6 +269,7 @@ class CityState:
         state.incidents = {d["id"]: Incident.from_json(d) for d in data["incidents"]}
         state.sensors = {k: SensorValue(v, ts) for k, (v, ts) in data["sensors"].items()}
         state.packets = PacketBook.from_json(data.get("packets"))
+        state.bookmarks = [Bookmark.from_json(b) for b in data.get("bookmarks", [])]
         return state
 
     def open_incident_places(self) -> dict[str, tuple[str, float, float]]:
