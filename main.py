@@ -315,6 +315,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_dispatch_parser(commands)
     add_outbox_parser(commands)
     add_agency_sim_parser(commands)
+    from core.bundle.cli import add_bundle_parsers
+
+    add_bundle_parsers(commands)
+    review = commands.add_parser(
+        "review",
+        help="open an incident bundle read-only: verify it, then replay the incident",
+    )
+    review.add_argument("bundle", type=Path, metavar="BUNDLE.zip")
+    review.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PUB.pem",
+        help="a public key whose signature is trusted (besides the data folder's "
+        "trusted-keys/*.pub); repeatable",
+    )
+    review.add_argument(
+        "--screenshot", type=Path, default=None, dest="review_screenshot", metavar="PNG"
+    )
+    review.add_argument(
+        "--quit-after", type=float, default=None, dest="review_quit_after", metavar="SECONDS"
+    )
     return parser
 
 
@@ -444,6 +467,19 @@ def run_command(args: argparse.Namespace) -> int:
         from core.dispatch.outbox_cli import run_agency_sim
 
         return run_agency_sim(args)
+    if args.command == "export-incident":
+        from core.bundle.cli import run_export_incident
+
+        def bundle_pdf() -> Callable[[str, Path], None]:
+            from ui.bundle_pdf import pdf_writer  # Qt only when a PDF is wanted
+
+            return pdf_writer()
+
+        return run_export_incident(args, bundle_pdf)
+    if args.command == "bundle":
+        from core.bundle.cli import run_bundle
+
+        return run_bundle(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(
@@ -473,6 +509,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ui.app import run_gui
 
             return run_gui(args, DEFAULT_DB, all_panels())
+        if args.command == "review":
+            from panels import all_panels
+            from ui.review import run_review
+
+            return run_review(args, all_panels())
         return run_command(args)
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not an error of ours.

@@ -13,6 +13,7 @@ def all_panels() -> list[PanelSpec]:
         incidents,
         outbox,
         procedure,
+        replay,
         sensors,
         situation_map,
         video_wall,
@@ -26,4 +27,5 @@ def all_panels() -> list[PanelSpec]:
         video_wall.SPEC,
         sensors.SPEC,
         outbox.SPEC,
+        replay.SPEC,
     ]

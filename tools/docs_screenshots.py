@@ -334,8 +334,9 @@ class WorkedScenario:
 FIRE_AT_S = 3 * 60 + 25  # the drill's fire, 3 min 25 s after its report
 
 
-def prepare_fire_drill_log(path: Path) -> tuple[str, list[str]]:
-    """The fire with a blocked access road played as a drill, 3 min 25 s in: the operator saw
+def prepare_fire_drill_log(path: Path, exercise: bool = True) -> tuple[str, list[str]]:
+    """The fire with a blocked access road played as a drill (or for real, when not
+    ``exercise``), 3 min 25 s in: the operator saw
     the scene within a minute, did three steps, answered that the access road is blocked,
     and has not sent the packet to 119 yet (its golden time is over); returns the fire's id
     and its cameras."""
@@ -345,7 +346,7 @@ def prepare_fire_drill_log(path: Path) -> tuple[str, list[str]]:
         minor_every_s=math.inf,
         scenarios=("fire_blocked_access",),
         loop=False,
-        exercise=True,
+        exercise=exercise,
     )
     drill = WorkedScenario(path, config, FIRE_AT_S / 60)
     drill.play_to(0.1)

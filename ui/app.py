@@ -39,9 +39,11 @@ from ui.settings import Settings
 from ui.situation_rules import SituationRules
 from ui.store import EventStore
 from ui.theme import apply_dark_theme
+from ui.view_store import ViewStore
 
 
-def _has_display() -> bool:
+def has_display() -> bool:
+    """Whether Qt has a screen to show windows on (or was told which platform to use)."""
     if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -140,9 +142,9 @@ def prepare_qt() -> None:
 def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSpec]) -> int:
     """Run the windowed workstation until it is closed; return the exit status."""
     screenshot: Path | None = args.screenshot
-    if screenshot is not None and not _has_display():
+    if screenshot is not None and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    if not _has_display():
+    if not has_display():
         print(
             "cityroom: no display found. Run it from a desktop session, under a virtual screen "
             "(xvfb-run -a python main.py), or take a screenshot with --screenshot out.png "
@@ -331,6 +333,7 @@ def build_context(
     return AppContext(
         backend=backend,
         store=store,
+        view=ViewStore(store),
         city=city,
         notices=notices,
         invoker=invoker,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -16,11 +17,13 @@ from core.notices import NoticeBoard
 from ui.bridge import GuiInvoker
 from ui.selection import Selection
 from ui.store import EventStore
+from ui.view_store import ViewStore
 
 if TYPE_CHECKING:
     from ui.actions import ActionRequests
     from ui.dispatch import DispatchService
     from ui.procedures import ProcedureService
+    from ui.replay import ReplayController
     from ui.settings import Settings
 
 
@@ -29,7 +32,8 @@ class AppContext:
     """Shared services of the running workstation."""
 
     backend: Backend
-    store: EventStore
+    store: EventStore  # the live city, always (services that act on it read this)
+    view: ViewStore  # what panels show: the live city or a replay instant (origin says which)
     city: City
     notices: NoticeBoard
     invoker: GuiInvoker
@@ -40,6 +44,8 @@ class AppContext:
     actions: ActionRequests
     procedures: ProcedureService
     dispatch: DispatchService | None = None  # packets to agencies (None: not in this window)
+    replay: ReplayController | None = None  # the replay mode, once the main window made it
+    review_dir: Path | None = None  # an opened incident bundle (read-only offline review)
 
     def pick(self, ko: str, en: str) -> str:
         """The Korean or English text, by the interface language."""

@@ -320,6 +320,19 @@ def install_dispatch_actions(window: QMainWindow, menu: QMenu, context: AppConte
     if service is None:
         action.setEnabled(False)
         return action
+
+    def follow_origin(_origin: str = "") -> None:
+        # Replay shows the past: packets are sent from the live city only.
+        replay = context.view.is_replay
+        action.setEnabled(not replay)
+        tip = QCoreApplication.translate(
+            "DispatchService", "Replay shows the past: press F8 to go back to live to act."
+        )
+        action.setToolTip(tip if replay else action.text().replace("&", ""))
+        action.setStatusTip(tip if replay else "")
+
+    context.view.originChanged.connect(follow_origin)
+    follow_origin()
     action.triggered.connect(lambda: service.compose(context, None, None, window))
     context.actions.offer(ActionKind.DRAFT_PACKET)
     context.actions.packetRequested.connect(

@@ -11,9 +11,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
 from core.simulator import Simulator, SimulatorInfo
+from ui.bundle_actions import install_bundle_actions
 from ui.context import AppContext, PanelSpec
 from ui.dispatch import install_dispatch_actions
 from ui.drill import install_drill_mode
+from ui.replay import install_replay_mode
 from ui.settings import SettingsDialog
 from ui.shift import ShiftActions, install_shift_actions
 from ui.status_bar import CityStatusBar
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.alert_bar.hide()  # a saved layout may have it shown; alerts show it when due
         self.drills = install_drill_mode(self, context, self.sim_menu)
         self.packet_action = install_dispatch_actions(self, self.tools_menu, context)
+        self.replay = install_replay_mode(self, context)  # the Replay menu, F8, the banner
         if not remember_layout:
             self.resize(1600, 900)
 
@@ -153,7 +156,9 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
+        self.file_menu = file_menu = bar.addMenu(self.tr("&File"))
+        self.bundles = install_bundle_actions(self, file_menu, self.context)
+        file_menu.addSeparator()
         self._action(file_menu, self.tr("&Settings…"), self._open_settings, "Ctrl+,")
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q")
@@ -260,5 +265,6 @@ class MainWindow(QMainWindow):
                 bytes(self.saveGeometry().data()), bytes(self.saveState().data())
             )
         self._forget_notices()
+        self.bundles.shutdown()  # an export under way is cancelled; nothing half-written stays
         self.closing.emit()
         super().closeEvent(event)

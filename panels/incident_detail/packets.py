@@ -1,6 +1,8 @@
 """The incident's packets to agencies, one line each: the agency, the format, where the delivery
 stands (with its colour and time), and the tries and last error while it retries or after it
-failed. Hidden while the incident has none; follows the log as it records the deliveries."""
+failed. Hidden while the incident has none; follows the log as it records the deliveries.
+
+It reads ``context.view``: in replay, the packets as they stood at the instant shown."""
 
 from __future__ import annotations
 
@@ -70,20 +72,20 @@ class PacketsSection(QWidget):
             "cancelled": self.tr("cancelled"),
         }
         self.hide()
-        context.store.incidentsChanged.connect(self._on_store_incidents_changed)
+        context.view.incidentsChanged.connect(self._on_view_incidents_changed)
 
     def show_incident(self, incident_id: str | None) -> None:
         """Show ``incident_id``'s packets (None or none at all: the section hides)."""
         self.incident_id = incident_id
         self.refresh()
 
-    def _on_store_incidents_changed(self, ids: set[str]) -> None:
+    def _on_view_incidents_changed(self, ids: set[str]) -> None:
         if self.incident_id in ids:
             self.refresh()
 
     def refresh(self) -> None:
         """Rewrite the lines from the folded packet statuses."""
-        state = self._context.store.state
+        state = self._context.view.state
         every = state.packets_of(self.incident_id) if self.incident_id else []
         # The newest few: the timeline keeps its room; the outbox lists them all.
         packets = every[-MAX_LINES:]

@@ -1,10 +1,16 @@
 """The selected incident: its facts, the situation rules' evidence behind it, and its own
-timeline of events."""
+timeline of events, with the bookmarks and annotations made about it.
+
+It shows ``context.view``: the live city, or the incident as it was at a replay instant (the
+events fetched from the log are filtered to those that had happened by then)."""
 
 from __future__ import annotations
 
+import time
+
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -16,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.catalogue import SERVICE_NAMES
 from core.events import EventRecord, EventType
-from core.model import STATUS_NAMES, Incident
+from core.model import STATUS_NAMES, Bookmark, Incident
 from panels.incident_detail.formatting import clock_time, local_time
 from panels.incident_detail.packets import PacketsSection
 from panels.incident_detail.situation import SituationArea, SituationSection
@@ -32,10 +38,27 @@ _PROCEDURE_STEPS = frozenset(
 )
 
 
-# Every kind of event about an incident but the queued packets (see _load_timeline).
+# Every kind of event about an incident but the queued packets (see _load_timeline) and the
+# timeline marks, which come from the live fold (see _bookmark_lines).
 _TIMELINE_TYPES = frozenset(
-    t.value for t in EventType if t not in (EventType.PACKET_QUEUED, EventType.SENSOR_READING)
+    t.value
+    for t in EventType
+    if t
+    not in (
+        EventType.PACKET_QUEUED,
+        EventType.SENSOR_READING,
+        EventType.REPLAY_BOOKMARKED,
+        EventType.REPLAY_ANNOTATED,
+    )
 )
+_MARK_TYPES = frozenset({EventType.REPLAY_BOOKMARKED.value, EventType.REPLAY_ANNOTATED.value})
+MARK_COLOUR = QColor("#ffd66b")  # bookmarks and annotations stand apart from the events
+# While a replay plays, what depends on its instant is repainted at most this often.
+REPAINT_EVERY_S = 0.25
+REPLAY_MARK_STYLE = "color: #ffd66b; font-size: 9pt;"
+
+# A line of the timeline: where it goes (time, then sequence number) and the row itself.
+Line = tuple[tuple[int, int], QTreeWidgetItem]
 
 
 class IncidentDetailView(QWidget):
@@ -46,8 +69,17 @@ class IncidentDetailView(QWidget):
         self._context = context
         self.incident_id: str | None = None
         self._request = 0
+        self._records: list[EventRecord] = []  # the incident's events last read from the log
+        self._marks_shown: tuple[int, ...] = ()  # sequence numbers of the marks in the timeline
+        self._painted_at = 0.0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
+        # A small mark of the instant shown; the window's banner says replay loudly.
+        self.replay_mark = QLabel()
+        self.replay_mark.setStyleSheet(REPLAY_MARK_STYLE)
+        self.replay_mark.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.replay_mark.hide()
+        layout.addWidget(self.replay_mark)
         self.heading = QLabel(self.tr("Select an incident to see its details."))
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
@@ -113,6 +145,8 @@ class IncidentDetailView(QWidget):
             EventType.PACKET_DELIVERED: self.tr("Packet delivered"),
             EventType.PACKET_ACKNOWLEDGED: self.tr("Packet acknowledged"),
             EventType.PACKET_FAILED: self.tr("Packet failed"),
+            EventType.REPLAY_BOOKMARKED: self.tr("Bookmark"),
+            EventType.REPLAY_ANNOTATED: self.tr("Annotation"),
         }
         # The rules' evidence sits between the facts and the timeline, open without a click.
         self.situation = SituationSection(context, self._event_names)
@@ -120,12 +154,21 @@ class IncidentDetailView(QWidget):
         layout.insertWidget(layout.indexOf(self.timeline), self.situation_area)
         self.packets = PacketsSection(context)  # under the facts; hidden while there are none
         layout.insertWidget(layout.indexOf(self.situation_area), self.packets)
-        context.store.incidentsChanged.connect(self._on_store_incidents_changed)
+        view = context.view
+        view.incidentsChanged.connect(self._on_view_incidents_changed)
+        view.loaded.connect(self._on_view_loaded)
+        view.originChanged.connect(self._on_view_origin_changed)
+        view.positionChanged.connect(self._on_view_position_changed)
+        # Marks are recorded live while someone replays: the replay's state does not get them.
+        context.store.eventsApplied.connect(self._on_store_events_applied)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
 
     def show_incident(self, incident_id: str | None) -> None:
         """Show ``incident_id`` (None clears the view) and load its timeline."""
         self.incident_id = incident_id
+        self._request += 1  # an answer still on its way is for what was shown before
+        self._records = []
+        self._marks_shown = ()
         self.timeline.clear()
         self.situation.clear()
         self.packets.show_incident(incident_id)
@@ -136,15 +179,64 @@ class IncidentDetailView(QWidget):
     def _on_selection_incident_selected(self, incident_id: str | None, _origin: object) -> None:
         self.show_incident(incident_id)
 
-    def _on_store_incidents_changed(self, ids: set[str]) -> None:
+    def _on_view_incidents_changed(self, ids: set[str]) -> None:
         if self.incident_id in ids:
             self._refresh_facts()
             self._load_timeline()
+
+    def _on_view_loaded(self) -> None:
+        """The whole state was replaced (a seek, live to replay and back): read it all again."""
+        self._show_instant()
+        self.show_incident(self.incident_id)
+
+    def _on_view_origin_changed(self, _origin: str) -> None:
+        self._show_instant()
+
+    def _on_view_position_changed(self, _position_ms: int) -> None:
+        now = time.monotonic()
+        if not self.isVisible() or now - self._painted_at < REPAINT_EVERY_S:
+            return
+        self._painted_at = now
+        self._show_instant()
+        if self.incident_id is None:
+            return
+        if self._shown_incident() is None:
+            self._refresh_facts()  # "not reported yet at" the new instant
+        elif self._visible_marks() != self._marks_shown:
+            self._fill_timeline()  # playback reached an instant someone marked
+
+    def _on_store_events_applied(self, records: list[EventRecord]) -> None:
+        # Live, the view relays the change (the mark's incident changed); in replay only
+        # the live store knows of a mark made meanwhile.
+        if not self._context.view.is_replay or self.incident_id is None:
+            return
+        if any(r.type in _MARK_TYPES and r.subject == self.incident_id for r in records):
+            self._fill_timeline()
+
+    def _show_instant(self) -> None:
+        """The replay mark: the instant shown (hidden live)."""
+        view = self._context.view
+        self.replay_mark.setVisible(view.is_replay)
+        if view.is_replay:
+            self.replay_mark.setText(self.tr("Replay %1").replace("%1", clock_time(view.now_ms())))
+
+    def _shown_incident(self) -> Incident | None:
+        """The selected incident as the view has it (None: none, or not reported yet)."""
+        if self.incident_id is None:
+            return None
+        return self._context.view.state.incidents.get(self.incident_id)
 
     def _load_timeline(self) -> None:
         assert self.incident_id is not None
         self._request += 1
         request, incident_id = self._request, self.incident_id
+        view = self._context.view
+        if view.is_replay and self._shown_incident() is None:
+            # Not reported yet at the instant shown: nothing of it to read.
+            self._records = []
+            self._fill_timeline()
+            self.situation.clear()
+            return
         # A queued packet's event holds its whole body (pictures included): the timeline
         # takes its line from the packet book instead of reading it from the log.
         future = self._context.backend.incident_events(incident_id, _TIMELINE_TYPES)
@@ -153,26 +245,67 @@ class IncidentDetailView(QWidget):
             if not shiboken6.isValid(self.timeline):
                 return  # the panel was closed while the log answered
             if request == self._request:  # a newer selection or refresh supersedes this one
-                self._fill_timeline(records, self._queued_lines(incident_id))
-                self.situation.show_evidence(records)
+                # In replay only what had happened by the instant shown.
+                self._records = [r for r in records if view.includes(r)]
+                self._fill_timeline()
+                self.situation.show_evidence(self._records)
 
         self._context.invoker.when_done(future, show)
 
-    def _fill_timeline(
-        self, records: list[EventRecord], queued: list[tuple[int, QTreeWidgetItem]]
-    ) -> None:
+    def _fill_timeline(self) -> None:
+        """Rewrite the timeline: the events read, the queued packets and the marks."""
         self.timeline.clear()
-        lines = [(r.seq, self._timeline_item(r)) for r in records] + queued
-        items = [item for _seq, item in sorted(lines, key=lambda line: line[0])]
+        if self.incident_id is None:
+            return
+        lines = [((r.ts_ms, r.seq), self._timeline_item(r)) for r in self._records]
+        lines += self._queued_lines(self.incident_id)
+        marks = self._visible_marks_of(self.incident_id)
+        lines += [((m.at_ms, m.seq), self._mark_item(m)) for m in marks]
+        self._marks_shown = tuple(m.seq for m in marks)
+        items = [item for _key, item in sorted(lines, key=lambda line: line[0])]
         self.timeline.addTopLevelItems(items)
         if items:
             self.timeline.scrollToItem(items[-1])
 
-    def _queued_lines(self, incident_id: str) -> list[tuple[int, QTreeWidgetItem]]:
+    def _visible_marks(self) -> tuple[int, ...]:
+        if self.incident_id is None:
+            return ()
+        return tuple(m.seq for m in self._visible_marks_of(self.incident_id))
+
+    def _visible_marks_of(self, incident_id: str) -> list[Bookmark]:
+        """The bookmarks and annotations about ``incident_id``; in replay those that mark
+        an instant up to the one shown (they are kept wherever they were made: a mark made
+        while replaying is recorded live, after the instants it marks)."""
+        view = self._context.view
+        if view.is_replay and self._shown_incident() is None:
+            return []
+        until = view.now_ms() if view.is_replay else None
+        return [
+            m
+            for m in self._context.store.state.bookmarks
+            if m.incident_id == incident_id and (until is None or m.at_ms <= until)
+        ]
+
+    def _mark_item(self, mark: Bookmark) -> QTreeWidgetItem:
+        annotation = mark.kind == "annotation"
+        kind = EventType.REPLAY_ANNOTATED if annotation else EventType.REPLAY_BOOKMARKED
+        name = self._event_names[kind]
+        item = QTreeWidgetItem([clock_time(mark.at_ms), name, mark.actor, mark.text])
+        recorded = self.tr("marks %1; recorded %2").replace("%1", local_time(mark.at_ms))
+        tooltip = (
+            f"{recorded.replace('%2', local_time(mark.ts_ms))} · #{mark.seq}\n"
+            f"{name} · {mark.actor}\n{mark.text}"
+        )
+        for column in range(4):
+            item.setToolTip(column, tooltip)
+        item.setForeground(1, MARK_COLOUR)
+        return item
+
+    def _queued_lines(self, incident_id: str) -> list[Line]:
         """A "Packet queued" line for each of the incident's packets, from the fold."""
-        lines = []
+        lines: list[Line] = []
         name = self._event_names[EventType.PACKET_QUEUED]
-        for packet in self._context.store.state.packets_of(incident_id):
+        for packet in self._context.view.state.packets_of(incident_id):
             details = self._packet_details(
                 {
                     "agency_id": packet.agency_id,
@@ -185,7 +318,7 @@ class IncidentDetailView(QWidget):
             tooltip = f"{local_time(when)} · #{packet.queued_seq}\n{name} · {who}\n{details}"
             for column in range(4):
                 item.setToolTip(column, tooltip)
-            lines.append((packet.queued_seq, item))
+            lines.append(((packet.queued_ms, packet.queued_seq), item))
         return lines
 
     def _timeline_item(self, record: EventRecord) -> QTreeWidgetItem:
@@ -255,11 +388,20 @@ class IncidentDetailView(QWidget):
         return " · ".join(p for p in parts if p)
 
     def _refresh_facts(self) -> None:
-        incident = (
-            self._context.store.state.incidents.get(self.incident_id) if self.incident_id else None
-        )
+        incident = self._shown_incident()
         if incident is None:
-            self.heading.setText(self.tr("Select an incident to see its details."))
+            view = self._context.view
+            if self.incident_id is not None and view.is_replay:
+                # Selected at another instant; it comes back when playback reaches its report.
+                text = (
+                    self.tr("%1 was not reported yet at %2.")
+                    .replace("%1", self.incident_id)
+                    .replace("%2", clock_time(view.now_ms()))
+                )
+            else:
+                text = self.tr("Select an incident to see its details.")
+            self.heading.setText(text)
+            self.heading.setStyleSheet("")
             for value in self.fields.values():
                 value.clear()
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
@@ -43,12 +42,9 @@ class Column(IntEnum):
     ID = 6
 
 
-def _wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class IncidentTableModel(TitledTableModel):
-    """One row per incident, in the order they were first seen."""
+    """One row per incident of the shown state (``context.view``: live, or a replay instant),
+    in the order they were reported."""
 
     def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,10 +52,15 @@ class IncidentTableModel(TitledTableModel):
         self._ids: list[str] = []
         self._rows: dict[str, int] = {}
         self._waiting_critical: set[str] = set()
+        # Sort keys by (source row, column): the proxy compares rows many times in a sort,
+        # and a key made through data() each time costs a seek's budget for a busy day.
+        self._sort_keys: dict[tuple[int, int], Any] = {}
         self._districts = {d.code: d for d in context.city.districts}
         self._bold = QFont()
         self._bold.setBold(True)
-        self.now_ms: Callable[[], int] = _wall_clock_ms  # tests may fix the clock
+        # The instant shown: the wall clock live, the replay position in replay (tests may
+        # fix it).
+        self.now_ms: Callable[[], int] = context.view.now_ms
         self._headers = {
             Column.SEVERITY: self.tr("Sev"),
             Column.TYPE: self.tr("Type"),
@@ -80,7 +81,7 @@ class IncidentTableModel(TitledTableModel):
 
     def upsert(self, incident_ids: set[str] | list[str]) -> None:
         """Add rows for new incidents and refresh the rows of changed ones."""
-        incidents = self._context.store.state.incidents
+        incidents = self._context.view.state.incidents
         for incident_id in incident_ids:
             incident = incidents.get(incident_id)
             if incident and incident.severity == 1 and incident.status is IncidentStatus.NEW:
@@ -89,6 +90,9 @@ class IncidentTableModel(TitledTableModel):
                 self._waiting_critical.discard(incident_id)
         new = [i for i in incident_ids if i not in self._rows and i in incidents]
         changed = [self._rows[i] for i in incident_ids if i in self._rows]
+        for row in changed:
+            for column in Column:
+                self._sort_keys.pop((row, column), None)
         if new:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -102,6 +106,25 @@ class IncidentTableModel(TitledTableModel):
                 self.index(min(changed), 0), self.index(max(changed), last_column)
             )
 
+    def reset(self, column: int = Column.SEVERITY, descending: bool = False) -> None:
+        """Show exactly the incidents of the shown state: after the first load, a seek or a
+        switch between live and replay (a seek backwards drops incidents not yet reported).
+
+        The rows come in the order of ``column`` (the proxy's sort): its stable sort then
+        compares each row about once instead of n log n times."""
+        incidents = self._context.view.state.incidents
+        by = Column(column) if 0 <= column < len(Column) else Column.SEVERITY
+        self.beginResetModel()
+        self._ids = sorted(
+            incidents, key=lambda i: self._sort_key(incidents[i], by), reverse=descending
+        )
+        self._rows = {incident_id: row for row, incident_id in enumerate(self._ids)}
+        self._sort_keys = {}
+        self._waiting_critical = {
+            i.id for i in incidents.values() if i.severity == 1 and i.status is IncidentStatus.NEW
+        }
+        self.endResetModel()
+
     def refresh_ages(self) -> None:
         """Tell views the age column moved on."""
         if self._ids:
@@ -114,8 +137,17 @@ class IncidentTableModel(TitledTableModel):
     def incident_at(self, row: int) -> Incident | None:
         """The incident shown in ``row`` of this (source) model."""
         if 0 <= row < len(self._ids):
-            return self._context.store.state.incidents.get(self._ids[row])
+            return self._context.view.state.incidents.get(self._ids[row])
         return None
+
+    def sort_key(self, row: int, column: int) -> Any:
+        """What the proxy orders ``row`` by in ``column`` (kept until the row changes)."""
+        key = self._sort_keys.get((row, column))
+        if key is None:
+            incident = self.incident_at(row)
+            key = self._sort_key(incident, Column(column)) if incident is not None else ()
+            self._sort_keys[(row, column)] = key
+        return key
 
     def unacknowledged_critical(self) -> int:
         """How many critical incidents are still new (kept up to date by ``upsert``)."""
@@ -216,6 +248,9 @@ class IncidentFilterProxy(QSortFilterProxyModel):
         self.district: str | None = None
         self.status: str | None = self.OPEN
         self.setSortRole(SORT_ROLE)
+        # The filter reads the incidents, not a role: a role no cell repaint names, so the
+        # ages' repaints (every second, and while a replay plays) do not filter every row.
+        self.setFilterRole(INCIDENT_ID_ROLE)
         self.setDynamicSortFilter(True)
 
     def set_filters(
@@ -244,6 +279,8 @@ class IncidentFilterProxy(QSortFilterProxyModel):
 
     def lessThan(self, left: Index, right: Index) -> bool:
         """Compare by the source model's sort keys."""
-        a = left.data(SORT_ROLE)
-        b = right.data(SORT_ROLE)
+        model = self.sourceModel()
+        assert isinstance(model, IncidentTableModel)
+        a = model.sort_key(left.row(), left.column())
+        b = model.sort_key(right.row(), right.column())
         return bool(a < b)

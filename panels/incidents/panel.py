@@ -1,8 +1,13 @@
-"""The incident queue: every open incident by severity and age, and the actions to work them."""
+"""The incident queue: every open incident by severity and age, and the actions to work them.
+
+It shows ``context.view``: the live city, or the city at a replay instant (ages measured from
+that instant, the actions off: the past is only looked at)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -39,6 +44,11 @@ from ui.sound import AlertSound
 from ui.table_model import select_source_row
 from ui.visibility import timer_while_visible
 
+# While a replay plays, the ages follow its instant at most this often (the instant moves
+# about ten times a second; a repaint of every row each time is wasted on the eye).
+REPAINT_EVERY_S = 0.25
+REPLAY_MARK_STYLE = "color: #ffd66b; font-size: 9pt;"
+
 
 class IncidentQueuePanel(QWidget):
     """Queue, filters, actions and the selected incident's detail."""
@@ -53,12 +63,22 @@ class IncidentQueuePanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.sound = AlertSound(self)
         self.actions_by_key: dict[str, QAction] = {}
+        self._painted_at = 0.0  # monotonic time of the last repaint for the replay instant
+        self._rebuilding = False  # the table is being refilled: its selection is not news
+        self._replay_tip = self.tr("Replay shows the past: press F8 to go back to live to act.")
         self._build()
-        store = context.store
-        store.incidentsChanged.connect(self._on_store_incidents_changed)
-        store.incidentsReported.connect(self._on_store_incidents_reported)
+        # Everything shown comes from the view (the live city or a replay instant); the
+        # actions act on the live city through the backend.
+        view = context.view
+        view.incidentsChanged.connect(self._on_view_incidents_changed)
+        view.incidentsReported.connect(self._on_view_incidents_reported)
+        view.loaded.connect(self._on_view_loaded)
+        view.originChanged.connect(self._on_view_origin_changed)
+        view.positionChanged.connect(self._on_view_position_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
-        self._age_timer = timer_while_visible(self, 1000, self.model.refresh_ages)
+        self._age_timer = timer_while_visible(self, 1000, self._on_age_timer)
+        if view.is_loaded:  # built after the state arrived (a panel opened later)
+            self._on_view_loaded()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -68,7 +88,14 @@ class IncidentQueuePanel(QWidget):
         self.banner = TimedBanner(5_000)
         layout.addWidget(self.banner)
         layout.addLayout(self._build_filters())
-        layout.addWidget(self.count_label)
+        counts = QHBoxLayout()
+        counts.addWidget(self.count_label, 1)
+        # A small mark of the instant shown; the window's banner says replay loudly.
+        self.replay_mark = QLabel()
+        self.replay_mark.setStyleSheet(REPLAY_MARK_STYLE)
+        self.replay_mark.hide()
+        counts.addWidget(self.replay_mark)
+        layout.addLayout(counts)
         layout.addWidget(self._build_actions())
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -167,7 +194,7 @@ class IncidentQueuePanel(QWidget):
     def selected_incidents(self) -> list[Incident]:
         """The incidents selected in the table, in table order."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        incidents = self.context.store.state.incidents
+        incidents = self.context.view.state.incidents
         out = []
         for row in rows:
             incident_id = self.proxy.index(row, 0).data(INCIDENT_ID_ROLE)
@@ -183,6 +210,8 @@ class IncidentQueuePanel(QWidget):
         return select_source_row(self.table, self.proxy, self.model, source_row)
 
     def _on_table_selection_changed(self, *_: Any) -> None:
+        if self._rebuilding:
+            return
         selected = self.selected_incidents()
         incident_id = selected[0].id if len(selected) == 1 else None
         self.context.selection.select_incident(incident_id, origin=self)
@@ -192,15 +221,59 @@ class IncidentQueuePanel(QWidget):
         if origin is not self and incident_id is not None:
             self.select_incident(incident_id)
 
-    # -- store updates --------------------------------------------------------------------
+    # -- view updates ---------------------------------------------------------------------
 
-    def _on_store_incidents_changed(self, incident_ids: set[str]) -> None:
+    def _on_view_incidents_changed(self, incident_ids: set[str]) -> None:
         self.model.upsert(incident_ids)
+        # The selected incident was not reported yet at the instant shown; now it is.
+        wanted = self.context.selection.incident_id
+        if wanted in incident_ids and not self.table.selectionModel().hasSelection():
+            self.select_incident(wanted)
         self._update_count()
         self._update_actions()
 
-    def _on_store_incidents_reported(self, incident_ids: list[str]) -> None:
-        incidents = self.context.store.state.incidents
+    def _on_view_loaded(self) -> None:
+        """The whole state was replaced (a seek, live to replay and back): refill the table
+        and keep the shared selection where it was, even if that incident is gone for now."""
+        self._rebuilding = True
+        try:
+            descending = self.proxy.sortOrder() is Qt.SortOrder.DescendingOrder
+            self.model.reset(self.proxy.sortColumn(), descending)
+        finally:
+            self._rebuilding = False
+        wanted = self.context.selection.incident_id
+        if wanted is not None:
+            self.select_incident(wanted)
+        self._update_count()
+        self._update_actions()
+        self._show_instant()
+
+    def _on_view_origin_changed(self, _origin: str) -> None:
+        self._update_actions()
+        self._show_instant()
+
+    def _on_view_position_changed(self, _position_ms: int) -> None:
+        now = time.monotonic()
+        if not self.isVisible() or now - self._painted_at < REPAINT_EVERY_S:
+            return  # the age timer catches up within a second
+        self._painted_at = now
+        self.model.refresh_ages()
+        self._show_instant()
+
+    def _on_age_timer(self) -> None:
+        self.model.refresh_ages()
+        self._show_instant()
+
+    def _show_instant(self) -> None:
+        """The replay mark: the instant shown (hidden live)."""
+        view = self.context.view
+        self.replay_mark.setVisible(view.is_replay)
+        if view.is_replay:
+            at = datetime.fromtimestamp(view.now_ms() / 1000).astimezone().strftime("%H:%M:%S")
+            self.replay_mark.setText(self.tr("Replay %1").replace("%1", at))
+
+    def _on_view_incidents_reported(self, incident_ids: list[str]) -> None:
+        incidents = self.context.view.state.incidents
         critical = [i for i in incident_ids if incidents[i].severity == 1]
         if critical:
             if self.context.settings.alert_sound:
@@ -231,10 +304,14 @@ class IncidentQueuePanel(QWidget):
 
     def _update_actions(self) -> None:
         selected = self.selected_incidents()
+        replay = self.context.view.is_replay
         for spec in ACTIONS:
             allowed = [i for i in selected if is_allowed(spec.command, i.status)]
             enabled = bool(allowed) and (spec.many or len(selected) == 1)
-            self.actions_by_key[spec.key].setEnabled(enabled)
+            action = self.actions_by_key[spec.key]
+            action.setEnabled(enabled and not replay)
+            label = self._labels[spec.key]
+            action.setToolTip(self._replay_tip if replay else f"{label} ({spec.shortcut})")
 
     # -- actions --------------------------------------------------------------------------
 
@@ -248,6 +325,9 @@ class IncidentQueuePanel(QWidget):
 
     def run_action(self, spec: IncidentAction, values: dict[str, str] | None = None) -> None:
         """Ask what the action needs (unless ``values`` are given) and send its commands."""
+        if self.context.view.is_replay:
+            self.show_banner(self._replay_tip)
+            return
         targets = [i for i in self.selected_incidents() if is_allowed(spec.command, i.status)]
         if not targets or (not spec.many and len(targets) > 1):
             return
@@ -286,7 +366,8 @@ class IncidentQueuePanel(QWidget):
         return dialog.values()
 
     def _merge_targets(self, duplicate: Incident) -> list[tuple[str, str]]:
-        # Same type first, then nearest in time: the likely original is at the top.
+        # Same type first, then nearest in time: the likely original is at the top. Merging
+        # acts on the live city, so the candidates come from the live store.
         candidates = [
             i
             for i in self.context.store.state.incidents.values()

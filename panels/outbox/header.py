@@ -88,6 +88,27 @@ class OutboxHeader(QLabel):
         self.plain = "\n".join(" · ".join(t for t, _ in line) for line in lines)
         self.setText("<br>".join(" · ".join(_span(t, c) for t, c in line) for line in lines))
 
+    def show_replay(self, counts: Counts, at_ms: int) -> None:
+        """Write the header for a replay instant: the counts then; what the delivery worker
+        is doing (running, sending, links down) is live-only, so it is not shown."""
+        first = [
+            (
+                self.tr(
+                    "Replay %1: packets as they stood then (the delivery worker is live-only)"
+                ).replace("%1", clock_time(at_ms)),
+                WARN,
+            ),
+            (self.tr("%1 waiting").replace("%1", str(counts.pending)), ""),
+            (
+                self.tr("%1 retrying").replace("%1", str(counts.retrying)),
+                WARN if counts.retrying else "",
+            ),
+            (self.tr("%1 failed").replace("%1", str(counts.failed)), BAD if counts.failed else ""),
+            (self.tr("%1 in all").replace("%1", str(counts.total)), DIM),
+        ]
+        self.plain = " · ".join(t for t, _ in first)
+        self.setText(" · ".join(_span(t, c) for t, c in first))
+
     def link_text(self, link: AgencyLink, name: str) -> str:
         """One agency's link when it is not healthy ("" when it is)."""
         if link.breaker == BreakerState.OPEN:

@@ -3,14 +3,14 @@ filters it.
 
 Packets are never removed from the log, and new ones are always the newest, so the model only
 ever inserts rows at the top and signals changed rows: a busy outbox of thousands of packets
-is never reset after its first load. The rows read the folded ``PacketBook`` of the store's
-state, which the store updates in place.
+is never reset after its first load, but for a replay's seek or a switch between live and
+replay. The rows read the folded ``PacketBook`` of the state the view shows (the live store's,
+which it updates in place, or a replay instant's).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from enum import IntEnum
 from typing import Any
 
@@ -56,10 +56,6 @@ def _down(links: dict[str, AgencyLink], agency_id: str) -> tuple[str, int] | Non
     return None if link is None or not link_is_down(link) else (link.breaker, link.open_until_ms)
 
 
-def _wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class PacketTableModel(TitledTableModel):
     """One row per packet queued in the log, the newest at the top."""
 
@@ -70,7 +66,9 @@ class PacketTableModel(TitledTableModel):
         self._position: dict[str, int] = {}
         self.words = PacketWords(self)
         self.links: dict[str, AgencyLink] = {}  # each agency's link, from the delivery worker
-        self.now_ms: Callable[[], int] = _wall_clock_ms  # tests may fix the clock
+        # The instant shown: the wall clock live, the replay position in replay (tests may
+        # fix it).
+        self.now_ms: Callable[[], int] = context.view.now_ms
         self._bold = QFont()
         self._bold.setBold(True)
         self._headers = {
@@ -88,11 +86,12 @@ class PacketTableModel(TitledTableModel):
 
     @property
     def book(self) -> PacketBook:
-        """The folded packet statuses."""
-        return self._context.store.state.packets
+        """The folded packet statuses of the state shown."""
+        return self._context.view.state.packets
 
     def reload(self) -> None:
-        """Show every packet of the book (after the replica loaded: the only reset)."""
+        """Show every packet of the book (after the replica loaded, a replay's seek, a
+        switch between live and replay)."""
         self.beginResetModel()
         packets = sorted(self.book.packets.values(), key=lambda p: p.queued_seq)
         self._ids = [p.distribution_id for p in packets]
@@ -118,11 +117,10 @@ class PacketTableModel(TitledTableModel):
 
     def tick(self) -> None:
         """The countdowns moved on: refresh the details of packets waiting for a retry."""
-        packets = self.book.packets
         rows = [
             self._row(n)
-            for n, d in enumerate(self._ids)
-            if packets[d].pending and packets[d].next_retry_ms is not None
+            for n, packet in self._shown_packets()
+            if packet.pending and packet.next_retry_ms is not None
         ]
         self._rows_changed(sorted(rows), (Column.DETAILS, Column.DETAILS))
 
@@ -133,11 +131,10 @@ class PacketTableModel(TitledTableModel):
         moved = {a for a in links.keys() | before.keys() if _down(links, a) != _down(before, a)}
         if not moved:
             return
-        packets = self.book.packets
         rows = [
             self._row(n)
-            for n, d in enumerate(self._ids)
-            if packets[d].pending and packets[d].agency_id in moved
+            for n, packet in self._shown_packets()
+            if packet.pending and packet.agency_id in moved
         ]
         self._rows_changed(sorted(rows), (Column.DETAILS, Column.DETAILS))
 
@@ -164,6 +161,15 @@ class PacketTableModel(TitledTableModel):
                     spans.append((row, row))
         for first, last in spans:
             self.dataChanged.emit(self.index(first, columns[0]), self.index(last, columns[1]))
+
+    def _shown_packets(self) -> Iterator[tuple[int, PacketStatus]]:
+        """(position, packet) of each row. A replay's seek replaces the book a moment before
+        the rows follow it (``reload``): rows whose packet is not in the book are left out."""
+        packets = self.book.packets
+        for position, distribution_id in enumerate(self._ids):
+            packet = packets.get(distribution_id)
+            if packet is not None:
+                yield position, packet
 
     def _row(self, position: int) -> int:
         return len(self._ids) - 1 - position

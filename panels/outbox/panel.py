@@ -1,9 +1,14 @@
 """The outbox: every packet to an agency with where its delivery stands, the delivery worker's
 state and its links, and the operator's actions on a packet (retry now, cancel, show the
-exact bytes, go to the incident)."""
+exact bytes, go to the incident).
+
+It shows ``context.view``: live, or the packets as they stood at a replay instant; in replay
+the delivery worker's state (its links, what it is sending) is live-only and left out, and
+retry and cancel are off."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from typing import Any
@@ -34,6 +39,9 @@ from ui.dispatch import DispatchService
 from ui.table_model import select_source_row
 from ui.visibility import timer_while_visible
 
+# While a replay plays, the countdowns follow its instant at most this often.
+REPAINT_EVERY_S = 0.25
+
 
 class OutboxPanel(QWidget):
     """Packets to agencies, newest first, updated as the log records their delivery."""
@@ -49,13 +57,18 @@ class OutboxPanel(QWidget):
         self.packet_dialog: PacketBodyDialog | None = None
         self._service: DispatchService | None = None
         self.row_actions: list[QAction] = []  # Retry now, Cancel…, Show packet, Go to incident
+        self._painted_at = 0.0
+        self._replay_tip = self.tr("Replay shows the past: press F8 to go back to live to act.")
+        self._tips: dict[QAction, str] = {}  # each action's own tooltip (replay replaces it)
         self._build()
-        store = context.store
-        store.loaded.connect(self._on_store_loaded)
-        store.eventsApplied.connect(self._on_store_events_applied)
+        view = context.view
+        view.loaded.connect(self._on_view_loaded)
+        view.eventsApplied.connect(self._on_view_events_applied)
+        view.originChanged.connect(self._on_view_origin_changed)
+        view.positionChanged.connect(self._on_view_position_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
         self._tick_timer = timer_while_visible(self, 1000, self._on_tick)
-        if store.is_loaded:  # built after the replica loaded (a panel opened later)
+        if view.is_loaded:  # built after the replica loaded (a panel opened later)
             self.model.reload()
         self._after_change()
 
@@ -134,6 +147,7 @@ class OutboxPanel(QWidget):
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         shown = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{label} ({shown})")
+        self._tips[action] = action.toolTip()
         action.triggered.connect(lambda _=False: slot())
         self.row_actions.append(action)
         return action
@@ -157,7 +171,14 @@ class OutboxPanel(QWidget):
     # -- state ----------------------------------------------------------------------------
 
     def refresh_header(self) -> None:
-        """Rewrite the worker's state, the counts and the links that are down."""
+        """Rewrite the worker's state, the counts and the links that are down (in replay:
+        the instant and the counts then; the worker's state is live-only)."""
+        view = self.context.view
+        if view.is_replay:
+            counts = Counts.of(self.model.book)
+            self.header.show_replay(counts, view.now_ms())
+            self.model.set_links({})
+            return
         service = self.dispatch()
         status = service.status() if service is not None else None
         problem: str | None = None
@@ -167,11 +188,22 @@ class OutboxPanel(QWidget):
         links = {link.agency_id: link for link in status.agencies} if status else {}
         self.model.set_links(links)
 
-    def _on_store_loaded(self) -> None:
+    def _on_view_loaded(self) -> None:
+        # The whole state was replaced: a seek may have taken packets away.
         self.model.reload()
         self._after_change()
 
-    def _on_store_events_applied(self, records: list[EventRecord]) -> None:
+    def _on_view_origin_changed(self, _origin: str) -> None:
+        self._after_change()
+
+    def _on_view_position_changed(self, _position_ms: int) -> None:
+        now = time.monotonic()
+        if not self.isVisible() or now - self._painted_at < REPAINT_EVERY_S:
+            return  # the tick timer catches up within a second
+        self._painted_at = now
+        self._on_tick()
+
+    def _on_view_events_applied(self, records: list[EventRecord]) -> None:
         changed = _packet_ids(records)
         if changed:
             self.model.update(changed)
@@ -241,8 +273,10 @@ class OutboxPanel(QWidget):
         packet = self.selected_packet()
         service = self.dispatch()
         can_act = packet is not None and packet.pending and service is not None and service.ready
-        self.retry_action.setEnabled(can_act)
-        self.cancel_action.setEnabled(can_act)
+        replay = self.context.view.is_replay
+        for action in (self.retry_action, self.cancel_action):
+            action.setEnabled(can_act and not replay)
+            action.setToolTip(self._replay_tip if replay else self._tips[action])
         self.show_action.setEnabled(packet is not None)
         self.goto_action.setEnabled(packet is not None)
 
@@ -259,6 +293,8 @@ class OutboxPanel(QWidget):
 
     def retry_now(self) -> None:
         """Ask the delivery worker to send the selected waiting packet now."""
+        if self._refuse_in_replay():
+            return
         packet = self.selected_packet()
         service = self.dispatch()
         if packet is None or not packet.pending or service is None:
@@ -273,6 +309,8 @@ class OutboxPanel(QWidget):
 
     def open_cancel_dialog(self) -> CancelPacketDialog | None:
         """Ask why the selected waiting packet is given up, then cancel it."""
+        if self._refuse_in_replay():
+            return None
         packet = self.selected_packet()
         if packet is None or not packet.pending or self.dispatch() is None:
             return None
@@ -289,7 +327,7 @@ class OutboxPanel(QWidget):
     def cancel(self, distribution_id: str, reason: str) -> None:
         """Give up a packet not yet sent, with the operator's reason."""
         service = self.dispatch()
-        if service is None:
+        if service is None or self._refuse_in_replay():
             return
         answer = service.cancel(distribution_id, reason.strip(), self.context.actor)
         self._when_answered(
@@ -299,6 +337,13 @@ class OutboxPanel(QWidget):
                 "%1", distribution_id
             ),
         )
+
+    def _refuse_in_replay(self) -> bool:
+        """Say why nothing is done, and return True, while the outbox shows a replay."""
+        if self.context.view.is_replay:
+            self.show_banner(self._replay_tip)
+            return True
+        return False
 
     def _when_answered(self, answer: Future[bool] | None, done: str, refused: str) -> None:
         if answer is None:

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.sop.progress import ProcedureProgress, StepStatus
-from panels.procedure.lookup import Lookup, Showing
+from panels.procedure.lookup import Lookup, Showing, clock_time
 from panels.procedure.widgets import RED, TimerChip, set_tone
 from ui.context import AppContext
 
@@ -38,6 +38,11 @@ class ProcedureHeader(QWidget):
         facts.setSpacing(10)
         facts.addWidget(self.subject)
         facts.addWidget(self.meta, 1)
+        # A small mark of the instant shown; the window's banner says replay loudly.
+        self.replay_mark = QLabel()
+        set_tone(self.replay_mark, "amber")
+        self.replay_mark.hide()
+        facts.addWidget(self.replay_mark)
         titles.addLayout(facts)
         titles.addWidget(self.title)
         top.addLayout(titles, 1)
@@ -108,6 +113,25 @@ class ProcedureHeader(QWidget):
                 .replace("%1", run.procedure_id)
                 .replace("%2", str(run.version))
             )
+
+    def show_instant(self, replay_ms: int | None) -> None:
+        """Mark the replay instant shown (None: live, no mark)."""
+        self.replay_mark.setVisible(replay_ms is not None)
+        if replay_ms is not None:
+            self.replay_mark.setText(self.tr("Replay %1").replace("%1", clock_time(replay_ms)))
+
+    def show_not_reported(self, incident_id: str, at_ms: int) -> None:
+        """Say that the selected incident did not exist yet at the replay instant shown."""
+        self.message.setText(
+            self.tr("%1 was not reported yet at %2.")
+            .replace("%1", incident_id)
+            .replace("%2", clock_time(at_ms))
+        )
+
+    def lock(self, why: str) -> None:
+        """Disable starting or changing a procedure, saying ``why`` ("": enable it)."""
+        self.start_button.setEnabled(not why)
+        self.start_button.setToolTip(why)
 
     def _fill_chips(self, progress: ProcedureProgress | None) -> None:
         ids = [t.timer.id for t in progress.timers] if progress is not None else []

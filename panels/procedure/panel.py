@@ -1,8 +1,12 @@
 """The selected incident's procedure as a checklist: golden-time timers on top, the steps in
-order, and the buttons (and keys) that work the current step."""
+order, and the buttons (and keys) that work the current step.
+
+It shows ``context.view``: the live city, or the procedure as it stood at a replay instant
+(steps done by then, timers and reminders measured from it, the buttons off)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 
@@ -17,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.clock import SystemClock
 from core.sop.commands import CompleteStep, SkipStep
 from core.sop.definitions import ActionKind, Step
 from core.sop.progress import progress as progress_at
@@ -32,6 +35,9 @@ from ui.banner import TimedBanner
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
+# While a replay plays, the timers follow its instant at most this often.
+REPAINT_EVERY_S = 0.25
+
 
 class ProcedurePanel(QWidget):
     """Follows the selected incident; refreshes when its events arrive or the library is
@@ -41,8 +47,9 @@ class ProcedurePanel(QWidget):
         super().__init__(parent)
         self.context = context
         self.korean = context.language == "ko"
-        # Tests put a fake clock here; the timers and reminders read it.
-        self.now_ms: Callable[[], int] = SystemClock().now_ms
+        # The instant shown (the wall clock live, the replay position in replay); the timers
+        # and reminders read it. Tests put a fake clock here.
+        self.now_ms: Callable[[], int] = context.view.now_ms
         self.incident_id: str | None = context.selection.incident_id
         self.lookup = Lookup(Showing.NO_INCIDENT)
         self.rows: dict[str, StepRow] = {}  # the rows showing the current steps, by step id
@@ -55,11 +62,16 @@ class ProcedurePanel(QWidget):
         self.work.refused.connect(lambda text: self.show_banner(text, error=True))
         self.work.settled.connect(self._mark_busy)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._painted_at = 0.0
+        self._replay_tip = self.tr("Replay shows the past: press F8 to go back to live to act.")
         self._build()
         self._build_keys()
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
-        context.store.incidentsChanged.connect(self._on_store_incidents_changed)
-        context.store.loaded.connect(self.refresh)
+        view = context.view
+        view.incidentsChanged.connect(self._on_view_incidents_changed)
+        view.loaded.connect(self.refresh)
+        view.originChanged.connect(self._on_view_origin_changed)
+        view.positionChanged.connect(self._on_view_position_changed)
         context.procedures.changed.connect(self.refresh)
         self._tick_timer = timer_while_visible(self, 1000, self.tick)
         self._on_screen = True  # False while the dock's tab is behind another one
@@ -112,14 +124,39 @@ class ProcedurePanel(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
 
-    # -- following the selection and the store --------------------------------------------
+    # -- following the selection and the view ---------------------------------------------
 
     def _on_selection_incident_selected(self, incident_id: str | None, _origin: object) -> None:
         self.show_incident(incident_id)
 
-    def _on_store_incidents_changed(self, ids: set[str]) -> None:
+    def _on_view_incidents_changed(self, ids: set[str]) -> None:
         if self.incident_id in ids:
             self.refresh()
+
+    def _on_view_origin_changed(self, _origin: str) -> None:
+        self.refresh()  # the buttons go off in replay and come back live
+
+    def _on_view_position_changed(self, _position_ms: int) -> None:
+        now = time.monotonic()
+        if not self._on_screen or not self.isVisible() or now - self._painted_at < REPAINT_EVERY_S:
+            return  # the tick timer catches up within a second
+        self._painted_at = now
+        if self.lookup.showing is Showing.NO_INCIDENT and self.incident_id is not None:
+            self.refresh()  # "not reported yet at" the new instant, or reported by now
+        else:
+            self.tick()
+
+    @property
+    def locked(self) -> str:
+        """Why the steps cannot be worked here ("" when they can): a replay shows the past."""
+        return self._replay_tip if self.context.view.is_replay else ""
+
+    def _refuse_when_locked(self) -> bool:
+        """Say why nothing is sent, and return True, while the panel shows a replay."""
+        if self.locked:
+            self.show_banner(self.locked)
+            return True
+        return False
 
     def show_incident(self, incident_id: str | None) -> None:
         """Show ``incident_id``'s procedure (None: nothing selected)."""
@@ -132,16 +169,22 @@ class ProcedurePanel(QWidget):
     def refresh(self) -> None:
         """Look the incident up again and rebuild the checklist."""
         self.lookup = look_up(
-            self.context.store.state,
+            self.context.view.state,
             self.context.procedures.library,
             self.context.procedures.loaded,
             self.incident_id,
             self.now_ms(),
         )
         lookup = self.lookup
-        if lookup.run is not None and self.incident_id is not None:
+        replay = self.context.view.is_replay
+        if lookup.run is not None and self.incident_id is not None and not replay:
+            # Only the live run settles commands: they were sent to the live city.
             self.work.forget_settled(self.incident_id, set(lookup.run.records))
         self.header.show_lookup(lookup)
+        self.header.lock(self.locked)
+        if replay and lookup.showing is Showing.NO_INCIDENT and self.incident_id is not None:
+            # Selected at another instant; it comes back when playback reaches its report.
+            self.header.show_not_reported(self.incident_id, self.context.view.now_ms())
         self.step_area.setVisible(lookup.showing is Showing.READY)
         self._fill_steps()
         self.tick()
@@ -208,9 +251,10 @@ class ProcedurePanel(QWidget):
         self.step_area.verticalScrollBar().setValue(max(0, row.y() - above - 6))
 
     def _mark_busy(self) -> None:
+        locked = self.locked
         for step_id, row in self.rows.items():
             if self.incident_id is not None:
-                row.set_busy(self.work.is_pending(self.incident_id, step_id))
+                row.set_busy(self.work.is_pending(self.incident_id, step_id), locked)
 
     def _on_row_expand_requested(self, step_id: str) -> None:
         self.expanded ^= {step_id}
@@ -234,6 +278,8 @@ class ProcedurePanel(QWidget):
         """Bring the timers and reminders to the current time (once a second, when shown)."""
         if not self._on_screen:
             self._tick_timer.stop()  # shown again with the window, yet behind another tab
+        view = self.context.view
+        self.header.show_instant(view.now_ms() if view.is_replay else None)
         lookup = self.lookup
         if lookup.showing is not Showing.READY or lookup.loaded is None:
             return
@@ -249,7 +295,7 @@ class ProcedurePanel(QWidget):
     def done_current(self) -> None:
         """Enter: the focused button if one of ours has the focus, else Done on the current
         step (a question needs its answer: 1–9)."""
-        if self._asking():
+        if self._asking() or self._refuse_when_locked():
             return
         focus = QApplication.focusWidget()
         if isinstance(focus, QPushButton) and self.isAncestorOf(focus) and focus.isEnabled():
@@ -270,7 +316,7 @@ class ProcedurePanel(QWidget):
     def answer_current(self, number: int) -> None:
         """1–9: give the current question its answer number ``number``."""
         current = self._current()
-        if self._asking():
+        if self._asking() or self._refuse_when_locked():
             return
         if current is not None and 1 <= number <= len(current.answers):
             self.complete(current.id, current.answers[number - 1].id)
@@ -278,7 +324,7 @@ class ProcedurePanel(QWidget):
     def skip_current(self) -> None:
         """Ctrl+K: skip the current step (asking why when it is mandatory)."""
         current = self._current()
-        if current is not None and not self._asking():
+        if current is not None and not self._asking() and not self._refuse_when_locked():
             self.skip(current.id)
 
     def _asking(self) -> bool:
@@ -293,7 +339,7 @@ class ProcedurePanel(QWidget):
 
     def complete(self, step_id: str, answer: str | None = None, note: str = "") -> bool:
         """Mark ``step_id`` done (with ``answer`` for a question)."""
-        if self.incident_id is None:
+        if self.incident_id is None or self._refuse_when_locked():
             return False
         sent = self.work.send(CompleteStep(self.incident_id, step_id, answer, note), step_id)
         self._mark_busy()
@@ -301,6 +347,8 @@ class ProcedurePanel(QWidget):
 
     def skip(self, step_id: str) -> None:
         """Skip a step: a mandatory one asks for a reason first, an optional one does not."""
+        if self._refuse_when_locked():
+            return
         progress = self.lookup.progress
         step = progress.procedure.step_by_id(step_id) if progress is not None else None
         if step is None:
@@ -317,7 +365,7 @@ class ProcedurePanel(QWidget):
 
     def skip_step(self, step_id: str, reason: str) -> bool:
         """Send the skip (the backend refuses a mandatory step without a reason)."""
-        if self.incident_id is None:
+        if self.incident_id is None or self._refuse_when_locked():
             return False
         sent = self.work.send(SkipStep(self.incident_id, step_id, reason.strip()), step_id)
         self._mark_busy()
@@ -329,7 +377,7 @@ class ProcedurePanel(QWidget):
         """Offer the library's procedures for the incident (a replacement needs a reason)."""
         lookup = self.lookup
         incident = lookup.incident
-        if incident is None:
+        if incident is None or self._refuse_when_locked():
             return None
         procedures = self.context.procedures.library.procedures()
         if not procedures:

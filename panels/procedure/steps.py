@@ -56,6 +56,9 @@ class StepActions(QObject):
         step = progress.procedure.step_by_id(step_id) if progress is not None else None
         if incident_id is None or step is None or step.action is None:
             return
+        if panel.locked:  # a replay shows the past: nothing is asked of the other panels
+            panel.show_banner(panel.locked)
+            return
         action = step.action
         requests = panel.context.actions
         if not requests.available(ActionKind(action.kind)):

@@ -114,6 +114,7 @@ class StepRow(QFrame):
         self.expanded = False
         self.buttons: dict[str, QPushButton] = {}
         self._action_available = False
+        self._action_tip = ""  # why the action is not available here ("" when it is)
         self.setObjectName("stepRow")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 3, 6, 3)
@@ -285,8 +286,9 @@ class StepRow(QFrame):
             available, why_not = action or (True, "")
             self._action_available = available
             self.action_button.setText(self._action_text(step.action, timer_labels))
+            self._action_tip = "" if available else why_not
             self.action_button.setEnabled(available)
-            self.action_button.setToolTip("" if available else why_not)
+            self.action_button.setToolTip(self._action_tip)
             self.buttons["action"] = self.action_button
         self._bind_answers(current)
         self.done_button.setVisible(not step.is_question)
@@ -322,11 +324,13 @@ class StepRow(QFrame):
             button.show()
             self.buttons[f"answer:{answer.id}"] = button
 
-    def set_busy(self, busy: bool) -> None:
-        """Disable the buttons while a command for this step is on its way."""
+    def set_busy(self, busy: bool, locked: str = "") -> None:
+        """Disable the buttons while a command for this step is on its way, or all of them
+        while ``locked`` says why they cannot be used (the panel shows a replay)."""
         for key, button in self.buttons.items():
             allowed = self._action_available if key == "action" else True
-            button.setEnabled(allowed and not busy)
+            button.setEnabled(allowed and not busy and not locked)
+            button.setToolTip(locked or (self._action_tip if key == "action" else ""))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A click on a step still to do opens (or folds) its details and buttons."""

@@ -129,6 +129,15 @@ class PlotArchive(QObject):
             self.tr("Could not read older readings: %1").replace("%1", str(error)),
         )
 
+    def clear(self) -> None:
+        """Forget every envelope held or asked for (the instant shown changed: what was in
+        view before may reach past it)."""
+        self._generation += 1  # answers still on their way are for the old instant
+        self._span = None
+        for sensor_id in list(self.curves):
+            self.drop(sensor_id)
+        self.held.clear()
+
     def drop(self, sensor_id: str) -> None:
         """Forget a sensor that is no longer plotted (call while its lane still exists)."""
         curve = self.curves.pop(sensor_id, None)

@@ -1,6 +1,6 @@
 """Recent readings of the plotted sensors: bounded series, gap breaks, history as plot arrays.
 
-No Qt here: the panel feeds these from the store's batches and draws what they hold.
+No Qt here: the panel feeds these from the view's batches and draws what they hold.
 """
 
 from __future__ import annotations
@@ -158,19 +158,27 @@ class SensorSeries:
         """Reading values (a view: do not keep it)."""
         return self._values[self._start : self._end]
 
-    def typical_interval_s(self) -> float | None:
-        """The usual time between two readings (the median of the recent steps)."""
-        if len(self) < 3:
-            return None
-        steps = np.diff(self.ts_s[-_INTERVAL_SAMPLE:])
-        steps = steps[steps > 0]
-        return float(np.median(steps)) if len(steps) else None
+    def count_until(self, until_s: float | None) -> int:
+        """How many readings are at or before ``until_s`` (all of them for None)."""
+        if until_s is None:
+            return len(self)
+        return int(np.searchsorted(self.ts_s, until_s, side="right"))
 
-    def plot_arrays(self, gap_factor: float = GAP_FACTOR) -> tuple[FloatArray, FloatArray]:
+    def typical_interval_s(self, until_s: float | None = None) -> float | None:
+        """The usual time between two readings (the median of the recent steps), among those
+        at or before ``until_s`` when given."""
+        return _typical_interval(self.ts_s[: self.count_until(until_s)])
+
+    def plot_arrays(
+        self, gap_factor: float = GAP_FACTOR, until_s: float | None = None
+    ) -> tuple[FloatArray, FloatArray]:
         """Times and values to draw, with a NaN wherever readings paused for longer than
-        ``gap_factor`` typical intervals (drawn with ``connect="finite"``, it breaks the line)."""
-        ts, values = self.ts_s, self.values
-        interval = self.typical_interval_s()
+        ``gap_factor`` typical intervals (drawn with ``connect="finite"``, it breaks the line);
+        only readings at or before ``until_s`` when given (a replay draws nothing after the
+        instant it shows, though a device's clock may be ahead)."""
+        cut = self.count_until(until_s)
+        ts, values = self.ts_s[:cut], self.values[:cut]
+        interval = _typical_interval(ts)
         if interval is None:
             return ts.copy(), values.copy()
         gaps = np.flatnonzero(np.diff(ts) > gap_factor * interval) + 1
@@ -180,14 +188,16 @@ class SensorSeries:
         middle = (ts[gaps - 1] + ts[gaps]) / 2.0
         return np.insert(ts, gaps, middle), np.insert(values, gaps, np.nan)
 
-    def value_at(self, t_s: float, gap_factor: float = GAP_FACTOR) -> float | None:
-        """The reading in force at ``t_s``: the last one at or before it, unless the sensor
-        was silent for longer than a gap by then."""
-        ts = self.ts_s
+    def value_at(
+        self, t_s: float, gap_factor: float = GAP_FACTOR, until_s: float | None = None
+    ) -> float | None:
+        """The reading in force at ``t_s``: the last one at or before it (and at or before
+        ``until_s`` when given), unless the sensor was silent for longer than a gap by then."""
+        ts = self.ts_s[: self.count_until(until_s)]
         index = int(np.searchsorted(ts, t_s, side="right")) - 1
         if index < 0:
             return None
-        interval = self.typical_interval_s()
+        interval = _typical_interval(ts)
         if interval is not None and t_s - ts[index] > gap_factor * interval:
             return None
         value = float(self.values[index])
@@ -196,3 +206,11 @@ class SensorSeries:
     def newest_ts_s(self) -> float | None:
         """Time of the newest reading, if any."""
         return float(self._ts[self._end - 1]) if len(self) else None
+
+
+def _typical_interval(ts: FloatArray) -> float | None:
+    if len(ts) < 3:
+        return None
+    steps = np.diff(ts[-_INTERVAL_SAMPLE:])
+    steps = steps[steps > 0]
+    return float(np.median(steps)) if len(steps) else None

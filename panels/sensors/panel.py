@@ -37,7 +37,10 @@ REFRESH_MS = 1000
 class SensorsPanel(QWidget):
     """Every sensor's latest value, level and data freshness; selected sensors plotted live.
 
-    The plot (and pyqtgraph) is built on the first selection, so start-up does not pay for it.
+    It shows what ``context.view`` shows: the live city, or the city at a replay instant (values,
+    levels and ages as they were then, plots that end there).
+
+        The plot (and pyqtgraph) is built on the first selection, so start-up does not pay for it.
     """
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -50,8 +53,8 @@ class SensorsPanel(QWidget):
         self._selected: list[str] = []  # in the order the operator picked them
         self._filtering = False
         self._build()
-        context.store.eventsApplied.connect(self._on_store_events_applied)
-        context.store.loaded.connect(self.refresh)
+        context.view.eventsApplied.connect(self._on_view_events_applied)
+        context.view.loaded.connect(self._on_view_loaded)
         self._refresh_timer = timer_while_visible(self, REFRESH_MS, self.refresh)
         self._refresh_timer.setObjectName("sensorRegistryRefresh")
         self.refresh()
@@ -204,8 +207,15 @@ class SensorsPanel(QWidget):
             self.plot_stack.addWidget(self.plot)
         return self.plot
 
-    # -- live data ------------------------------------------------------------------------
+    # -- live data and replay ---------------------------------------------------------------
 
-    def _on_store_events_applied(self, records: list[EventRecord]) -> None:
+    def _on_view_events_applied(self, records: list[EventRecord]) -> None:
         if self.plot is not None:
             self.plot.add_records(records)
+
+    def _on_view_loaded(self) -> None:
+        # A seek, or a switch between live and replay: every value and plot is of another
+        # instant now.
+        self.refresh()
+        if self.plot is not None:
+            self.plot.reload()

@@ -1,14 +1,15 @@
 """Live plots of the selected sensors on one time axis: a lane per kind, with its crisis bands.
 
-Readings arrive in the store's batches and go into bounded series; a 33 ms display timer
+Readings arrive in the view's batches and go into bounded series; a 33 ms display timer
 redraws only the curves whose series changed. A sensor's earlier readings are read from the
-log, and parsed, off the GUI thread the first time it is plotted.
+log, and parsed, off the GUI thread the first time it is plotted, and again for every plotted
+sensor when the view's whole state is replaced (a replay seek, or a switch between live and
+replay). In replay the plot ends at the instant shown: "now" is the view's clock.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,10 +48,6 @@ FRAME_MS = 33
 _READING = EventType.SENSOR_READING.value
 
 
-def _now_s() -> float:
-    return time.time()
-
-
 class SensorPlotView(QWidget):
     """Curves of up to eight sensors in lanes by kind on one time axis, each lane with its
     kind's crisis bands; a time cursor across the lanes and a follow-live switch."""
@@ -61,14 +58,16 @@ class SensorPlotView(QWidget):
         self.series: dict[str, SensorSeries] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.lanes: list[PlotLane] = []
-        self._drawn: dict[str, int] = {}
+        # What each curve shows: its series' version and how many readings (None: redraw).
+        self._drawn: dict[str, tuple[int, int] | None] = {}
         self._colours: dict[str, str] = {}
         self._order: list[str] = []
         self._follow_at = 0.0
         self._cursor_s: float | None = None
         self.follow_live = True
         self.max_points = MAX_POINTS  # per plotted sensor
-        self.now_s = _now_s  # tests may fix the clock
+        # The instant shown: the wall clock live, the replay position in replay (tests may fix it).
+        self.now_s: Callable[[], float] = self._view_now_s
         self._build()
         self._frame_timer = timer_while_visible(self, FRAME_MS, self._on_frame_timer)
         self._frame_timer.setObjectName("sensorPlotFrame")
@@ -83,6 +82,9 @@ class SensorPlotView(QWidget):
             now_s=lambda: self.now_s(),
             changed=self._update_cursor_label,
         )
+
+    def _view_now_s(self) -> float:
+        return self.context.view.now_ms() / 1000.0
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -247,18 +249,39 @@ class SensorPlotView(QWidget):
         )
         self.lane_of(sensor_id).plot.addItem(curve)
         self.curves[sensor_id] = curve
-        self._drawn[sensor_id] = -1
+        self._load(sensor_id, series)
+
+    def _load(self, sensor_id: str, series: SensorSeries) -> None:
+        """Ask for the last day of ``sensor_id``'s readings up to the instant shown."""
+        self._drawn[sensor_id] = None
         now_ms = int(self.now_s() * 1000)
+        view = self.context.view
+        # Live, a device clock a little ahead still counts as now. In replay nothing after
+        # the instant is drawn, though the log (ordered by device time) may have it.
+        end_ms = now_ms if view.is_replay else now_ms + 3_600_000
+        known_seq = view.state.last_seq if view.is_replay else None
         load_history(
             self.context.backend,
             self.context.invoker,
             sensor_id,
-            # A device clock a little ahead still counts as now.
-            (now_ms - MAX_AGE_MS, now_ms + 3_600_000),
+            (now_ms - MAX_AGE_MS, end_ms),
             series.max_points,
-            lambda history: self._on_history_loaded(sensor_id, series, history),
+            lambda history: self._on_history_loaded(sensor_id, series, history, known_seq),
             lambda error: self._on_history_failed(sensor_id, series, error),
         )
+
+    def reload(self) -> None:
+        """Read every plotted sensor's readings again, up to the instant shown now: after a
+        replay seek, or a switch between live and replay (the view's whole state changed)."""
+        self.archive.clear()
+        for sensor_id in self._order:
+            series = SensorSeries(self.max_points)
+            self.series[sensor_id] = series
+            self._load(sensor_id, series)
+        self._update_cursor_label()
+        if self.follow_live and self._order:
+            self._follow(self.now_s())
+        self.archive.refresh_soon()
 
     def _drop(self, sensor_id: str) -> None:
         # Before the lanes change: the curves are taken out of the lane they are in.
@@ -272,7 +295,7 @@ class SensorPlotView(QWidget):
     # -- data -----------------------------------------------------------------------------
 
     def add_records(self, records: Sequence[EventRecord]) -> None:
-        """Take the readings of the plotted sensors from one batch of the store."""
+        """Take the readings of the plotted sensors from one batch of the view (live or replay)."""
         series = self.series
         if not series:
             return
@@ -290,10 +313,18 @@ class SensorPlotView(QWidget):
             series[sensor_id].add(readings)
 
     def _on_history_loaded(
-        self, sensor_id: str, series: SensorSeries, history: LoadedHistory
+        self,
+        sensor_id: str,
+        series: SensorSeries,
+        history: LoadedHistory,
+        known_seq: int | None,
     ) -> None:
         if not shiboken6.isValid(self) or self.series.get(sensor_id) is not series:
-            return  # the panel is gone, or the sensor was unplotted meanwhile
+            return  # the panel is gone, the sensor was unplotted, or the view moved meanwhile
+        if known_seq is not None and history.last_seq > known_seq:
+            # The answer knows the log's newest reading of the sensor, later than the replay
+            # instant; readings the playback brings after it must still join the series.
+            history = LoadedHistory(history.ts_s, history.values, known_seq)
         series.load(history)
 
     def _on_history_failed(
@@ -314,16 +345,23 @@ class SensorPlotView(QWidget):
 
     # -- drawing --------------------------------------------------------------------------
 
+    def _until_s(self) -> float | None:
+        """The newest time that may be drawn: the instant shown in replay, none live."""
+        return self.now_s() if self.context.view.is_replay else None
+
     def _on_frame_timer(self) -> None:
         changed = False
+        until = self._until_s()
         for sensor_id, series in self.series.items():
-            if self._drawn[sensor_id] != series.version:
-                self._drawn[sensor_id] = series.version
-                self.curves[sensor_id].setData(*series.plot_arrays())
+            drawn = (series.version, series.count_until(until))
+            if self._drawn[sensor_id] != drawn:
+                self._drawn[sensor_id] = drawn
+                self.curves[sensor_id].setData(*series.plot_arrays(until_s=until))
                 changed = True
         now = self.now_s()
-        # With no new data the window still slides with the clock, but once a second is enough.
-        if self.follow_live and self.series and (changed or now - self._follow_at >= 1.0):
+        # With no new data the window still slides with the clock, but once a second is enough
+        # (and a replay seek may move the clock back).
+        if self.follow_live and self.series and (changed or abs(now - self._follow_at) >= 1.0):
             self._follow(now)
         if changed and self._cursor_s is not None:
             self._update_cursor_label()
@@ -333,8 +371,11 @@ class SensorPlotView(QWidget):
         self._on_frame_timer()
 
     def _follow(self, now: float) -> None:
-        newest = [t for s in self.series.values() if (t := s.newest_ts_s()) is not None]
-        right = max([now, *newest])
+        if self.context.view.is_replay:
+            right = now  # the plot ends at the instant shown
+        else:
+            newest = [t for s in self.series.values() if (t := s.newest_ts_s()) is not None]
+            right = max([now, *newest])
         self._follow_at = now
         self.view_box.setXRange(right - self.window_s(), right, padding=0)
         if self.window_s() * 1000 > MAX_AGE_MS:
@@ -389,7 +430,10 @@ class SensorPlotView(QWidget):
         """Each plotted sensor's reading in force at the cursor."""
         if self._cursor_s is None:
             return {}
-        return {sid: self.series[sid].value_at(self._cursor_s) for sid in self._order}
+        until = self._until_s()
+        return {
+            sid: self.series[sid].value_at(self._cursor_s, until_s=until) for sid in self._order
+        }
 
     def _update_cursor_label(self) -> None:
         if not self._order:

@@ -4,7 +4,6 @@ proxy that filters and sorts it. Unknown sensor ids seen in readings get rows of
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -54,10 +53,6 @@ class Column(IntEnum):
     FRESHNESS = 6
 
 
-def _wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 @dataclass(slots=True)
 class _Row:
     sensor_id: str
@@ -68,12 +63,15 @@ class _Row:
 
 
 class SensorRegistryModel(TitledTableModel):
-    """One row per sensor of the city, then one per unknown id seen in readings."""
+    """One row per sensor of the city, then one per unknown id seen in readings; values,
+    levels and ages as ``context.view`` shows them (live, or at a replay instant)."""
 
     def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self.now_ms: Callable[[], int] = _wall_clock_ms  # tests may fix the clock
+        # The instant shown (the wall clock live, the replay position): ages are measured
+        # from it. Tests may fix it.
+        self.now_ms: Callable[[], int] = context.view.now_ms
         self._districts = {d.code: d for d in context.city.districts}
         self._rows: list[_Row] = []
         self._row_of: dict[str, int] = {}
@@ -98,7 +96,7 @@ class SensorRegistryModel(TitledTableModel):
     def refresh(self) -> None:
         """Catch up with the folded state: add unknown ids, update rows whose reading changed,
         and move every freshness on (one signal per run of changed rows, never per reading)."""
-        readings = self._context.store.state.sensors
+        readings = self._context.view.state.sensors
         if len(readings) != self._ids_scanned:
             self._add_unknown(readings)
         changed: list[int] = []

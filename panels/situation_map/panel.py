@@ -1,4 +1,5 @@
-"""The situation map: Leaflet in QtWebEngine, fed live from the event store over a web channel."""
+"""The situation map: Leaflet in QtWebEngine, fed over a web channel from what the workstation
+shows (``context.view``): the live city, or the city as it was at a replay instant."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ from layers.queries import CameraHit, cameras_within, nearest_cameras
 from panels.situation_map.attributes import AttributeTableDialog
 from panels.situation_map.bridge import MapBridge
 from panels.situation_map.offline import LocalOnlyInterceptor
+from panels.situation_map.replay_mark import ReplayMark
 from panels.situation_map.tiles import shared_tile_handler, tile_url
 from panels.situation_map.user_layers import PALETTE, UserLayer, UserLayerLoader
 from ui.context import AppContext
@@ -92,6 +94,7 @@ class MapPanel(QWidget):
         self.user_layers: dict[str, UserLayer] = {}
         self.loader = UserLayerLoader(context.invoker, self)
         self._build()
+        self.replay_mark = ReplayMark(self.view, context.view)
         self._connect()
         self._flush_timer = timer_while_visible(self, 250, self._flush)
         self._load_page()
@@ -243,9 +246,10 @@ class MapPanel(QWidget):
             top.setExpanded(True)
 
     def _connect(self) -> None:
-        store, selection = self.context.store, self.context.selection
-        store.incidentsChanged.connect(self._on_store_incidents_changed)
-        store.eventsApplied.connect(self._on_store_events_applied)
+        view, selection = self.context.view, self.context.selection
+        view.incidentsChanged.connect(self._on_view_incidents_changed)
+        view.eventsApplied.connect(self._on_view_events_applied)
+        view.loaded.connect(self._on_view_loaded)
         selection.incidentSelected.connect(self._on_selection_incident_selected)
         selection.cameraSelected.connect(self._on_selection_camera_selected)
         self.bridge.pageReady.connect(self._on_bridge_page_ready)
@@ -312,9 +316,11 @@ class MapPanel(QWidget):
             "boundaries", layer="neighbourhoods", geojson=boundaries("neighbourhoods")
         )
         self.bridge.send("facilities", rows=facility_rows(city))
-        values = {k: v.value for k, v in self.context.store.state.sensors.items()}
+        state = self.context.view.state
+        values = {k: v.value for k, v in state.sensors.items()}
         self.bridge.send("sensors", rows=sensor_rows(city, values))
-        self._pending_incidents |= set(self.context.store.state.incidents)
+        self._pending_sensors.clear()
+        self._pending_incidents |= set(state.incidents)
         self._flush()
         box = [d.bbox for d in city.districts]
         self.bridge.send(
@@ -369,15 +375,24 @@ class MapPanel(QWidget):
         self.status.style().polish(self.status)
         self.status.show()
 
-    # -- live data ------------------------------------------------------------------------
+    # -- live data and replay ---------------------------------------------------------------
 
-    def _on_store_incidents_changed(self, ids: set[str]) -> None:
+    def _on_view_incidents_changed(self, ids: set[str]) -> None:
         self._pending_incidents |= ids
 
-    def _on_store_events_applied(self, records: list[EventRecord]) -> None:
+    def _on_view_events_applied(self, records: list[EventRecord]) -> None:
         for record in records:
             if record.type == EventType.SENSOR_READING and record.subject:
                 self._pending_sensors.add(record.subject)
+
+    def _on_view_loaded(self) -> None:
+        """The whole state was replaced (a seek, or a switch between live and replay): send
+        both layers again as they are in it, dropping incidents it does not have (yet)."""
+        state = self.context.view.state
+        self._pending_incidents |= self._shown_incidents | set(state.incidents)
+        self._pending_sensors |= {s.id for s in self.context.city.sensors}
+        # At once, not on the next tick: after a seek the map must not show another instant.
+        self._flush()
 
     def _flush(self) -> None:
         """Send what changed since the last flush, as one command per layer."""
@@ -385,7 +400,7 @@ class MapPanel(QWidget):
             return
         if self._pending_incidents:
             ids, self._pending_incidents = self._pending_incidents, set()
-            incidents = self.context.store.state.incidents
+            incidents = self.context.view.state.incidents
             rows, removed = [], []
             for incident_id in sorted(ids):
                 incident = incidents.get(incident_id)
@@ -402,7 +417,8 @@ class MapPanel(QWidget):
                 self.bridge.send("incidents", rows=rows, removed=removed, ack="live")
         if self._pending_sensors:
             ids, self._pending_sensors = self._pending_sensors, set()
-            values = {k: v.value for k, v in self.context.store.state.sensors.items() if k in ids}
+            sensors = self.context.view.state.sensors
+            values = {k: sensors[k].value for k in ids if k in sensors}
             self.bridge.send(
                 "sensors", rows=sensor_rows(self.context.city, values, ids), ack="live"
             )
@@ -476,7 +492,7 @@ class MapPanel(QWidget):
     def cameras_near_selected_incident(self) -> list[CameraHit]:
         """The nearest cameras to the selected incident (nothing when none is selected)."""
         incident_id = self.context.selection.incident_id
-        incident = self.context.store.state.incidents.get(incident_id or "")
+        incident = self.context.view.state.incidents.get(incident_id or "")
         if incident is None:
             self._show_status(self.tr("Select an incident first."), error=True)
             return []
@@ -487,7 +503,7 @@ class MapPanel(QWidget):
     ) -> list[tuple[Facility, float]]:
         """Mark the ``n`` facilities of ``kind`` nearest an incident and list them with their
         distances under the toolbar (a procedure step's request)."""
-        incident = self.context.store.state.incidents.get(incident_id)
+        incident = self.context.view.state.incidents.get(incident_id)
         if incident is None:
             self._show_status(self.tr("Select an incident first."), error=True)
             return []

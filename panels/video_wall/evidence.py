@@ -98,12 +98,12 @@ class EvidenceDesk:
         """Export the recording between the in and out points as a clip."""
         incident_id = self._context.selection.incident_id
         folder: Path = self._context.settings.evidence_dir
-        ring = self._services.ring
+        services = self._services
         blur = self._blurring()
 
         def job() -> ClipRecord:
             return export_clip(
-                ring,
+                services.ring,  # waits for the ring's start-up scan, off the GUI thread
                 camera.id,
                 min(start_ms, end_ms),
                 max(start_ms, end_ms),

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import Future
 from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QAction, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
@@ -31,13 +32,23 @@ from core.errors import CityroomError
 from core.events import CameraMasksChanged, CameraViewed
 from core.sop.definitions import ActionKind
 from core.video.capture import CaptureWorker
+from core.video.clip_library import ClipLibrary
 from core.video.clips import ClipRecord
 from core.video.evidence import StillRecord
 from core.video.registry import StreamRegistryError
 from layers.queries import nearest_cameras
 from panels.video_wall.evidence import EvidenceDesk
+from panels.video_wall.frames import FramePool, NewestOnly
 from panels.video_wall.playback import ScrubController, recording_key
 from panels.video_wall.popout import PopOutWindow, other_screen
+from panels.video_wall.recorded import ClipVideo, RingVideo
+from panels.video_wall.replay import (
+    REPLAY_DECODE_FPS,
+    PastControls,
+    RecordedTiles,
+    load_review_clips,
+    review_camera,
+)
 from panels.video_wall.scrub import ScrubBar, clock
 from panels.video_wall.services import WallServices
 from panels.video_wall.tile import CAMERA_MIME_PREFIX, VideoTile
@@ -66,7 +77,11 @@ class CameraListWidget(QListWidget):
 
 
 class VideoWallPanel(QWidget):
-    """Live tiles fed by capture workers; a display timer paints, no signal per frame."""
+    """Live tiles fed by capture workers; a display timer paints, no signal per frame.
+
+    In replay every open tile shows its camera's recording at the replayed instant instead;
+    in an offline review, the bundle's clips of each camera that has some.
+    """
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,12 +98,31 @@ class VideoWallPanel(QWidget):
         self.tour.pageDue.connect(self._show_tour_page)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
+        # Recorded frames (scrubbing, replay, review) are read and decoded by a few threads.
+        self.readers = FramePool()
         self.scrubber = ScrubController(
-            self.scrub, self.services.ring, context.invoker, lambda: self.active_tile, self
+            self.scrub,
+            self.services.ready_ring,
+            NewestOnly(context.invoker, self.readers),
+            lambda: self.active_tile,
+            self,
         )
+        self.recorded = RecordedTiles(context.invoker, self.readers, self._recorded_size)
+        self.recorded.source = RingVideo(self.services.ring_or_none)
+        self.review_clips: ClipLibrary | None = None
+        self.showing_past = False
+        self.live_only = PastControls(self.still_button, self.tour_button)
+        self.cameras_only = PastControls(self.near_incident, self.saved_layouts)
         self.set_layout_size(4)
         context.selection.cameraSelected.connect(self._on_selection_camera_selected)
-        context.store.incidentsReported.connect(self._on_store_incidents_reported)
+        # New incidents offer cameras only live: the view reports none while it replays.
+        context.view.incidentsReported.connect(self._on_view_incidents_reported)
+        context.view.originChanged.connect(self._on_view_origin_changed)
+        context.view.positionChanged.connect(self._on_view_position_changed)
+        if context.review_dir is not None:
+            self._start_review(context.review_dir)
+        elif context.view.is_replay:  # the wall was made while replaying
+            self._show_past()
         # Procedure steps ask for cameras and stills through the shared action requests.
         context.actions.openCamerasRequested.connect(self._on_actions_open_cameras_requested)
         context.actions.stillRequested.connect(self._on_actions_still_requested)
@@ -200,7 +234,13 @@ class VideoWallPanel(QWidget):
         text = self.filter.text().strip().casefold()
         self.camera_list.clear()
         shown = 0
-        for camera in self.context.city.cameras:
+        cameras: Sequence[Camera] = self.context.city.cameras
+        if self.context.review_dir is not None:
+            # A review has no cameras to stream: only those with clips in the bundle.
+            clips = getattr(self, "review_clips", None)
+            found = clips.cameras() if clips is not None else []
+            cameras = [review_camera(self.context.city, camera_id) for camera_id in found]
+        for camera in cameras:
             if (
                 text
                 and text not in camera.id.casefold()
@@ -231,6 +271,7 @@ class VideoWallPanel(QWidget):
                 lambda pos, t=tile: self._show_tile_menu(t, t.mapToGlobal(pos))
             )
             tile.cameraDropped.connect(lambda index, camera_id: self.open_camera(camera_id, index))
+            tile.set_replay(self.showing_past)
             self.tiles.append(tile)
         del self.tiles[size:]
         self.full_index = None
@@ -272,6 +313,9 @@ class VideoWallPanel(QWidget):
         self.full_index = None if self.full_index is not None else index
         self._place_tiles()
         self._adapt_decoding()
+        if self.showing_past:
+            self.grid.activate()  # the tiles take their new sizes now, not at the next layout
+            self._follow(self.context.view.now_ms())
 
     # -- opening and closing --------------------------------------------------------------
 
@@ -284,9 +328,17 @@ class VideoWallPanel(QWidget):
         incident_id: str | None = None,
         note: str = "",
     ) -> VideoTile:
-        """Show a camera of the city in a tile (the active one by default); the view is logged."""
-        camera = self.context.city.camera(camera_id)
+        """Show a camera of the city in a tile (the active one by default); the view is logged.
+
+        In replay the tile shows the camera's recording (a viewing logged as "replay"); in an
+        offline review, the bundle's clips of the camera.
+        """
         index = self.active_index if index is None else index
+        if self.review_clips is not None or self.context.review_dir is not None:
+            return self._open_review_camera(camera_id, index)
+        camera = self.context.city.camera(camera_id)
+        if self.context.view.is_replay:
+            purpose = "replay"
         try:
             stream = self.services.stream_for(camera_id)
         except StreamRegistryError as error:
@@ -323,6 +375,27 @@ class VideoWallPanel(QWidget):
         self._adapt_decoding()
         self.active_index = (index + 1) % len(self.tiles)
         self._mark_active()
+        if self.showing_past and self.isVisible():
+            self.recorded.show_tile(tile, self.context.view.now_ms())
+        return tile
+
+    def _open_review_camera(self, camera_id: str, index: int) -> VideoTile:
+        """Show a camera's clips in an offline review (no stream, nothing logged: the review
+        is read-only)."""
+        clips = self.review_clips
+        self.close_camera(index)
+        tile = self.tiles[index]
+        if clips is None or not clips.clips(camera_id):
+            self.notice.setText(
+                self.tr("%1 has no clips in this review.").replace("%1", camera_id)
+            )
+            return tile
+        tile.camera = review_camera(self.context.city, camera_id)
+        tile.update()
+        self.active_index = (index + 1) % len(self.tiles)
+        self._mark_active()
+        if self.isVisible():
+            self.recorded.show_tile(tile, self.context.view.now_ms())
         return tile
 
     def _new_worker(self, tile: VideoTile) -> CaptureWorker:
@@ -340,7 +413,8 @@ class VideoWallPanel(QWidget):
             # Never wait on the GUI thread: the worker ends within its read timeout.
             tile.worker.request_stop()
         if tile.camera is not None:
-            self._log_view(tile.camera.id, "monitoring", "close", None)
+            purpose = "replay" if self.context.view.is_replay else "monitoring"
+            self._log_view(tile.camera.id, purpose, "close", None)
         tile.clear()
 
     def open_nearest_to_selected_incident(self) -> list[VideoTile]:
@@ -354,7 +428,11 @@ class VideoWallPanel(QWidget):
         ``count`` of them (the wall grows to hold them; default: every tile), only those
         within ``radius_m`` if given."""
         self.offer.hide()
-        incident = self.context.store.state.incidents.get(incident_id or "")
+        if self.context.review_dir is not None:
+            self.notice.setText(self._past_reason())
+            return []
+        # In replay: the incident as it was, its cameras shown as they recorded then.
+        incident = self.context.view.state.incidents.get(incident_id or "")
         if incident is None:
             self.notice.setText(self.tr("Select an incident first."))
             return []
@@ -414,6 +492,9 @@ class VideoWallPanel(QWidget):
         The still is linked to the selected incident (if any) by an evidence event carrying
         the file's SHA-256. Returns the pending save, or None when the tile shows nothing.
         """
+        if self.showing_past:
+            self.notice.setText(self._past_reason())
+            return None
         tile = self.tiles[self.active_index if index is None else index]
         image = tile.last_image()
         if image is None or tile.camera is None:
@@ -423,6 +504,9 @@ class VideoWallPanel(QWidget):
 
     def mark_clip(self, which: str) -> None:
         """Set the highlighted camera's clip in ("in") or out ("out") point where it is now."""
+        if self.showing_past:
+            self.notice.setText(self._past_reason())
+            return
         start, end = self.scrubber.mark(which)
         parts = [
             self.tr("in %1").replace("%1", clock(start)) if start else "",
@@ -432,6 +516,9 @@ class VideoWallPanel(QWidget):
 
     def save_clip(self) -> Future[ClipRecord] | None:
         """Save the highlighted camera's recording between its in and out points."""
+        if self.showing_past:
+            self.notice.setText(self._past_reason())
+            return None
         tile = self.active_tile
         key = recording_key(tile)
         start, end = self.scrubber.marks.get(key or "", (None, None))
@@ -447,6 +534,9 @@ class VideoWallPanel(QWidget):
 
     def draw_mask(self, index: int | None = None) -> None:
         """Let the operator drag a rectangle on a tile to mask that part of the camera."""
+        if self.showing_past:
+            self.notice.setText(self._past_reason())
+            return
         tile = self.tiles[self.active_index if index is None else index]
         if tile.camera is None or self.services.masks is None:
             self.notice.setText(
@@ -469,6 +559,9 @@ class VideoWallPanel(QWidget):
 
     def clear_masks(self, index: int | None = None) -> None:
         """Remove every privacy mask of a tile's camera."""
+        if self.showing_past:
+            self.notice.setText(self._past_reason())
+            return
         camera = self.tiles[self.active_index if index is None else index].camera
         if camera is not None:
             self._set_masks(camera.id, [])
@@ -496,6 +589,8 @@ class VideoWallPanel(QWidget):
         self, camera_id: str, purpose: str, action: str, incident_id: str | None
     ) -> None:
         # Viewing crime-prevention CCTV is personal information: who, when, which, why.
+        if self.context.review_dir is not None:
+            return  # an offline review is read-only: its log is the bundle's
         event = CameraViewed(camera_id, purpose, action, incident_id).to_new(
             "workstation", self.context.actor
         )
@@ -508,7 +603,7 @@ class VideoWallPanel(QWidget):
             return  # already on the wall
         self.open_camera(camera_id)
 
-    def _on_store_incidents_reported(self, incident_ids: list[str]) -> None:
+    def _on_view_incidents_reported(self, incident_ids: list[str]) -> None:
         incidents = self.context.store.state.incidents
         critical = [i for i in incident_ids if incidents[i].severity == 1]
         if not critical:
@@ -593,6 +688,9 @@ class VideoWallPanel(QWidget):
         ]
 
     def _on_tour_toggled(self, on: bool) -> None:
+        if on and self.showing_past:
+            self.tour_button.setChecked(False)
+            return
         if not on:
             self.tour.stop()
             self.notice.setText(self.tr("Tour stopped."))
@@ -629,6 +727,9 @@ class VideoWallPanel(QWidget):
         self, index: int | None = None, *, full_screen: bool = False
     ) -> PopOutWindow | None:
         """Show a tile's camera in a window of its own, on another monitor when there is one."""
+        if self.showing_past:
+            self.notice.setText(self._past_reason())
+            return None
         tile = self.tiles[self.active_index if index is None else index]
         if tile.url is None:
             self.notice.setText(self.tr("The highlighted tile shows no camera."))
@@ -667,36 +768,50 @@ class VideoWallPanel(QWidget):
     def _show_tile_menu(self, tile: VideoTile, where: QPoint) -> None:
         self._on_tile_activated(tile.index)
         menu = QMenu(self)
-        has_camera = tile.url is not None
-        actions: list[tuple[str, object, bool]] = [
-            (self.tr("Pop out to a window"), lambda: self.pop_out(tile.index), has_camera),
+        menu.setToolTipsVisible(True)
+        has_camera = tile.url is not None or tile.camera is not None
+        live = not self.showing_past
+        # (text, slot, enabled, acts on the live camera or records evidence)
+        actions: list[tuple[str, object, bool, bool]] = [
+            (self.tr("Pop out to a window"), lambda: self.pop_out(tile.index), has_camera, True),
             (
                 self.tr("Full screen (F11)"),
                 lambda: self.pop_out(tile.index, full_screen=True),
                 has_camera,
+                True,
             ),
             (
                 self.tr("Enlarge in the wall (Enter)"),
                 lambda: self._on_tile_toggled_full(tile.index),
                 True,
+                False,
             ),
-            (self.tr("Still (Ctrl+T)"), lambda: self.take_still(tile.index), has_camera),
-            (self.tr("Close tile (Del)"), lambda: self.close_camera(tile.index), has_camera),
+            (self.tr("Still (Ctrl+T)"), lambda: self.take_still(tile.index), has_camera, True),
+            (
+                self.tr("Close tile (Del)"),
+                lambda: self.close_camera(tile.index),
+                has_camera,
+                False,
+            ),
             (
                 self.tr("Draw a privacy mask"),
                 lambda: self.draw_mask(tile.index),
                 tile.camera is not None,
+                True,
             ),
             (
                 self.tr("Remove this camera's privacy masks"),
                 lambda: self.clear_masks(tile.index),
                 bool(self.services.masks_of(tile.camera.id if tile.camera else None)),
+                True,
             ),
         ]
-        for text, slot, enabled in actions:
+        for text, slot, enabled, live_only in actions:
             action = QAction(text, menu)
             action.triggered.connect(slot)
-            action.setEnabled(enabled)
+            action.setEnabled(enabled and (live or not live_only))
+            if live_only and not live:
+                action.setToolTip(self._past_reason())
             menu.addAction(action)
         menu.popup(where)
 
@@ -711,7 +826,17 @@ class VideoWallPanel(QWidget):
             Qt.Key.Key_Down: columns,
         }
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if key in moves and self.full_index is None and not ctrl:
+        recording_keys = (
+            Qt.Key.Key_F11,
+            Qt.Key.Key_Space,
+            Qt.Key.Key_End,
+            Qt.Key.Key_I,
+            Qt.Key.Key_O,
+        )
+        if self.showing_past and (key in recording_keys or (ctrl and key in moves)):
+            # The live recording's keys do nothing in the past (replay has its own keys).
+            super().keyPressEvent(event)
+        elif key in moves and self.full_index is None and not ctrl:
             target = self.active_index + moves[Qt.Key(key)]
             if 0 <= target < len(self.tiles):
                 self._on_tile_activated(target)
@@ -753,6 +878,8 @@ class VideoWallPanel(QWidget):
         # Many small tiles do not need every frame; a full-screen tile gets them all.
         shown = 1 if self.full_index is not None else len(self.tiles)
         rate = None if shown <= 16 else 12.0 if shown <= 36 else 6.0
+        if self.showing_past:
+            rate = min(rate or REPLAY_DECODE_FPS, REPLAY_DECODE_FPS)
         small = self._small_tiles()
         for tile in self.tiles:
             wanted = tile.stream.url_for(small) if tile.stream is not None else tile.url
@@ -777,7 +904,8 @@ class VideoWallPanel(QWidget):
     def _refresh_states(self) -> None:
         for tile in self.tiles:
             tile.refresh_state()
-        self.scrubber.refresh()
+        if not self.showing_past:
+            self.scrubber.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         """Start decoding the cameras on the wall."""
@@ -789,6 +917,8 @@ class VideoWallPanel(QWidget):
             if tile.worker is not None:
                 tile.worker.start()
         self._adapt_decoding()
+        if self.showing_past:
+            self._follow(self.context.view.now_ms())
 
     def hideEvent(self, event: QHideEvent) -> None:
         """A hidden wall decodes nothing: every worker is told to stop (they restart when
@@ -796,10 +926,128 @@ class VideoWallPanel(QWidget):
         for tile in self.tiles:
             if tile.worker is not None:
                 tile.worker.request_stop()
+        # Recorded frames waiting to be read are dropped and the reader threads let go.
+        self.recorded.forget()
+        self.scrubber.forget()
+        self.readers.shutdown()
         if not self.window().isVisible():
             # The main window is closing: its separate camera windows go with it.
             self.tour_button.setChecked(False)
             self.scrubber.stop()
             for window in list(self.popouts):
                 window.close()
+            if self.review_clips is not None:
+                self.review_clips.close()  # its files; a later read opens them again
         super().hideEvent(event)
+
+    # -- the past: replay and offline review ------------------------------------------------
+
+    def _past_reason(self) -> str:
+        if self.context.review_dir is not None:
+            return self.tr("An offline review shows the bundle's recorded clips only.")
+        return self.tr("Replay shows the past: press F8 to go back to live to act.")
+
+    def _recorded_size(self, tile: VideoTile) -> tuple[int, int]:
+        return max(160, tile.width()), max(90, tile.height())
+
+    def _on_view_origin_changed(self, _origin: str) -> None:
+        if self.context.review_dir is not None:
+            self._follow(self.context.view.now_ms())  # a review always shows recordings
+        elif self.context.view.is_replay:
+            self._show_past()
+        else:
+            self._show_live()
+
+    def _on_view_position_changed(self, _position_ms: int) -> None:
+        if self.showing_past:
+            # The view's own instant: the signal's value is not needed (and a 32-bit one
+            # could not hold a millisecond timestamp).
+            self._follow(self.context.view.now_ms())
+
+    def _follow(self, at_ms: int) -> None:
+        """Ask each tile on screen for its camera's recorded picture at ``at_ms``."""
+        if not self.isVisible():
+            return  # a hidden wall reads nothing; it catches up when shown
+        shown = [self.tiles[self.full_index]] if self.full_index is not None else self.tiles
+        self.recorded.show(shown, at_ms)
+
+    def _show_past(self) -> None:
+        """Every tile on its recording at the view's instant; live-only controls off."""
+        if self.showing_past:
+            return
+        self.showing_past = True
+        reason = self._past_reason()
+        self.tour_button.setChecked(False)
+        self.live_only.set_off(reason)
+        if self.context.review_dir is not None:
+            self.cameras_only.set_off(reason)
+        self.scrub.set_off(reason)
+        self.offer.hide()
+        for tile in self.tiles:
+            tile.set_replay(True)
+            if tile.camera is not None:
+                # Looking at what a camera recorded is a viewing of its own.
+                self._log_view(tile.camera.id, "replay", "open", None)
+        self._adapt_decoding()
+        self._follow(self.context.view.now_ms())
+
+    def _show_live(self) -> None:
+        """Back to the live pictures and controls."""
+        if not self.showing_past:
+            return
+        self.showing_past = False
+        self.recorded.forget()
+        for tile in self.tiles:
+            tile.set_replay(False)
+            if tile.camera is not None:
+                self._log_view(tile.camera.id, "replay", "close", None)
+        self.live_only.set_off(None)
+        self.scrub.set_off(None)
+        self.scrubber.refresh()
+        self._adapt_decoding()
+
+    def _start_review(self, review_dir: Path) -> None:
+        """An offline review: the wall shows the bundle's clips, once its events are loaded."""
+        self._show_past()
+        self.camera_list.clear()
+        self.notice.setText(self.tr("Looking for the bundle's video clips…"))
+        store = self.context.store
+        if store.is_loaded:
+            self._load_review(review_dir)
+        else:
+            store.loaded.connect(lambda: self._load_review(review_dir))
+
+    def _load_review(self, review_dir: Path) -> None:
+        if self.review_clips is not None:
+            return  # loaded once: a bundle does not change
+        incidents = list(self.context.store.state.incidents)
+        future = load_review_clips(self.context.backend, incidents, review_dir / "evidence")
+
+        def failed(error: BaseException) -> None:
+            self.notice.setText(
+                self.tr("The bundle's clips cannot be read: %1").replace("%1", str(error))
+            )
+
+        self.context.invoker.when_done(future, self._review_loaded, failed)
+
+    def _review_loaded(self, clips: ClipLibrary) -> None:
+        """Show each camera that has clips in a tile of its own; list only those."""
+        if self.review_clips is not None:
+            clips.close()
+            return
+        self.review_clips = clips
+        self.recorded.source = ClipVideo(clips)
+        self._fill_camera_list()
+        cameras = clips.cameras()
+        if not cameras:
+            self.notice.setText(self.tr("This bundle has no video clips."))
+            return
+        shown = cameras[: LAYOUTS[-1]]
+        self.set_layout_size(next(size for size in LAYOUTS if size >= len(shown)))
+        for index, camera_id in enumerate(shown):
+            self._open_review_camera(camera_id, index)
+        self.active_index = 0
+        self._mark_active()
+        self.notice.setText(
+            self.tr("Offline review: clips of %1 cameras.").replace("%1", str(len(cameras)))
+        )

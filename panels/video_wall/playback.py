@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
 from core.video.recording import RecordingRing
+from panels.video_wall.frames import NewestOnly
+from panels.video_wall.recorded import to_display
 from panels.video_wall.scrub import ScrubBar
 from panels.video_wall.tile import VideoTile
-from ui.bridge import GuiInvoker
 
 PLAY_STEP_MS = 200
 
@@ -26,12 +26,10 @@ def recording_key(tile: VideoTile) -> str | None:
 
 
 def _read_frame(ring: RecordingRing, key: str, wall_ms: int) -> tuple[Any, int] | None:
-    import cv2
-
     frame = ring.frame_at(key, wall_ms)
     if frame is None:
         return None
-    return cv2.cvtColor(frame.decode(), cv2.COLOR_BGR2BGRA), frame.wall_ms
+    return to_display(frame.decode(), None), frame.wall_ms
 
 
 class ScrubController(QObject):
@@ -40,18 +38,16 @@ class ScrubController(QObject):
     def __init__(
         self,
         bar: ScrubBar,
-        ring: RecordingRing,
-        invoker: GuiInvoker,
+        ring: Callable[[], RecordingRing | None],
+        reader: NewestOnly,
         active_tile: Callable[[], VideoTile],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.bar = bar
-        self.ring = ring
-        self._invoker = invoker
+        self._ring = ring  # None while the ring is still being scanned
+        self._reader = reader
         self._active_tile = active_tile
-        self._busy = False
-        self._pending: tuple[VideoTile, str, int] | None = None
         self.marks: dict[str, tuple[int | None, int | None]] = {}  # key -> (in, out)
         self._player = QTimer(self)
         self._player.setObjectName("scrub player")
@@ -64,7 +60,7 @@ class ScrubController(QObject):
         """Bring the bar up to date with the highlighted tile (called twice a second)."""
         tile = self._active_tile()
         key = recording_key(tile)
-        span = self.ring.span(key) if key else None
+        span = self._span(key)
         self.bar.set_span(span, tile.playback_ms)
         marks = self.marks.get(key or "", (None, None))
         self.bar.clip.setEnabled(span is not None and None not in marks)
@@ -77,7 +73,7 @@ class ScrubController(QObject):
             self.bar.play.setChecked(False)
             tile.go_live()
         else:
-            span = self.ring.span(key)
+            span = self._span(key)
             if span is not None:
                 wall_ms = max(span[0], wall_ms)  # before the recording began: its first frame
             tile.playback_ms = wall_ms
@@ -90,8 +86,7 @@ class ScrubController(QObject):
         now_ms = time.time_ns() // 1_000_000
         start = tile.playback_ms if tile.playback_ms is not None else now_ms
         target = start + delta_ms
-        key = recording_key(tile)
-        span = self.ring.span(key) if key else None
+        span = self._span(recording_key(tile))
         if span is None:
             return
         self.seek(None if target >= span[1] else max(span[0], target))
@@ -119,6 +114,10 @@ class ScrubController(QObject):
         """Stop playing (the wall is going away)."""
         self._player.stop()
 
+    def forget(self) -> None:
+        """Drop the position waiting to be read, if any (the wall hides)."""
+        self._reader.forget()
+
     def _on_play_toggled(self, playing: bool) -> None:
         if playing and self._active_tile().playback_ms is None:
             self.step(-10_000)  # playing from live starts ten seconds back
@@ -134,28 +133,18 @@ class ScrubController(QObject):
             return
         self.step(PLAY_STEP_MS)
 
-    def _request(self, tile: VideoTile, key: str, wall_ms: int) -> None:
-        if self._busy:
-            self._pending = (tile, key, wall_ms)  # only the newest position matters
-            return
-        self._busy = True
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrub")
-        future = executor.submit(_read_frame, self.ring, key, wall_ms)
-        executor.shutdown(wait=False)
+    def _span(self, key: str | None) -> tuple[int, int] | None:
+        ring = self._ring()
+        return ring.span(key) if ring is not None and key else None
 
-        def done(result: tuple[Any, int] | None) -> None:
-            self._busy = False
+    def _request(self, tile: VideoTile, key: str, wall_ms: int) -> None:
+        ring = self._ring()
+        if ring is None:
+            return  # nothing can be shown before the ring is scanned
+
+        def shown(result: tuple[Any, int] | None) -> None:
             if result is not None:
                 tile.show_recorded(*result)
-            self._next()
 
-        def failed(_error: BaseException) -> None:
-            self._busy = False
-            self._next()
-
-        self._invoker.when_done(future, done, failed)
-
-    def _next(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self._request(*pending)
+        # One read at a time, the newest position winning.
+        self._reader.request(lambda: _read_frame(ring, key, wall_ms), shown)

@@ -32,6 +32,7 @@ class ScrubBar(QWidget):
         super().__init__(parent)
         self._first = 0
         self._last = 0
+        self._tooltips: dict[QWidget, str] | None = None  # kept while the bar is off (replay)
         self.back = QPushButton(self.tr("−10 s"))
         self.back.setToolTip(self.tr("Go back ten seconds in the recording (Ctrl+Left)"))
         self.back.clicked.connect(self._step_back)
@@ -86,6 +87,8 @@ class ScrubBar(QWidget):
 
     def set_span(self, span: tuple[int, int] | None, position: int | None) -> None:
         """Show the recorded span (None: nothing recorded) and where the tile is (None: live)."""
+        if self._tooltips is not None:
+            return  # the bar is off while the wall shows the past
         enabled = span is not None and span[1] > span[0]
         for widget in (self.back, self.slider, self.play, self.mark_in, self.mark_out):
             widget.setEnabled(enabled)
@@ -107,6 +110,35 @@ class ScrubBar(QWidget):
         else:
             behind = (self._last - position) // 1000
             self.time.setText(f"{clock(position)} (−{behind // 60}:{behind % 60:02d})")
+
+    def set_off(self, reason: str | None) -> None:
+        """Turn the recording controls off, each saying ``reason`` (the wall shows the past
+        and they would act on the live recording), or back on with ``None``."""
+        controls = (
+            self.back,
+            self.slider,
+            self.play,
+            self.live,
+            self.mark_in,
+            self.mark_out,
+            self.clip,
+        )
+        if reason is not None:
+            if self._tooltips is None:
+                self._tooltips = {widget: widget.toolTip() for widget in controls}
+                self.play.setChecked(False)
+            for widget in controls:
+                widget.setEnabled(False)
+                widget.setToolTip(reason)
+            self.time.setText("")
+            return
+        if self._tooltips is None:
+            return
+        for control, tooltip in self._tooltips.items():
+            control.setToolTip(tooltip)
+            control.setEnabled(True)
+        self._tooltips = None
+        self.set_span(None, None)  # until the wall brings it up to date
 
     def _on_slider_value_changed(self, seconds: int) -> None:
         at_end = seconds >= self.slider.maximum()

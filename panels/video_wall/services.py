@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 
 from core.errors import CityroomError
 from core.notices import NoticeBoard, NoticeLevel
@@ -20,6 +21,7 @@ from core.video.registry import (
     load_stream_registry,
 )
 from ui.settings import Settings
+from ui.workers import run_in_thread
 
 log = logging.getLogger("cityroom.video")
 SOURCE = "video wall"
@@ -61,13 +63,36 @@ class WallServices:
                     "until the masks are drawn again or the file is repaired.",
                 )
         max_mb = settings.record_max_mb
-        self.ring = RecordingRing(
-            settings.recording_dir,
-            keep_s=settings.record_minutes * 60.0,
-            max_bytes=max_mb * 1024 * 1024 if max_mb else None,
+        folder, keep_s = settings.recording_dir, settings.record_minutes * 60.0
+        max_bytes = max_mb * 1024 * 1024 if max_mb else None
+        # The ring reads the index of every segment left by earlier runs when it is made:
+        # seconds for a full ring on a slow disk, so never on the GUI thread.
+        self._ring: Future[RecordingRing] = run_in_thread(
+            lambda: RecordingRing(folder, keep_s=keep_s, max_bytes=max_bytes), "recording scan"
         )
         self._redactor: Redactor | None = None
         self._redactor_lock = threading.Lock()
+
+    @property
+    def ring(self) -> RecordingRing:
+        """The recording ring, once its start-up scan is done: this waits for the scan, so
+        call it from worker threads (the GUI thread asks ``ready_ring``)."""
+        return self._ring.result()
+
+    def ready_ring(self) -> RecordingRing | None:
+        """The recording ring, or None while it is still being scanned (or could not be
+        made): never waits."""
+        if not self._ring.done() or self._ring.exception() is not None:
+            return None
+        return self._ring.result()
+
+    def ring_or_none(self) -> RecordingRing | None:
+        """The recording ring after its scan (waits: worker threads only), None without one."""
+        try:
+            return self._ring.result()
+        except Exception as error:  # reported by whoever records; reading just finds nothing
+            log.warning("the recording ring cannot be read: %s", error)
+            return None
 
     def stream_for(self, camera_id: str) -> CameraStream:
         """Where a camera streams from; raises StreamRegistryError when the registry is broken."""
@@ -92,10 +117,10 @@ class WallServices:
     ) -> CaptureWorker:
         """A capture worker that masks (and, for the wall, records) what it decodes."""
         key = camera_id or url
-        ring = self.ring
 
         def recorder() -> CameraRecorder:
-            return ring.recorder(key, fps=RECORD_FPS)
+            # Called on the capture thread: waiting for the ring's scan is fine there.
+            return self.ring.recorder(key, fps=RECORD_FPS)
 
         return CaptureWorker(
             url,

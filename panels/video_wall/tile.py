@@ -38,6 +38,15 @@ STATE_COLOURS = {
 PLAYBACK_COLOUR = QColor("#7e57c2")  # a recorded picture must never pass for live
 
 
+def when(ms: int, beside: int | None = None) -> str:
+    """Local time of a UTC ms timestamp to the second; with the date when it is not the day
+    of ``beside``."""
+    moment = datetime.fromtimestamp(ms / 1000)
+    if beside is not None and datetime.fromtimestamp(beside / 1000).date() != moment.date():
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%H:%M:%S")
+
+
 class VideoTile(QWidget):
     """Paints the newest frame its worker decoded; never waits for one."""
 
@@ -66,6 +75,9 @@ class VideoTile(QWidget):
         self._state = StreamState.STOPPED
         # Wall-clock ms of the recorded frame shown instead of live, or None when live.
         self.playback_ms: int | None = None
+        # The wall shows the past (replay, offline review): recorded pictures only, marked.
+        self.replay = False
+        self.absence = ""  # why no recorded picture is shown at the instant asked for
         self.drawing_mask = False
         self._drag: QRect | None = None
         self.setMinimumSize(80, 45)
@@ -80,7 +92,7 @@ class VideoTile(QWidget):
         frame: Frame | None = self.worker.slot.take()
         if frame is None:
             return False
-        if self.playback_ms is not None:
+        if self.playback_ms is not None or self.replay:
             return False  # scrubbed back: live frames are dropped until the tile goes live
         self._show(frame.image, frame.wall_ms)
         self.captured = frame.captured  # monotonic time it left the decoder (latency checks)
@@ -89,10 +101,42 @@ class VideoTile(QWidget):
 
     def show_recorded(self, image: Any, wall_ms: int) -> None:
         """Show a frame from the recording (a BGRA array) taken at ``wall_ms``."""
-        if self.playback_ms is None:
+        if self.playback_ms is None and not self.replay:
             return  # the operator went back to live while the frame was being read
+        self.absence = ""
         self._show(image, wall_ms)
         self.update()
+
+    def show_absence(self, at_ms: int, nearest_ms: int | None, problem: str = "") -> None:
+        """Say that the camera has no recorded picture for ``at_ms`` (and the nearest
+        recorded instant, or the file that could not be read); no older picture stays."""
+        if problem:
+            text = problem
+        else:
+            text = self.tr("No recording at %1").replace("%1", when(at_ms))
+            if nearest_ms is not None:
+                text += "\n" + self.tr("Nearest recording: %1").replace(
+                    "%1", when(nearest_ms, at_ms)
+                )
+        self._forget_picture()
+        self.absence = text
+        self.update()
+
+    def set_replay(self, on: bool) -> None:
+        """Show recorded pictures only (on) or go back to live; the picture of the other
+        mode is dropped at once, so a recorded frame never passes for live."""
+        if on == self.replay:
+            return
+        self.replay = on
+        self.absence = ""
+        self.playback_ms = None
+        self._forget_picture()
+        self.update()
+
+    def _forget_picture(self) -> None:
+        self._image = None
+        self._buffer = None
+        self._frame_ms = 0
 
     def go_live(self) -> None:
         """Leave the recording: the next live frame is shown."""
@@ -118,6 +162,11 @@ class VideoTile(QWidget):
         return (
             self._buffer.copy() if self._image is not None and self._buffer is not None else None
         )
+
+    def picture_fills(self, size: tuple[int, int]) -> bool:
+        """Whether the picture on screen is as large as a picture fitted into ``size``."""
+        image = self._image
+        return image is not None and (image.width() >= size[0] or image.height() >= size[1])
 
     @property
     def frame_ms(self) -> int:
@@ -147,6 +196,8 @@ class VideoTile(QWidget):
         self._buffer = None
         self.playback_ms = None
         self._image = None
+        self._frame_ms = 0
+        self.absence = ""
         self._state, self._state_text = StreamState.STOPPED, ""
         self.update()
 
@@ -172,7 +223,11 @@ class VideoTile(QWidget):
                 clock = datetime.fromtimestamp(self._frame_ms / 1000).strftime("%H:%M:%S")
                 width = painter.fontMetrics().horizontalAdvance(clock) + 8
                 self._text_box(painter, self.width() - width - 4, 4, clock, QColor(0, 0, 0, 150))
-            if self.playback_ms is not None:
+            if self.replay:
+                badge, colour = self.tr("REPLAY"), PLAYBACK_COLOUR
+                if self.absence:
+                    self._centred_note(painter, self.absence)
+            elif self.playback_ms is not None:
                 behind = max(0, int(time.time() * 1000) - (self._frame_ms or self.playback_ms))
                 minutes, seconds = divmod(behind // 1000, 60)
                 badge = self.tr("recorded, %1 behind live").replace(
@@ -201,6 +256,14 @@ class VideoTile(QWidget):
                 QColor("#ffb300"),
             )
         painter.end()
+
+    def _centred_note(self, painter: QPainter, text: str) -> None:
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        area = self.rect().adjusted(8, 24, -8, -24)
+        box = painter.fontMetrics().boundingRect(area, flags, text).adjusted(-6, -3, 6, 3)
+        painter.fillRect(box, QColor(40, 30, 60, 220))
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(area, flags, text)
 
     def _fit(self, width: int, height: int) -> QRect:
         scale = min(self.width() / width, self.height() / height)

@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AnnotationDialog</name>
+    <message>
+        <source>What happened here, for the review (Ctrl+Enter saves)</source>
+        <translation>사후 검토를 위해 이 시점에 있었던 일을 적으십시오 (Ctrl+Enter로 저장)</translation>
+    </message>
+</context>
+<context>
     <name>AreaPicker</name>
     <message>
         <source>the incident&apos;s point</source>
@@ -17,6 +24,84 @@
     <message>
         <source>Attributes: %1</source>
         <translation>속성: %1</translation>
+    </message>
+</context>
+<context>
+    <name>BookmarkDialog</name>
+    <message>
+        <source>e.g. first unit on scene</source>
+        <translation>예: 첫 출동대 현장 도착</translation>
+    </message>
+</context>
+<context>
+    <name>BundleActions</name>
+    <message>
+        <source>&amp;Export incident bundle…</source>
+        <translation>사건 번들 내보내기(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Write the selected incident&apos;s events, readings, evidence, packets, map and after-action report into one verifiable zip (Ctrl+Shift+X)</source>
+        <translation>선택한 사건의 이벤트, 측정값, 증거, 전문, 지도, 사후 검토 보고서를 검증 가능한 zip 하나로 씁니다 (Ctrl+Shift+X)</translation>
+    </message>
+    <message>
+        <source>&amp;Open incident bundle…</source>
+        <translation>사건 번들 열기(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Review an incident bundle read-only in a window of its own (Ctrl+O)</source>
+        <translation>사건 번들을 별도 창에서 읽기 전용으로 검토합니다 (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Export incident bundle</source>
+        <translation>사건 번들 내보내기</translation>
+    </message>
+    <message>
+        <source>Incident bundle (*.zip)</source>
+        <translation>사건 번들 (*.zip)</translation>
+    </message>
+    <message>
+        <source>The bundle carries the incident&apos;s camera stills and clips. Every export is recorded in the log with who made it and why.</source>
+        <translation>번들에는 사건의 CCTV 정지 영상과 클립이 들어 있습니다. 모든 반출은 누가, 왜 했는지와 함께 기록에 남습니다.</translation>
+    </message>
+    <message>
+        <source>Purpose, e.g. after-action review, investigation request no. …</source>
+        <translation>목적 (예: 사후 검토, 수사 협조 요청 번호 …)</translation>
+    </message>
+    <message>
+        <source>Exporting %1…</source>
+        <translation>%1 내보내는 중…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>%1 written: %2 events, %3 files, %4.</source>
+        <translation>%1 저장됨: 이벤트 %2건, 파일 %3개, %4.</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>서명됨</translation>
+    </message>
+    <message>
+        <source>not signed (no centre key)</source>
+        <translation>서명 없음 (센터 키 없음)</translation>
+    </message>
+    <message>
+        <source>Named in the bundle as missing:</source>
+        <translation>번들에 누락으로 기록된 항목:</translation>
+    </message>
+    <message>
+        <source>Incident bundle</source>
+        <translation>사건 번들</translation>
+    </message>
+    <message>
+        <source>Open incident bundle</source>
+        <translation>사건 번들 열기</translation>
+    </message>
+    <message>
+        <source>The review window could not be started: %1 %2</source>
+        <translation>검토 창을 시작할 수 없습니다: %1 %2</translation>
     </message>
 </context>
 <context>
@@ -244,6 +329,10 @@
     <message>
         <source>&amp;Packet to an agency…</source>
         <translation>기관에 패킷 전송(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Replay shows the past: press F8 to go back to live to act.</source>
+        <translation>다시보기는 지난 상황을 보여 줍니다. 조치하려면 F8을 눌러 실시간으로 돌아가십시오.</translation>
     </message>
 </context>
 <context>
@@ -745,6 +834,22 @@
         <translation>패킷 전송 실패</translation>
     </message>
     <message>
+        <source>Bookmark</source>
+        <translation>책갈피</translation>
+    </message>
+    <message>
+        <source>Annotation</source>
+        <translation>주석</translation>
+    </message>
+    <message>
+        <source>Replay %1</source>
+        <translation>다시보기 %1</translation>
+    </message>
+    <message>
+        <source>marks %1; recorded %2</source>
+        <translation>표시 시점 %1, 기록 시각 %2</translation>
+    </message>
+    <message>
         <source>Still</source>
         <translation>정지영상</translation>
     </message>
@@ -765,12 +870,20 @@
         <translation>등급 %1</translation>
     </message>
     <message>
+        <source>%1 was not reported yet at %2.</source>
+        <translation>%2에는 %1이(가) 아직 신고되지 않았습니다.</translation>
+    </message>
+    <message>
         <source>EXERCISE (drill)</source>
         <translation>훈련</translation>
     </message>
 </context>
 <context>
     <name>IncidentQueuePanel</name>
+    <message>
+        <source>Replay shows the past: press F8 to go back to live to act.</source>
+        <translation>다시보기는 지난 상황을 보여 줍니다. 조치하려면 F8을 눌러 실시간으로 돌아가십시오.</translation>
+    </message>
     <message>
         <source>All services</source>
         <translation>전체 서비스</translation>
@@ -838,6 +951,10 @@
     <message>
         <source>Note</source>
         <translation>메모 추가</translation>
+    </message>
+    <message>
+        <source>Replay %1</source>
+        <translation>다시보기 %1</translation>
     </message>
     <message>
         <source>%1 shown of %2</source>
@@ -945,6 +1062,37 @@
     <message>
         <source>Exercise: reported by a drill, not a real incident</source>
         <translation>훈련: 실제 사건이 아닌 훈련으로 보고된 사건입니다</translation>
+    </message>
+</context>
+<context>
+    <name>LivePlaceholder</name>
+    <message>
+        <source>Replay shows the city as it was at any instant.</source>
+        <translation>다시보기는 지난 어느 시점의 도시 상황이든 그대로 보여 줍니다.</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>최근 1시간</translation>
+    </message>
+    <message>
+        <source>Replay the last hour of the log</source>
+        <translation>로그의 최근 1시간을 다시보기 합니다</translation>
+    </message>
+    <message>
+        <source>Last 24 hours (%1)</source>
+        <translation>최근 24시간 (%1)</translation>
+    </message>
+    <message>
+        <source>Replay the last 24 hours, from the selected incident&apos;s report if one is selected</source>
+        <translation>최근 24시간을 다시보기 합니다. 선택한 사건이 있으면 그 사건의 신고 시점부터 봅니다</translation>
+    </message>
+    <message>
+        <source>Selected incident</source>
+        <translation>선택한 사건</translation>
+    </message>
+    <message>
+        <source>Replay the selected incident: from 10 minutes before its report to 10 minutes after its end</source>
+        <translation>선택한 사건을 다시보기 합니다: 신고 10분 전부터 종료 10분 후까지</translation>
     </message>
 </context>
 <context>
@@ -1265,6 +1413,52 @@
     </message>
 </context>
 <context>
+    <name>MarkDialog</name>
+    <message>
+        <source>Annotate</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <source>Bookmark</source>
+        <translation>책갈피</translation>
+    </message>
+    <message>
+        <source>At %1</source>
+        <translation>시점 %1</translation>
+    </message>
+    <message>
+        <source>about %1</source>
+        <translation>사건 %1 관련</translation>
+    </message>
+    <message>
+        <source>Type a note first.</source>
+        <translation>먼저 메모를 입력하십시오.</translation>
+    </message>
+    <message>
+        <source>Type a label first.</source>
+        <translation>먼저 책갈피 이름을 입력하십시오.</translation>
+    </message>
+    <message>
+        <source>Bookmarks mark instants of a replay: enter replay first.</source>
+        <translation>책갈피는 다시보기의 한 시점을 표시합니다. 먼저 다시보기를 시작하십시오.</translation>
+    </message>
+</context>
+<context>
+    <name>MarksList</name>
+    <message>
+        <source>Bookmarks and annotations: click one to go there</source>
+        <translation>책갈피와 메모: 누르면 그 시점으로 이동합니다</translation>
+    </message>
+    <message>
+        <source>No bookmarks yet (Ctrl+B)</source>
+        <translation>아직 책갈피가 없습니다 (Ctrl+B)</translation>
+    </message>
+    <message>
+        <source>By %1, recorded %2</source>
+        <translation>작성 %1, 기록 %2</translation>
+    </message>
+</context>
+<context>
     <name>OutboxHeader</name>
     <message>
         <source>Packets are not sent from this window</source>
@@ -1303,6 +1497,10 @@
         <translation>전체 %1</translation>
     </message>
     <message>
+        <source>Replay %1: packets as they stood then (the delivery worker is live-only)</source>
+        <translation>다시보기 %1: 그 시점의 패킷 상태 (전송 작업 상태는 실시간에서만 표시)</translation>
+    </message>
+    <message>
         <source>%1: link down, retrying at %2 — %3 failures in a row</source>
         <translation>%1: 연결 끊김, %2에 재시도 — 연속 %3회 실패</translation>
     </message>
@@ -1313,6 +1511,10 @@
 </context>
 <context>
     <name>OutboxPanel</name>
+    <message>
+        <source>Replay shows the past: press F8 to go back to live to act.</source>
+        <translation>다시보기는 지난 상황을 보여 줍니다. 조치하려면 F8을 눌러 실시간으로 돌아가십시오.</translation>
+    </message>
     <message>
         <source>All packets</source>
         <translation>전체 패킷</translation>
@@ -1886,6 +2088,10 @@
         <source>Outbox</source>
         <translation>전송함</translation>
     </message>
+    <message>
+        <source>Replay</source>
+        <translation>다시보기</translation>
+    </message>
 </context>
 <context>
     <name>PlotArchive</name>
@@ -1943,6 +2149,14 @@
     <message>
         <source>This incident follows %1 version %2, which this workstation&apos;s library does not have: its steps cannot be shown.</source>
         <translation>이 사건은 %1 절차 버전 %2을(를) 따르지만 이 워크스테이션의 절차 목록에 없어 단계를 표시할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Replay %1</source>
+        <translation>다시보기 %1</translation>
+    </message>
+    <message>
+        <source>%1 was not reported yet at %2.</source>
+        <translation>%2에는 %1이(가) 아직 신고되지 않았습니다.</translation>
     </message>
     <message>
         <source>%1 of %2 steps</source>
@@ -2119,6 +2333,10 @@
 <context>
     <name>ProcedurePanel</name>
     <message>
+        <source>Replay shows the past: press F8 to go back to live to act.</source>
+        <translation>다시보기는 지난 상황을 보여 줍니다. 조치하려면 F8을 눌러 실시간으로 돌아가십시오.</translation>
+    </message>
+    <message>
         <source>Answer the question with its number key (1–%1).</source>
         <translation>질문에는 숫자 키(1–%1)로 답하십시오.</translation>
     </message>
@@ -2178,6 +2396,258 @@
     <message>
         <source>Reason</source>
         <translation>사유</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayActions</name>
+    <message>
+        <source>&amp;Replay</source>
+        <translation>다시보기(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Enter &amp;replay</source>
+        <translation>다시보기 시작(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Replay the last &amp;hour</source>
+        <translation>최근 1시간 다시보기(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Replay the last &amp;24 hours</source>
+        <translation>최근 24시간 다시보기(&amp;2)</translation>
+    </message>
+    <message>
+        <source>Replay the selected &amp;incident</source>
+        <translation>선택한 사건 다시보기(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Play / pause</source>
+        <translation>재생 / 일시정지(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Step bac&amp;k 10 s</source>
+        <translation>10초 뒤로(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Step for&amp;ward 10 s</source>
+        <translation>10초 앞으로(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Pre&amp;vious event of the chosen kind</source>
+        <translation>선택한 종류의 이전 이벤트(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Next event of the chosen kind</source>
+        <translation>선택한 종류의 다음 이벤트(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Faster</source>
+        <translation>빠르게(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Slower</source>
+        <translation>느리게(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Bookmark…</source>
+        <translation>책갈피(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;Annotate…</source>
+        <translation>메모(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Back to &amp;live</source>
+        <translation>실시간으로 돌아가기(&amp;L)</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayBanner</name>
+    <message>
+        <source>Replay</source>
+        <translation>다시보기</translation>
+    </message>
+    <message>
+        <source>다시보기 REPLAY</source>
+        <translation>다시보기 REPLAY</translation>
+    </message>
+    <message>
+        <source>Go back to live to see them</source>
+        <translation>실시간으로 돌아가 확인하십시오</translation>
+    </message>
+    <message>
+        <source>Back to live (F8)</source>
+        <translation>실시간으로 돌아가기 (F8)</translation>
+    </message>
+    <message>
+        <source>Show the live city again</source>
+        <translation>실시간 도시 상황을 다시 봅니다</translation>
+    </message>
+    <message>
+        <source>Opening the replay… live events are still being recorded</source>
+        <translation>다시보기를 여는 중… 실시간 이벤트는 계속 기록되고 있습니다</translation>
+    </message>
+    <message>
+        <source>— live events are still being recorded</source>
+        <translation>— 실시간 이벤트는 계속 기록되고 있습니다</translation>
+    </message>
+    <message>
+        <source>catching up…</source>
+        <translation>따라잡는 중…</translation>
+    </message>
+    <message>
+        <source>1 new live incident</source>
+        <translation>새 실시간 사건 1건</translation>
+    </message>
+    <message>
+        <source>%1 new live incidents</source>
+        <translation>새 실시간 사건 %1건</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayController</name>
+    <message>
+        <source>Select an incident first: replay then shows its story.</source>
+        <translation>먼저 사건을 선택하십시오. 다시보기가 그 사건의 경과를 보여 줍니다.</translation>
+    </message>
+    <message>
+        <source>Replay is not available with a remote backend yet: open the event log file itself (python main.py --db FILE) to replay it.</source>
+        <translation>원격 백엔드에서는 아직 다시보기를 쓸 수 없습니다. 이벤트 로그 파일을 직접 열어(python main.py --db FILE) 다시보기 하십시오.</translation>
+    </message>
+    <message>
+        <source>The event log cannot be replayed: %1</source>
+        <translation>이벤트 로그를 다시보기 할 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>No later event of that kind in the replay window.</source>
+        <translation>다시보기 구간에 이후의 해당 종류 이벤트가 없습니다.</translation>
+    </message>
+    <message>
+        <source>No earlier event of that kind in the replay window.</source>
+        <translation>다시보기 구간에 이전의 해당 종류 이벤트가 없습니다.</translation>
+    </message>
+    <message>
+        <source>(The log is still being indexed.)</source>
+        <translation>(로그 색인을 아직 만드는 중입니다.)</translation>
+    </message>
+    <message>
+        <source>Bookmarks mark instants of a replay: enter replay first.</source>
+        <translation>책갈피는 다시보기의 한 시점을 표시합니다. 먼저 다시보기를 시작하십시오.</translation>
+    </message>
+    <message>
+        <source>Annotation saved at %1.</source>
+        <translation>%1 시점에 메모를 저장했습니다.</translation>
+    </message>
+    <message>
+        <source>Bookmark saved at %1.</source>
+        <translation>%1 시점에 책갈피를 저장했습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayEngine</name>
+    <message>
+        <source>That instant cannot be shown: %1</source>
+        <translation>그 시점을 보여 줄 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Playback stopped: %1</source>
+        <translation>재생이 멈췄습니다: %1</translation>
+    </message>
+    <message>
+        <source>The replay&apos;s timeline cannot be built: %1</source>
+        <translation>다시보기 타임라인을 만들 수 없습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayKinds</name>
+    <message>
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>메모·관찰</translation>
+    </message>
+    <message>
+        <source>Procedures</source>
+        <translation>절차</translation>
+    </message>
+    <message>
+        <source>Packets</source>
+        <translation>패킷</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>카메라</translation>
+    </message>
+    <message>
+        <source>Evidence</source>
+        <translation>증거</translation>
+    </message>
+    <message>
+        <source>Situations</source>
+        <translation>상황</translation>
+    </message>
+    <message>
+        <source>Bookmarks</source>
+        <translation>책갈피</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>시스템</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayMark</name>
+    <message>
+        <source>REPLAY %1</source>
+        <translation>다시보기 %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayPanel</name>
+    <message>
+        <source>Show or hide these events on the timeline</source>
+        <translation>타임라인에서 이 이벤트를 보이거나 숨깁니다</translation>
+    </message>
+</context>
+<context>
+    <name>Review</name>
+    <message>
+        <source>ALTERED — this bundle does not match what was exported:</source>
+        <translation>변조됨 — 이 번들은 내보낸 내용과 일치하지 않습니다:</translation>
+    </message>
+    <message>
+        <source>… and %1 more (python main.py bundle verify)</source>
+        <translation>… 외 %1건 (python main.py bundle verify)</translation>
+    </message>
+    <message>
+        <source>Intact: %1 events and every file match the manifest.</source>
+        <translation>무결: 사건 기록 %1건과 모든 파일이 목록(manifest)과 일치합니다.</translation>
+    </message>
+    <message>
+        <source>Not signed: its origin is not proven.</source>
+        <translation>서명 없음: 출처가 증명되지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Signed by key %1, which is not among your trusted keys.</source>
+        <translation>키 %1로 서명되었으나, 신뢰하는 키 목록에 없는 키입니다.</translation>
+    </message>
+    <message>
+        <source>Signed by the trusted key %1.</source>
+        <translation>신뢰하는 키 %1로 서명되었습니다.</translation>
+    </message>
+    <message>
+        <source>Verifying and opening %1…</source>
+        <translation>%1 검증 후 여는 중…</translation>
+    </message>
+    <message>
+        <source>Cityroom — review of %1 (%2), read-only</source>
+        <translation>Cityroom — %1 검토 (%2), 읽기 전용</translation>
+    </message>
+    <message>
+        <source>Bundle integrity</source>
+        <translation>번들 무결성</translation>
     </message>
 </context>
 <context>
@@ -2791,6 +3261,49 @@
     </message>
 </context>
 <context>
+    <name>TimelineView</name>
+    <message>
+        <source>Indexing… %1 %</source>
+        <translation>색인 중… %1 %</translation>
+    </message>
+    <message>
+        <source>Annotation at %1</source>
+        <translation>%1 시점의 메모</translation>
+    </message>
+    <message>
+        <source>Bookmark at %1</source>
+        <translation>%1 시점의 책갈피</translation>
+    </message>
+    <message>
+        <source>About %1</source>
+        <translation>사건 %1 관련</translation>
+    </message>
+    <message>
+        <source>By %1, recorded %2</source>
+        <translation>작성 %1, 기록 %2</translation>
+    </message>
+    <message>
+        <source>severity %1</source>
+        <translation>심각도 %1</translation>
+    </message>
+    <message>
+        <source>exercise</source>
+        <translation>훈련</translation>
+    </message>
+    <message>
+        <source>still open</source>
+        <translation>진행 중</translation>
+    </message>
+    <message>
+        <source>Click to select it</source>
+        <translation>누르면 이 사건을 선택합니다</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>… 외 %1건</translation>
+    </message>
+</context>
+<context>
     <name>TimerChip</name>
     <message>
         <source>not started</source>
@@ -2822,7 +3335,98 @@
     </message>
 </context>
 <context>
+    <name>TransportBar</name>
+    <message>
+        <source>Previous event of the chosen kind</source>
+        <translation>선택한 종류의 이전 이벤트</translation>
+    </message>
+    <message>
+        <source>Step back 10 s</source>
+        <translation>10초 뒤로</translation>
+    </message>
+    <message>
+        <source>Play / pause</source>
+        <translation>재생 / 일시정지</translation>
+    </message>
+    <message>
+        <source>Step forward 10 s</source>
+        <translation>10초 앞으로</translation>
+    </message>
+    <message>
+        <source>Next event of the chosen kind</source>
+        <translation>선택한 종류의 다음 이벤트</translation>
+    </message>
+    <message>
+        <source>Playback speed (faster %1, slower %2)</source>
+        <translation>재생 속도 (빠르게 %1, 느리게 %2)</translation>
+    </message>
+    <message>
+        <source>Any event</source>
+        <translation>모든 이벤트</translation>
+    </message>
+    <message>
+        <source>What the previous and next buttons jump between</source>
+        <translation>이전/다음 버튼으로 건너뛸 이벤트 종류</translation>
+    </message>
+    <message>
+        <source>The instant shown (local time). Type HH:MM:SS or YYYY-MM-DD HH:MM:SS and Enter to go there.</source>
+        <translation>보고 있는 시점(현지 시각). HH:MM:SS 또는 YYYY-MM-DD HH:MM:SS를 입력하고 Enter를 누르면 그 시점으로 이동합니다.</translation>
+    </message>
+    <message>
+        <source>Bookmark…</source>
+        <translation>책갈피…</translation>
+    </message>
+    <message>
+        <source>Bookmark the instant shown</source>
+        <translation>보고 있는 시점에 책갈피를 답니다</translation>
+    </message>
+    <message>
+        <source>Annotate…</source>
+        <translation>메모…</translation>
+    </message>
+    <message>
+        <source>Write a note about the instant shown</source>
+        <translation>보고 있는 시점에 대한 메모를 씁니다</translation>
+    </message>
+    <message>
+        <source>Whole window</source>
+        <translation>전체 구간</translation>
+    </message>
+    <message>
+        <source>Show the whole replay window (the wheel zooms, Shift+drag pans)</source>
+        <translation>다시보기 구간 전체를 봅니다 (휠로 확대·축소, Shift+끌기로 이동)</translation>
+    </message>
+    <message>
+        <source>Back to live</source>
+        <translation>실시간으로 돌아가기</translation>
+    </message>
+    <message>
+        <source>Show the live city again</source>
+        <translation>실시간 도시 상황을 다시 봅니다</translation>
+    </message>
+    <message>
+        <source>Indexing… %1 %</source>
+        <translation>색인 중… %1 %</translation>
+    </message>
+    <message>
+        <source>%1 is outside the replay window (%2 – %3): shown at its edge.</source>
+        <translation>%1은(는) 다시보기 구간(%2 – %3) 밖이므로 구간 끝 시점을 보여 줍니다.</translation>
+    </message>
+</context>
+<context>
     <name>VideoTile</name>
+    <message>
+        <source>No recording at %1</source>
+        <translation>%1에 녹화된 영상 없음</translation>
+    </message>
+    <message>
+        <source>Nearest recording: %1</source>
+        <translation>가장 가까운 녹화: %1</translation>
+    </message>
+    <message>
+        <source>REPLAY</source>
+        <translation>다시보기</translation>
+    </message>
     <message>
         <source>recorded, %1 behind live</source>
         <translation>녹화 영상, 실시간보다 %1 전</translation>
@@ -2881,6 +3485,10 @@
     <message>
         <source>Find a camera</source>
         <translation>CCTV 찾기</translation>
+    </message>
+    <message>
+        <source>%1 has no clips in this review.</source>
+        <translation>%1은(는) 이 검토 번들에 영상 클립이 없습니다.</translation>
     </message>
     <message>
         <source>Select an incident first.</source>
@@ -3037,6 +3645,30 @@
     <message>
         <source>Remove this camera&apos;s privacy masks</source>
         <translation>이 CCTV의 프라이버시 마스크 모두 제거</translation>
+    </message>
+    <message>
+        <source>An offline review shows the bundle&apos;s recorded clips only.</source>
+        <translation>오프라인 검토에서는 번들에 담긴 녹화 클립만 볼 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Replay shows the past: press F8 to go back to live to act.</source>
+        <translation>다시보기는 지난 상황을 보여 줍니다. 조치하려면 F8을 눌러 실시간으로 돌아가십시오.</translation>
+    </message>
+    <message>
+        <source>Looking for the bundle&apos;s video clips…</source>
+        <translation>번들의 영상 클립을 찾는 중…</translation>
+    </message>
+    <message>
+        <source>The bundle&apos;s clips cannot be read: %1</source>
+        <translation>번들의 영상 클립을 읽을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>This bundle has no video clips.</source>
+        <translation>이 번들에는 영상 클립이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Offline review: clips of %1 cameras.</source>
+        <translation>오프라인 검토: 카메라 %1대의 영상 클립</translation>
     </message>
 </context>
 <context>

@@ -371,6 +371,7 @@ def test_open_cameras_asks_the_video_wall_which_opens_them(
     fire = start_fire(qtbot, ws)
     button = panel.rows["cameras"].buttons["action"]
     assert button.isEnabled()
+    qtbot.waitUntil(lambda: button.height() > 0)  # laid out, so the click lands on it
     with qtbot.waitSignal(ws.context.actions.openCamerasRequested) as request:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert request.args == [fire, 4, None]
@@ -383,7 +384,9 @@ def test_open_cameras_asks_the_video_wall_which_opens_them(
         qtbot.waitUntil(lambda: status_of(panel, "still") is StepStatus.CURRENT)
         # The still comes from the highlighted tile and is filed with the incident.
         qtbot.waitUntil(lambda: wall.active_tile.last_image() is not None, timeout=10_000)
-        qtbot.mouseClick(panel.rows["still"].buttons["action"], Qt.MouseButton.LeftButton)
+        still = panel.rows["still"].buttons["action"]
+        qtbot.waitUntil(lambda: still.height() > 0)
+        qtbot.mouseClick(still, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
             lambda: any(
                 r.type == EventType.EVIDENCE_CAPTURED
