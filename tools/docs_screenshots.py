@@ -460,7 +460,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument(
         "--only",
-        choices=("all", "sensors", "procedures", "dispatch"),
+        choices=("all", "sensors", "procedures", "dispatch", "replay"),
         default="all",
         help="which screenshots to make",
     )
@@ -474,6 +474,13 @@ def main() -> int:
             outbox_screenshot.shoot(target, "en", None)
             print(f"saved {target}")
             if args.only == "dispatch":
+                return 0
+        if args.only in ("all", "replay"):
+            from tools import replay_screenshot
+
+            for saved in replay_screenshot.main(args.out, Path(folder)):
+                print(f"saved {saved}")
+            if args.only == "replay":
                 return 0
         if args.only in ("all", "procedures"):
             fire_log = Path(folder) / "fire-drill.db"

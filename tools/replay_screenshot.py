@@ -73,7 +73,11 @@ def record(folder: Path, cameras: list[str], start_ms: int, end_ms: int) -> None
 def shoot_replay(path: Path, language: str, out: Path, fire: str, cameras: list[str]) -> None:
     """The whole window replaying the fire mid-incident."""
     with docs_context(path, language) as (app, context):
-        state_fire = None
+        # Recorded before the window is made: the wall finds the ring's segments when built.
+        state = context.backend.snapshot().result()
+        state_fire = state.incidents[fire]
+        begin = state_fire.opened_ms - 30_000
+        record(context.settings.recording_dir, cameras[:4], begin, state.last_ts)
         window = MainWindow(context, all_panels(), remember_layout=False)
         window.resize(*PROCEDURE_WINDOW)
         replay = context.replay
@@ -82,14 +86,9 @@ def shoot_replay(path: Path, language: str, out: Path, fire: str, cameras: list[
         window.show()
 
         def start() -> None:
-            nonlocal state_fire
             if not (context.store.is_loaded and context.procedures.loaded):
                 QTimer.singleShot(50, start)
                 return
-            state_fire = context.store.state.incidents[fire]
-            recorded_until = context.store.state.last_ts
-            begin = state_fire.opened_ms - 30_000
-            record(context.settings.recording_dir, cameras[:4], begin, recorded_until)
             context.selection.select_incident(fire, origin="docs")
             wall = window.panels["video_wall"]
             for index, camera in enumerate(cameras[:4]):
@@ -102,7 +101,6 @@ def shoot_replay(path: Path, language: str, out: Path, fire: str, cameras: list[
             if index is None or not index.complete:
                 QTimer.singleShot(100, arrange)
                 return
-            assert state_fire is not None
             replay.seek(state_fire.opened_ms + REPLAY_AFTER_REPORT_MS)
             docks = window.docks
             horizontal = Qt.Orientation.Horizontal

@@ -58,7 +58,10 @@ class ReplayController(ReplayEngine):
         return live or self.view.state.incidents.get(incident_id)
 
     def toggle(self) -> None:
-        """F8: into replay (the last 24 hours) or back to live."""
+        """F8: into replay (the last 24 hours) or back to live (not in a review: a bundle
+        has no live city)."""
+        if self.active and self.context.review_dir is not None:
+            return
         if self.active:
             self.leave()
         else:

@@ -66,7 +66,20 @@ class ReplayBanner(QFrame):
         self.live_button.setToolTip(self.tr("Show the live city again"))
         self.live_button.clicked.connect(self.liveRequested)
         layout.addWidget(self.live_button)
+        self._review = ""
         self.show_opening()
+
+    def set_review(self, bundle: str) -> None:
+        """A review of an incident bundle: no live city, nothing recorded, no going back."""
+        self._review = bundle
+        self.title.setText(self.tr("검토 REVIEW"))
+        self.live_button.hide()
+        self.live_count.hide()
+
+    def _note(self) -> str:
+        if self._review:
+            return self.tr("— %1, read-only").replace("%1", self._review)
+        return self.tr("— live events are still being recorded")
 
     def show_opening(self) -> None:
         """The replay is being opened."""
@@ -82,14 +95,14 @@ class ReplayBanner(QFrame):
         self.clock.setText(clock_text(position_ms))
         self.clock.setToolTip(date_time_text(position_ms))
         self.speed.setText(f"×{speed} {'▶' if playing else '❚❚'}")
-        note = self.tr("— live events are still being recorded")
+        note = self._note()
         if catching_up:
             note = self.tr("catching up…") + " " + note
         self.note.setText(note)
 
     def show_live_incidents(self, count: int) -> None:
         """How many incidents were reported live since replay began."""
-        if count <= 0:
+        if count <= 0 or self._review:
             self.live_count.hide()
             return
         text = (
@@ -117,6 +130,10 @@ def install_replay_banner(window: MainWindow, controller: ReplayController) -> R
     window.insertToolBarBreak(below)
     bar.hide()
     banner.liveRequested.connect(controller.leave)
+    review = controller.context.review_dir
+    if review is not None:
+        bundle = getattr(controller.context.backend, "bundle", None)
+        banner.set_review(bundle.name if bundle is not None else review.name)
 
     def refresh(*_args: object) -> None:
         if controller.clock is None:

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QToolBar
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QSizePolicy,
+    QToolBar,
+)
 
 from core.catalogue_site import data_dir
 from core.city import load_city
@@ -207,6 +214,7 @@ def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
     bar.setMovable(False)
     bar.toggleViewAction().setVisible(False)
     banner = IntegrityBanner(level, text)
+    banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     bar.addWidget(banner)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     window.insertToolBarBreak(bar)

@@ -139,6 +139,8 @@ class TransportBar(QWidget):
         self.live_button.setToolTip(_tip(self.tr("Show the live city again"), TOGGLE))
         self.live_button.clicked.connect(controller.leave)
         layout.addWidget(self.live_button)
+        # A review has no live city: the replay is all there is.
+        self.live_button.setVisible(controller.context.review_dir is None)
         controller.positionChanged.connect(self._show_position)
         controller.playingChanged.connect(self._show_playing)
         controller.speedChanged.connect(self._show_speed)

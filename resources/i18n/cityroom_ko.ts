@@ -2484,6 +2484,14 @@
         <translation>실시간 도시 상황을 다시 봅니다</translation>
     </message>
     <message>
+        <source>검토 REVIEW</source>
+        <translation>검토 REVIEW</translation>
+    </message>
+    <message>
+        <source>— %1, read-only</source>
+        <translation>— %1, 읽기 전용</translation>
+    </message>
+    <message>
         <source>Opening the replay… live events are still being recorded</source>
         <translation>다시보기를 여는 중… 실시간 이벤트는 계속 기록되고 있습니다</translation>
     </message>

@@ -210,7 +210,7 @@ def test_playback_at_64x_folds_in_order_and_stops_at_the_end(qtbot, station) -> 
     view = station.ws.context.view
     start = history.resolved_ms - MINUTE
     controller = _enter(
-        qtbot, station, start, start_ms=start, end_ms=history.resolved_ms + 20 * MINUTE
+        qtbot, station, start, start_ms=start, end_ms=history.resolved_ms + 11 * MINUTE
     )
     applied: list[int] = []
     view.eventsApplied.connect(lambda records: applied.extend(r.seq for r in records))
@@ -218,7 +218,7 @@ def test_playback_at_64x_folds_in_order_and_stops_at_the_end(qtbot, station) -> 
     with qtbot.waitSignal(controller.playingChanged, timeout=5_000):
         controller.play()
     assert controller.playing
-    qtbot.waitUntil(lambda: not controller.playing, timeout=60_000)  # 21 min at 64× ≈ 20 s
+    qtbot.waitUntil(lambda: not controller.playing, timeout=60_000)  # 12 min at 64× ≈ 11 s
     window = controller.window
     assert window is not None
     assert controller.position_ms == window[1]
