@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from bench.common import Result, median, open_workstation, percentile
+from bench.common import Result, heartbeat_gaps, median, open_workstation, percentile
 from core.catalogue import CATALOGUE
 from core.city import load_city
 from core.commands import ReportIncident
@@ -127,17 +127,6 @@ def run() -> list[Result]:
         )
 
         # Frame: a 10 ms heartbeat while the queue and the checklist tick and readings arrive.
-        gaps: list[float] = []
-        last = [time.perf_counter()]
-
-        def beat() -> None:
-            now = time.perf_counter()
-            gaps.append((now - last[0]) * 1000)
-            last[0] = now
-
-        heartbeat = QTimer()
-        heartbeat.setInterval(HEARTBEAT_MS)
-        heartbeat.timeout.connect(beat)
         stop = threading.Event()
         sensors = [s.id for s in city.sensors]
         feeder = threading.Thread(target=_readings, args=(backend, stop, sensors), daemon=True)
@@ -147,19 +136,11 @@ def run() -> list[Result]:
         selector.timeout.connect(
             lambda: context.selection.select_incident(rng.choice(ids), origin="bench")
         )
-        deadline = QTimer()
-        deadline.setSingleShot(True)
-        deadline.timeout.connect(app.quit)
-        heartbeat.start()
         selector.start()
-        deadline.start(round(SECONDS * 1000))
-        last[0] = time.perf_counter()
-        app.exec()
-        heartbeat.stop()
+        frame = heartbeat_gaps(app, SECONDS, HEARTBEAT_MS)
         selector.stop()
         stop.set()
         feeder.join(timeout=5)
-        frame = [max(0.0, g) for g in gaps[1:]]
         p99 = percentile(frame, 99)
         results.append(
             Result(

@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, median, percentile
+from bench.common import Result, heartbeat_gaps, median, percentile
 from core.city import load_city
 from core.clock import SystemClock
 from core.local_backend import LocalBackend
@@ -105,7 +105,6 @@ def _wait(app: object, condition: object, timeout_s: float = 120.0) -> None:
 def in_the_window(folder: Path) -> list[Result]:
     """The real window (offscreen, 1600x900) over the day's log: seeks from the timeline to
     every panel redrawn, then playback at 64× with a 10 ms GUI heartbeat."""
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from bench.common import open_workstation
@@ -135,36 +134,17 @@ def in_the_window(folder: Path) -> list[Result]:
 
     controller.seek(start_ms + 3_600_000)
     _wait(app, lambda: context.view.now_ms() == start_ms + 3_600_000)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def beat() -> None:
-        now = time.perf_counter()
-        gaps.append((now - last[0]) * 1000)
-        last[0] = now
-
-    heartbeat = QTimer()
-    heartbeat.setInterval(HEARTBEAT_MS)
-    heartbeat.timeout.connect(beat)
     controller.set_speed(64)
     controller.play()
     played_from = context.view.now_ms()
     folded_from = context.view.state.last_seq
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(app.quit)
-    heartbeat.start()
-    deadline.start(round(PLAY_SECONDS * 1000))
-    last[0] = time.perf_counter()
-    app.exec()
-    heartbeat.stop()
+    frame = heartbeat_gaps(app, PLAY_SECONDS, HEARTBEAT_MS)
     log_seconds = (context.view.now_ms() - played_from) / 1000
     folded = context.view.state.last_seq - folded_from
     controller.leave()
     window.close()
     context.store.stop()
     backend.close()
-    frame = [max(0.0, g) for g in gaps[1:]]
     p99 = percentile(frame, 99)
     seek_p99 = percentile(seeks, 99)
     return [

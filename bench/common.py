@@ -7,6 +7,7 @@ import platform
 import sqlite3
 import statistics
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,3 +106,31 @@ def open_workstation(folder: Path, city: Any, panels: Any = None) -> tuple[Any, 
         context, panels if panels is not None else all_panels(), remember_layout=False
     )
     return backend, context, window
+
+
+def heartbeat_gaps(app: Any, seconds: float, interval_ms: int = 10) -> list[float]:
+    """Run ``app``'s event loop for ``seconds`` with a timer beating every ``interval_ms``;
+    return the gaps between beats in ms (the GUI frame as an operator feels it), from the
+    second beat on. Start whatever should run meanwhile before calling it."""
+    from PySide6.QtCore import QTimer
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000)
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(interval_ms)
+    heartbeat.timeout.connect(beat)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(app.quit)
+    heartbeat.start()
+    deadline.start(round(seconds * 1000))
+    last[0] = time.perf_counter()
+    app.exec()
+    heartbeat.stop()
+    return [max(0.0, gap) for gap in gaps[1:]]

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from core import readings
@@ -32,7 +33,9 @@ from core.events import EventRecord, NewEvent, canonical_json
 from core.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 GENESIS_HASH = bytes(32)
-_COLUMNS = "seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash"
+EVENT_COLUMNS = "seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash"
+"""The columns of an event row, in the order ``record_from_row`` reads them."""
+_COLUMNS = EVENT_COLUMNS
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _NEW_LOG_FIX = "Start a new log elsewhere with --db NEW_FILE.db; this file was left untouched."
 # With one every 50,000 events, a replay seek within the last 1.2M events folds at most that
@@ -259,14 +262,14 @@ class EventLog:
         )
         while rows := cursor.fetchmany(chunk):
             for row in rows:
-                yield _record(row)
+                yield record_from_row(row)
 
     def read_batch(self, after_seq: int, limit: int) -> list[EventRecord]:
         """At most ``limit`` events after ``after_seq``, in order."""
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
         ).fetchall()
-        return [_record(r) for r in rows]
+        return [record_from_row(r) for r in rows]
 
     def seq_at(self, ts_ms: int) -> int:
         """The newest event stamped at or before ``ts_ms`` (0: none).
@@ -308,7 +311,7 @@ class EventLog:
                 "ORDER BY seq",
                 (subject, *wanted),
             ).fetchall()
-        return [_record(r) for r in rows]
+        return [record_from_row(r) for r in rows]
 
     def by_seqs(self, seqs: Iterable[int]) -> list[EventRecord]:
         """The events with these sequence numbers, in order; numbers not in the log are left
@@ -321,7 +324,7 @@ class EventLog:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq", chunk
             ).fetchall()
-            records.extend(_record(r) for r in rows)
+            records.extend(record_from_row(r) for r in rows)
         return records
 
     def max_seq(self) -> int:
@@ -454,22 +457,31 @@ def _row(r: EventRecord) -> tuple[object, ...]:
     )
 
 
-def _record(row: tuple[object, ...]) -> EventRecord:
+def record_from_row(row: tuple[Any, ...]) -> EventRecord:
+    """The event of a row selected with ``EVENT_COLUMNS``."""
     seq, ts, type_, source, actor, subject, payload, prev, digest = row
     return EventRecord(
-        int(seq),  # type: ignore[call-overload]
-        int(ts),  # type: ignore[call-overload]
+        int(seq),
+        int(ts),
         str(type_),
         str(source),
         str(actor),
         None if subject is None else str(subject),
         str(payload),
-        bytes(prev),  # type: ignore[call-overload]
-        bytes(digest),  # type: ignore[call-overload]
+        bytes(prev),
+        bytes(digest),
     )
 
 
-__all__ = ["GENESIS_HASH", "EventLog", "LogOpenError", "VerifyReport", "chain_hash"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "GENESIS_HASH",
+    "EventLog",
+    "LogOpenError",
+    "VerifyReport",
+    "chain_hash",
+    "record_from_row",
+]
 
 
 @contextmanager

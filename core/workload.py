@@ -35,7 +35,7 @@ from enum import StrEnum
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.eventlog import read_only_connection
+from core.eventlog import EVENT_COLUMNS, read_only_connection, record_from_row
 from core.events import EventRecord, EventType
 
 ET = EventType
@@ -497,24 +497,10 @@ def read_work_events(
     # record for each only to drop it costs twenty times more than the query.
     with read_only_connection(path) as db:
         rows = db.execute(
-            "SELECT seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash "
-            "FROM events WHERE type != ? AND ts_ms <= ? ORDER BY seq",
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE type != ? AND ts_ms <= ? ORDER BY seq",
             (ET.SENSOR_READING.value, until_ms if until_ms is not None else 1 << 62),
         ).fetchall()
-    return [
-        EventRecord(
-            int(seq),
-            int(ts),
-            str(type_),
-            str(source),
-            str(actor),
-            None if subject is None else str(subject),
-            str(payload),
-            bytes(prev),
-            bytes(digest),
-        )
-        for seq, ts, type_, source, actor, subject, payload, prev, digest in rows
-    ]
+    return [record_from_row(row) for row in rows]
 
 
 def format_duration(ms: float | None) -> str:

@@ -139,6 +139,16 @@ def prepare_qt() -> None:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 
+def make_application() -> QApplication:
+    """The Qt application (made once), named so the user's settings are found."""
+    prepare_qt()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Cityroom")
+    app.setOrganizationName("Cityroom")
+    return app
+
+
 def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSpec]) -> int:
     """Run the windowed workstation until it is closed; return the exit status."""
     screenshot: Path | None = args.screenshot
@@ -152,11 +162,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
             file=sys.stderr,
         )
         return 2
-    prepare_qt()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Cityroom")
-    app.setOrganizationName("Cityroom")
+    app = make_application()
     settings = Settings()
     if args.streams is not None:
         settings.stream_registry = args.streams.resolve()

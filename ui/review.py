@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QMessageBox,
     QProgressDialog,
@@ -150,7 +149,7 @@ def _wait_for(future: Future[OpenedReview]) -> None:
 
 def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
     """Open the bundle named on the command line for review; return the exit status."""
-    from ui.app import build_context, has_display, prepare_qt
+    from ui.app import build_context, has_display, make_application
     from ui.main_window import MainWindow
 
     bundle: Path = args.bundle
@@ -161,11 +160,7 @@ def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
     if not has_display():
         print("cityroom review: no display found (see python main.py --help).", file=sys.stderr)
         return 2
-    prepare_qt()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Cityroom")
-    app.setOrganizationName("Cityroom")
+    app = make_application()
     settings = Settings()
     language = resolve_language(args.language, settings.language)
     install_translators(app, language)

@@ -19,16 +19,14 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from core.bundle.manifest import BundleError
-from core.eventlog import EventLog, read_only_connection
+from core.eventlog import EVENT_COLUMNS, EventLog, read_only_connection, record_from_row
 from core.events import EventRecord, EventType
 from core.model import Incident
 from core.state import CityState, rebuild
 
 ET = EventType
-_COLUMNS = "seq, ts_ms, type, source, actor, subject, payload, prev_hash, hash"
 
 
 class UnknownIncidentError(BundleError):
@@ -183,34 +181,19 @@ def _camera_views(
         return []
     marks = ", ".join("?" * len(ids))
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE seq BETWEEN ? AND ? AND type = ? "
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ? AND ? AND type = ? "
         f"AND json_extract(payload, '$.incident_id') IN ({marks}) ORDER BY seq",
         (first, last, ET.CAMERA_VIEWED.value, *ids),
     ).fetchall()
-    return [_as_record(r) for r in rows]
+    return [record_from_row(r) for r in rows]
 
 
 def _readings(db: sqlite3.Connection, sensor: str, first: int, last: int) -> list[EventRecord]:
     if first > last:
         return []
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE subject = ? AND seq BETWEEN ? AND ? "
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE subject = ? AND seq BETWEEN ? AND ? "
         "AND type = ? ORDER BY seq",
         (sensor, first, last, ET.SENSOR_READING.value),
     ).fetchall()
-    return [_as_record(r) for r in rows]
-
-
-def _as_record(row: tuple[Any, ...]) -> EventRecord:
-    seq, ts, type_, source, actor, subject, payload, prev, digest = row
-    return EventRecord(
-        int(seq),
-        int(ts),
-        str(type_),
-        str(source),
-        str(actor),
-        None if subject is None else str(subject),
-        str(payload),
-        bytes(prev),
-        bytes(digest),
-    )
+    return [record_from_row(r) for r in rows]

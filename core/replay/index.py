@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from core.events import EventRecord, EventType
+from core.model import Incident
 from core.replay.marks import Mark, MarkKind, kind_of
 from core.state import CityState
 
@@ -32,6 +33,18 @@ class IncidentSpan:
     start_ms: int
     end_ms: int | None
     exercise: bool = False
+
+
+def _span_of(incident: Incident) -> IncidentSpan:
+    """A span for ``incident`` from its report, still open."""
+    return IncidentSpan(
+        incident.id,
+        incident.type_code,
+        incident.severity,
+        incident.opened_ms,
+        None,
+        incident.exercise,
+    )
 
 
 class ReplayIndex:
@@ -61,14 +74,7 @@ class ReplayIndex:
         with self._lock:
             for incident in state.incidents.values():
                 if incident.status.is_open:
-                    self._spans[incident.id] = IncidentSpan(
-                        incident.id,
-                        incident.type_code,
-                        incident.severity,
-                        incident.opened_ms,
-                        None,
-                        incident.exercise,
-                    )
+                    self._spans[incident.id] = _span_of(incident)
             self.indexed_seq, self.indexed_ts = state.last_seq, state.last_ts
         self.checkpoint(state)
 
@@ -107,14 +113,7 @@ class ReplayIndex:
             return
         span = self._spans.get(incident.id)
         if span is None:
-            span = self._spans[incident.id] = IncidentSpan(
-                incident.id,
-                incident.type_code,
-                incident.severity,
-                incident.opened_ms,
-                None,
-                incident.exercise,
-            )
+            span = self._spans[incident.id] = _span_of(incident)
         span.severity = incident.severity
         if record.type in _ENDS:
             span.end_ms = record.ts_ms
