@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -81,16 +82,44 @@ def open_review(bundle: Path, trust: Sequence[Path] = ()) -> OpenedReview:
     if not bundle.is_file():
         raise CityroomError(f"{bundle} does not exist. Check the path of the bundle.")
     folder = review_folder(bundle)
-    opened = open_bundle(bundle, folder / "work", trusted_keys(trust))
+    _sweep(folder)
+    # A working copy per window: two reviews of one bundle never share (or delete) one.
+    opened = open_bundle(bundle, folder / f"work-{os.getpid()}", trusted_keys(trust))
     backend = ReviewBackend(opened.events_db, folder / "notes.db", bundle)
     return OpenedReview(bundle, opened, backend)
+
+
+def close_review(review: OpenedReview) -> None:
+    """Close the backend and remove the working copy (the notes stay)."""
+    review.backend.close()
+    shutil.rmtree(review.opened.workdir, ignore_errors=True)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove working copies left by reviews that ended without closing (a crash)."""
+    for work in folder.glob("work-*"):
+        pid = work.name.removeprefix("work-")
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # no cheap check there; the copy is removed when that review closes
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def integrity_text(opened: OpenedBundle) -> tuple[str, str]:
     """The banner's level ("ok", "warning", "error") and text for an opened bundle."""
     check = opened.check
-    if not check.ok:
-        lines = [p.line() for p in check.problems]
+    if not check.intact:
+        lines = [p.line() for p in check.problems if p.kind != "trust"]
         shown = "\n".join(lines[:6])
         more = len(lines) - 6
         text = (
@@ -113,7 +142,9 @@ def integrity_text(opened: OpenedBundle) -> tuple[str, str]:
             "Review", "Not signed: its origin is not proven."
         )
     if not check.trusted:
-        return "warning", events + " " + QCoreApplication.translate(
+        # With trusted keys set up, another key's signature is how a forgery would look.
+        distrusted = any(p.kind == "trust" for p in check.problems)
+        return "error" if distrusted else "warning", events + " " + QCoreApplication.translate(
             "Review", "Signed by key %1, which is not among your trusted keys."
         ).replace("%1", str(check.key_id))
     return "ok", events + " " + QCoreApplication.translate(
@@ -231,7 +262,7 @@ def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
         if context.replay is not None:
             context.replay.leave()
         context.store.stop()
-        review.backend.close()
+        close_review(review)
 
     app.aboutToQuit.connect(shutdown)
     if quit_after is not None:

@@ -37,8 +37,10 @@ _FIX = "Ask for the bundle again: only a whole Cityroom incident bundle can be c
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a bundle: ``kind`` is "file", "event", "manifest", "signature" or
-    "bundle"; ``where`` names the file or the event; ``what`` says what is wrong."""
+    """One thing wrong with a bundle: ``kind`` is "file", "event", "manifest", "signature",
+    "bundle", or "trust" (intact, but not shown to come from a trusted key: unsigned, or
+    signed by another key); ``where`` names the file or the event; ``what`` says what is
+    wrong."""
 
     kind: str
     where: str
@@ -72,6 +74,12 @@ class BundleCheck:
     def ok(self) -> bool:
         """True when nothing is wrong."""
         return not self.problems
+
+    @property
+    def intact(self) -> bool:
+        """True when every file and event is as exported and any signature matches (the
+        only problems, if any, are about trusting its origin)."""
+        return all(p.kind == "trust" for p in self.problems)
 
     @property
     def incident_id(self) -> str:
@@ -169,7 +177,7 @@ def _check_signature(
         if trusted:
             problems.append(
                 Problem(
-                    "signature",
+                    "trust",
                     SIGNATURE,
                     "the bundle is not signed, so it cannot be shown to come from a trusted key",
                 )
@@ -219,7 +227,7 @@ def _check_signature(
         known = ", ".join(key_id(t) for t in trusted)
         problems.append(
             Problem(
-                "signature",
+                "trust",
                 SIGNATURE,
                 f"signed by key {actual}, which is not among the trusted keys ({known})",
             )
