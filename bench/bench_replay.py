@@ -105,6 +105,7 @@ def _wait(app: object, condition: object, timeout_s: float = 120.0) -> None:
 def in_the_window(folder: Path) -> list[Result]:
     """The real window (offscreen, 1600x900) over the day's log: seeks from the timeline to
     every panel redrawn, then playback at 64× with a 10 ms GUI heartbeat."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from bench.common import open_workstation
@@ -138,9 +139,16 @@ def in_the_window(folder: Path) -> list[Result]:
     controller.play()
     played_from = context.view.now_ms()
     folded_from = context.view.state.last_seq
+    reached: list[tuple[int, int]] = []
+
+    def note_reached() -> None:
+        # Just before the end: quitting the event loop leaves replay (aboutToQuit).
+        reached.append((context.view.now_ms(), context.view.state.last_seq))
+
+    QTimer.singleShot(round(PLAY_SECONDS * 1000) - 50, note_reached)
     frame = heartbeat_gaps(app, PLAY_SECONDS, HEARTBEAT_MS)
-    log_seconds = (context.view.now_ms() - played_from) / 1000
-    folded = context.view.state.last_seq - folded_from
+    log_seconds = (reached[0][0] - played_from) / 1000
+    folded = reached[0][1] - folded_from
     controller.leave()
     window.close()
     context.store.stop()
