@@ -20,6 +20,7 @@ from typing import Any, TextIO
 # Only the standard library at import: the main command line builds these parsers on every run.
 PdfWriter = Callable[[str, Path], None]
 OK, FAILED, USAGE = 0, 1, 2
+DEFAULT_PURPOSE = "after-action review"  # what a bundle is for, unless the operator says
 
 
 def _minutes(text: str) -> float:
@@ -43,11 +44,11 @@ def add_bundle_parsers(subparsers: Any) -> None:
     export.add_argument("--out", type=Path, required=True, dest="bundle_out", metavar="BUNDLE.zip")
     export.add_argument(
         "--purpose",
-        required=True,
+        default=DEFAULT_PURPOSE,
         dest="bundle_purpose",
         metavar="TEXT",
-        help="why the bundle is made (recorded in the log with the export, as the law asks "
-        'for every export of camera material), e.g. "after-action review"',
+        help="why the bundle is made, recorded in the log with the export as the law asks "
+        f"for every export of camera material (default: {DEFAULT_PURPOSE!r})",
     )
     export.add_argument(
         "--sign-key",
@@ -170,12 +171,20 @@ def run_export_incident(
     )
     print(
         f"{result.path}: {_size(result.bytes)}, {result.events} events, {result.files} files, "
-        f"{signed}",
+        f"{signed}; recorded in the log as exported by {_actor(args)} for "
+        f"{args.bundle_purpose!r}",
         file=out,
     )
     for line in result.missing:
         print(f"missing evidence: {line}", file=err)
     return OK
+
+
+def _actor(args: argparse.Namespace) -> str:
+    """Who the export is recorded as."""
+    import getpass
+
+    return str(args.bundle_operator or f"operator:{getpass.getuser()}")
 
 
 def run_bundle(

@@ -99,3 +99,27 @@ def test_a_newer_bundle_and_the_pdf_report(tmp_path: Path) -> None:
     assert "made by a newer Cityroom (format 7, this one reads up to 1): open it with " in (
         refused.stderr
     )
+
+
+def test_the_export_is_recorded_with_its_purpose(tmp_path: Path) -> None:
+    from core.eventlog import EventLog
+
+    scene = build_scene(tmp_path / "scene")
+    plain = cityroom(
+        "export-incident", "--db", str(scene.db), "--incident", FIRE,
+        "--out", str(tmp_path / "a.zip"), "--no-pdf", "--operator", "operator:kim",
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert "'after-action review'" in plain.stdout  # the default purpose, said aloud
+    said = export(scene, tmp_path / "b.zip", "--no-pdf", "--purpose", "police request 2026-77")
+    assert said.returncode == 0, said.stderr
+    log = EventLog.open(scene.db, readonly=True)
+    try:
+        records = [r for r in log.read() if r.type == "bundle.exported"]
+    finally:
+        log.close()
+    assert [(r.actor, r.payload["purpose"]) for r in records][-2:] == [
+        ("operator:kim", "after-action review"),
+        (records[-1].actor, "police request 2026-77"),
+    ]
+    assert records[-1].payload["path"] == str((tmp_path / "b.zip").resolve())
