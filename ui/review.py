@@ -256,7 +256,10 @@ def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
 
     context.store.loaded.connect(start_replay, Qt.ConnectionType.SingleShotConnection)
     context.store.start()
-    window.show_for_work() if screenshot is None else window.show()
+    if screenshot is None:
+        window.show_for_work()
+    else:
+        window.show()  # a fixed size for the picture
 
     def shutdown() -> None:
         if context.replay is not None:
