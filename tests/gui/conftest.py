@@ -17,6 +17,7 @@ from core.notices import NoticeBoard
 from panels import all_panels
 from panels.incident_detail.view import IncidentDetailView
 from panels.incidents.panel import IncidentQueuePanel
+from panels.video_wall.panel import VideoWallPanel
 from ui.app import build_context
 from ui.context import AppContext
 from ui.i18n import install_translators
@@ -39,6 +40,12 @@ class Workstation:
     def queue(self) -> IncidentQueuePanel:
         panel = self.window.panels["incidents"]
         assert isinstance(panel, IncidentQueuePanel)
+        return panel
+
+    @property
+    def wall(self) -> VideoWallPanel:
+        panel = self.window.panels["video_wall"]
+        assert isinstance(panel, VideoWallPanel)
         return panel
 
     @property
@@ -99,6 +106,14 @@ def _close(station: Workstation) -> None:
     station.window.close()
     station.context.store.stop()
     station.backend.close()
+
+
+@pytest.fixture
+def wall_station(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
+    """A workstation with the video wall, in English."""
+    station = _open_workstation(qtbot, tmp_path / "wall", "en", with_wall=True)
+    yield station
+    _close(station)
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -23,7 +21,7 @@ from panels.procedure.lookup import Showing
 from panels.procedure.panel import ProcedurePanel
 from panels.situation_map.panel import MapPanel
 from panels.video_wall.panel import VideoWallPanel
-from tests.gui.conftest import Workstation, _close, _open_workstation
+from tests.gui.conftest import Workstation
 from tests.gui.test_situation_map import run_js
 
 FIRE_SOP = "fire-blocked-access"
@@ -352,13 +350,6 @@ def test_a_start_timer_step_starts_the_timer_and_is_done(
     qtbot.waitUntil(lambda: status_of(panel, "clock") is StepStatus.DONE)
     assert panel.chips[0].level is TimerLevel.OK
     assert "started timer clearing" in panel.rows["clock"].record.text()
-
-
-@pytest.fixture
-def wall_station(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
-    station = _open_workstation(qtbot, tmp_path / "wall", "en", with_wall=True)
-    yield station
-    _close(station)
 
 
 def test_open_cameras_asks_the_video_wall_which_opens_them(

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from core.events import EventType, EvidenceCaptured
@@ -20,7 +18,7 @@ from core.video.clips import ClipRecord, export_clip
 from core.video.recording import RecordingRing
 from panels.video_wall.panel import VideoWallPanel
 from panels.video_wall.tile import VideoTile
-from tests.gui.conftest import Workstation, _close, _open_workstation
+from tests.gui.conftest import Workstation
 
 REPLAY_TOOLTIP = "Replay shows the past: press F8 to go back to live to act."
 
@@ -49,19 +47,6 @@ def record(ring: RecordingRing, camera_id: str, start: int, count: int) -> None:
     recorder.close()
 
 
-@pytest.fixture
-def wall_station(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
-    station = _open_workstation(qtbot, tmp_path / "wall", "en", with_wall=True)
-    yield station
-    _close(station)
-
-
-def wall_of(ws: Workstation) -> VideoWallPanel:
-    panel = ws.window.panels["video_wall"]
-    assert isinstance(panel, VideoWallPanel)
-    return panel
-
-
 def enter_replay(ws: Workstation, at_ms: int) -> None:
     session = ReplaySession(ws.backend.location)
     try:
@@ -81,7 +66,7 @@ def viewed(ws: Workstation, camera_id: str) -> list[tuple[str, str]]:
 def test_replay_shows_the_recorded_frame_at_the_instant_and_follows_seeks(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     camera = wall_station.context.city.cameras[2]
     t0 = (time.time_ns() // 1_000_000 // 1000 - 120) * 1000  # two minutes ago, whole second
     record(wall.services.ring, camera.id, t0, 20)  # t0 .. t0 + 3.8 s
@@ -134,7 +119,7 @@ def test_replay_shows_the_recorded_frame_at_the_instant_and_follows_seeks(
 def test_cameras_opened_in_replay_show_their_recording_and_are_logged_as_replay(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     camera = wall_station.context.city.cameras[4]
     t0 = (time.time_ns() // 1_000_000 // 1000 - 90) * 1000
     record(wall.services.ring, camera.id, t0, 10)
@@ -157,7 +142,7 @@ def test_cameras_opened_in_replay_show_their_recording_and_are_logged_as_replay(
 def test_at_64x_tiles_skip_instants_instead_of_queueing_them(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall.set_layout_size(16)
     cameras = wall_station.context.city.cameras[:16]
     t0 = (time.time_ns() // 1_000_000 // 1000 - 200) * 1000
@@ -184,7 +169,7 @@ def test_at_64x_tiles_skip_instants_instead_of_queueing_them(
 def test_entering_replay_with_the_wall_hidden_reads_nothing_until_it_shows(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     camera = wall_station.context.city.cameras[6]
     t0 = (time.time_ns() // 1_000_000 // 1000 - 60) * 1000
     record(wall.services.ring, camera.id, t0, 10)
@@ -200,7 +185,7 @@ def test_entering_replay_with_the_wall_hidden_reads_nothing_until_it_shows(
 
 
 def test_the_wall_in_replay_looks_right(qtbot, wall_station: Workstation) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall_station.window.resize(1920, 1080)
     city = wall_station.context.city
     t0 = (time.time_ns() // 1_000_000 // 1000 - 100) * 1000

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from core.events import EventType
-from panels.video_wall.panel import VideoWallPanel
 from tests.gui.conftest import Workstation, _close, _open_workstation
 from tests.video_servers import MjpegServer
-
-
-@pytest.fixture
-def wall_station(qtbot, tmp_path: Path) -> Iterator[Workstation]:  # type: ignore[no-untyped-def]
-    station = _open_workstation(qtbot, tmp_path / "wall", "en", with_wall=True)
-    yield station
-    _close(station)
-
-
-def wall_of(ws: Workstation) -> VideoWallPanel:
-    panel = ws.window.panels["video_wall"]
-    assert isinstance(panel, VideoWallPanel)
-    return panel
 
 
 def test_a_live_http_mjpeg_stream_paints_and_a_lost_one_says_so(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     server = MjpegServer().start()
     try:
         tile = wall.open_url(server.url, 0)
@@ -50,7 +34,7 @@ def test_a_live_http_mjpeg_stream_paints_and_a_lost_one_says_so(
 def test_a_camera_from_the_map_opens_and_the_view_is_logged(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     camera = wall_station.context.city.cameras[5]
     wall_station.context.selection.select_camera(camera.id, origin="map")
     tile = wall.tiles[0]
@@ -65,7 +49,7 @@ def test_a_camera_from_the_map_opens_and_the_view_is_logged(
 
 
 def test_layouts_and_the_incident_popup(qtbot, wall_station: Workstation) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     for size in (1, 9, 16, 4):
         wall.set_layout_size(size)
         assert len(wall.tiles) == size
@@ -85,7 +69,7 @@ def test_a_still_is_saved_with_its_digest_and_linked_to_the_incident(
 ) -> None:
     import hashlib
 
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall_station.context.settings.evidence_dir = tmp_path / "evidence"
     fire = wall_station.report("F-FIRE")
     qtbot.waitUntil(lambda: fire in wall_station.context.store.state.incidents)
@@ -119,7 +103,7 @@ def test_a_camera_dragged_from_the_list_opens_in_the_tile_it_is_dropped_on(
     from PySide6.QtCore import QCoreApplication, QPoint, QPointF, Qt
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     item = wall.camera_list.item(2)
     camera_id = item.data(Qt.ItemDataRole.UserRole)
     data = wall.camera_list.mimeData([item])
@@ -150,7 +134,7 @@ def test_a_camera_dragged_from_the_list_opens_in_the_tile_it_is_dropped_on(
 def test_a_critical_incident_offers_or_opens_its_nearest_cameras(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall_station.report("E-BIN")
     kidnap = wall_station.report("P-KID")
     qtbot.waitUntil(lambda: wall.offer.isVisible())
@@ -170,7 +154,7 @@ def test_a_critical_incident_offers_or_opens_its_nearest_cameras(
 
 
 def test_a_saved_layout_comes_back_with_its_cameras(qtbot, wall_station: Workstation) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     cameras = wall_station.context.city.cameras
     wall.set_layout_size(9)
     wall.open_camera(cameras[1].id, 0)
@@ -195,7 +179,7 @@ def test_a_saved_layout_comes_back_with_its_cameras(qtbot, wall_station: Worksta
 
 
 def test_a_tour_cycles_the_listed_cameras_page_by_page(qtbot, wall_station: Workstation) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall.set_layout_size(4)
     listed = wall.listed_camera_ids()
     assert len(listed) > 4
@@ -220,7 +204,7 @@ def test_a_tour_cycles_the_listed_cameras_page_by_page(qtbot, wall_station: Work
 def test_keys_move_the_highlight_enlarge_and_close(qtbot, wall_station: Workstation) -> None:
     from PySide6.QtCore import Qt
 
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall.set_layout_size(9)
     wall.open_camera(wall_station.context.city.cameras[0].id, 4)
     wall.active_index = 0
@@ -238,7 +222,7 @@ def test_keys_move_the_highlight_enlarge_and_close(qtbot, wall_station: Workstat
 def test_a_tile_pops_out_to_its_own_window_and_closing_it_is_logged(
     qtbot, wall_station: Workstation
 ) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     camera = wall_station.context.city.cameras[3]
     wall.open_camera(camera.id, 0)
     window = wall.pop_out(0)
@@ -265,7 +249,7 @@ def test_scrubbing_back_shows_the_recording_and_a_clip_is_saved_and_linked(
 ) -> None:
     import hashlib
 
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     fire = wall_station.report("F-FIRE")
     qtbot.waitUntil(lambda: fire in wall_station.context.store.state.incidents)
     wall_station.context.selection.select_incident(fire)
@@ -318,7 +302,7 @@ def test_scrubbing_back_shows_the_recording_and_a_clip_is_saved_and_linked(
 
 
 def test_a_clip_needs_its_in_and_out_points(qtbot, wall_station: Workstation) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall.open_camera(wall_station.context.city.cameras[2].id, 0)
     wall.active_index = 0
     assert wall.save_clip() is None
@@ -331,7 +315,7 @@ def test_a_privacy_mask_drawn_on_a_tile_blacks_out_that_part_of_the_camera(
 ) -> None:
     from core.video.masks import MASK_GREY
 
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall.set_layout_size(1)
     camera = wall_station.context.city.cameras[4]
     tile = wall.open_camera(camera.id, 0)
@@ -373,7 +357,7 @@ def test_a_privacy_mask_drawn_on_a_tile_blacks_out_that_part_of_the_camera(
 
 
 def test_a_blurred_still_says_so_in_its_evidence_event(qtbot, wall_station: Workstation) -> None:
-    wall = wall_of(wall_station)
+    wall = wall_station.wall
     wall.scrub.blur.setChecked(True)
     assert wall_station.context.settings.blur_evidence
     fire = wall_station.report("F-FIRE")
@@ -416,7 +400,7 @@ def test_cameras_stream_from_the_registry_and_small_tiles_use_the_sub_stream(
     )
     station = _open_workstation(qtbot, tmp_path / "ws", "en", with_wall=True, streams=registry)
     try:
-        wall = wall_of(station)
+        wall = station.wall
         tile = wall.open_camera(camera.id, 0)
         assert tile.url == main.url
         qtbot.waitUntil(lambda: tile.worker.stats().width == 320, timeout=10_000)
@@ -440,7 +424,7 @@ def test_a_broken_stream_registry_is_named_and_its_cameras_say_why(qtbot, tmp_pa
     try:
         notices = station.context.notices.history
         assert any("streams.toml" in n.text and "line 3" in n.text for n in notices)
-        wall = wall_of(station)
+        wall = station.wall
         tile = wall.open_camera(station.context.city.cameras[0].id, 0)
         assert tile.worker is None
         tile.refresh_state()
