@@ -318,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     from core.bundle.cli import add_bundle_parsers
 
     add_bundle_parsers(commands)
+    from server.serve import add_serve_parser
+    from server.users_cli import add_users_parser
+
+    add_serve_parser(commands)
+    add_users_parser(commands)
     review = commands.add_parser(
         "review",
         help="open an incident bundle read-only: verify it, then replay the incident",
@@ -480,6 +485,14 @@ def run_command(args: argparse.Namespace) -> int:
         from core.bundle.cli import run_bundle
 
         return run_bundle(args)
+    if args.command == "serve":
+        from server.serve import run_serve
+
+        return run_serve(args)
+    if args.command == "users":
+        from server.users_cli import run_users
+
+        return run_users(args)
     db = str(args.sub_db)
     if args.command == "simulate":
         return headless.simulate(

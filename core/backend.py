@@ -58,12 +58,19 @@ class Backend(Protocol):
     location: str
 
     def submit(
-        self, command: Command, actor: str, ts_ms: int | None = None
+        self,
+        command: Command,
+        actor: str,
+        ts_ms: int | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> Future[list[EventRecord]]:
         """Decide ``command`` against current state and append its events.
 
         ``ts_ms`` is when the fact happened, for sources that know it (a simulator playing
-        simulated time, a report relayed late); by default the log stamps it.
+        simulated time, a report relayed late); by default the log stamps it. With
+        ``expected_version`` (the incident's ``version`` as the sender saw it), a command about
+        an incident that changed meanwhile fails with ``ConflictError`` and appends nothing.
         """
         ...
 

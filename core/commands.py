@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.catalogue import CATALOGUE
-from core.errors import CommandRejected, IllegalTransition
+from core.errors import CommandRejected, ConflictError, IllegalTransition
 from core.events import (
     DomainEvent,
     IncidentAcknowledged,
@@ -235,11 +235,35 @@ def _check(command: IncidentCommand, incident: Incident) -> None:
 
 
 def decide(
-    state: CityState, command: Command, *, source: str, actor: str, now_ms: int | None = None
+    state: CityState,
+    command: Command,
+    *,
+    source: str,
+    actor: str,
+    now_ms: int | None = None,
+    expected_version: int | None = None,
 ) -> list[NewEvent]:
-    """The events that carry out ``command`` against ``state``, or a clear rejection."""
+    """The events that carry out ``command`` against ``state``, or a clear rejection.
+
+    With ``expected_version``, a command about an incident is refused with ``ConflictError``
+    when the incident has changed since the sender saw it at that version.
+    """
+    if expected_version is not None:
+        check_version(state, command, expected_version)
     events = _decide(state, command)
     return [e.to_new(source, actor, now_ms) for e in events]
+
+
+def check_version(state: CityState, command: Command, expected_version: int) -> None:
+    """Raise ``ConflictError`` when the incident ``command`` is about is no longer at
+    ``expected_version`` (commands about no incident always pass)."""
+    incident_id = getattr(command, "incident_id", None)
+    incident = state.incidents.get(incident_id) if isinstance(incident_id, str) else None
+    if incident is None or incident.version == expected_version:
+        return
+    last = incident.transitions[-1] if incident.transitions else None
+    change = f"{last.action} by {last.actor}" if last is not None else "updated"
+    raise ConflictError(incident.id, expected_version, incident.version, change)
 
 
 def _decide(state: CityState, command: Command) -> list[DomainEvent]:

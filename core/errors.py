@@ -80,3 +80,20 @@ class IllegalTransition(CommandRejected):
         self.command = command
         self.status = status
         self.hint = hint
+
+
+class ConflictError(CommandRejected):
+    """The incident changed since the sender last saw it (optimistic concurrency): nothing was
+    applied. Carries the incident's current version so the sender can look again."""
+
+    def __init__(
+        self, incident_id: str, expected_version: int, current_version: int, last_change: str
+    ) -> None:
+        super().__init__(
+            f"{incident_id} was changed ({last_change}) since you last saw it; nothing was "
+            "applied. Look at its current state and repeat the action if it is still needed."
+        )
+        self.incident_id = incident_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+        self.last_change = last_change

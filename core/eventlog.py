@@ -30,6 +30,7 @@ from core.errors import (
     NewerLogError,
 )
 from core.events import EventRecord, NewEvent, canonical_json
+from core.remote.errors import ReplicaGapError
 from core.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 GENESIS_HASH = bytes(32)
@@ -249,6 +250,50 @@ class EventLog:
         self.last_seq, self.last_hash, self.last_ts = seq, prev, last_ts
         return records
 
+    def append_records(self, records: Sequence[EventRecord]) -> list[EventRecord]:
+        """Store records made by another log (a replica of the server's) verbatim, in one
+        transaction, and return those that were new.
+
+        Records at or before the log's last event are skipped (already here). The rest must
+        continue the chain: the next sequence number, the last hash as their previous hash,
+        a hash that matches their fields and no time running backwards; otherwise
+        ``ReplicaGapError`` is raised and nothing is written.
+        """
+        if not records:
+            return []
+        if self.readonly:
+            raise LogWriteError(f"{self.path} was opened read-only")
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            seq, prev, last_ts = self._read_tail()
+            fresh = [r for r in records if r.seq > seq]
+            for record in fresh:
+                _check_continues(self.path, record, seq, prev, last_ts)
+                seq, prev, last_ts = record.seq, record.hash, record.ts_ms
+            db.executemany(_INSERT, [_row(r) for r in fresh])
+            readings.project(
+                db,
+                readings.reading_rows(
+                    (r.seq, r.ts_ms, r.subject, r.type, r.payload)
+                    for r in fresh
+                    if r.type == readings.READING_TYPE
+                ),
+            )
+            db.execute("COMMIT")
+        except ReplicaGapError:
+            db.execute("ROLLBACK")
+            raise
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise LogWriteError(
+                f"Could not store {len(records)} event(s) from the server in {self.path}: "
+                f"{exc}. Nothing of this batch was written; free disk space."
+            ) from exc
+        self.last_seq, self.last_hash, self.last_ts = seq, prev, last_ts
+        return fresh
+
     # -- reading --------------------------------------------------------------------------
 
     def read(
@@ -441,6 +486,33 @@ class EventLog:
         except sqlite3.DatabaseError as exc:
             first_bad = ChainBrokenError(expected_seq, f"unreadable ({exc})")
         return VerifyReport(self.path, count, self.schema_version, first_bad, integrity)
+
+
+def _check_continues(
+    path: Path, record: EventRecord, last_seq: int, last_hash: bytes, last_ts: int
+) -> None:
+    """Raise ``ReplicaGapError`` unless ``record`` is the next link after the given tail."""
+    if record.seq != last_seq + 1:
+        reason = f"it does not follow event {last_seq} (events in between are missing)"
+        raise ReplicaGapError(path, record.seq, reason, diverged=False)
+    if record.prev_hash != last_hash:
+        reason = f"its previous-hash link does not match event {last_seq} held here"
+        raise ReplicaGapError(path, record.seq, reason, diverged=True)
+    if record.ts_ms < last_ts:
+        raise ReplicaGapError(path, record.seq, "its time runs backwards", diverged=True)
+    expected = chain_hash(
+        record.prev_hash,
+        record.seq,
+        record.ts_ms,
+        record.type,
+        record.source,
+        record.actor,
+        record.subject,
+        record.payload_json,
+    )
+    if record.hash != expected:
+        reason = "its hash does not match its contents (altered on the way)"
+        raise ReplicaGapError(path, record.seq, reason, diverged=True)
 
 
 def _row(r: EventRecord) -> tuple[object, ...]:

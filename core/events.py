@@ -49,6 +49,11 @@ class EventType(StrEnum):
     REPLAY_BOOKMARKED = "replay.bookmarked"
     REPLAY_ANNOTATED = "replay.annotated"
     BUNDLE_EXPORTED = "bundle.exported"
+    # The operations backend's audit trail (a chain of its own, never in the shared log).
+    AUDIT_REQUEST = "audit.request"
+    AUDIT_LOGIN = "audit.login"
+    AUDIT_LOGIN_FAILED = "audit.login_failed"
+    AUDIT_STREAM = "audit.stream"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

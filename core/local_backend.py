@@ -105,13 +105,25 @@ class LocalBackend:
     # -- protocol -------------------------------------------------------------------------
 
     def submit(
-        self, command: Command, actor: str, ts_ms: int | None = None
+        self,
+        command: Command,
+        actor: str,
+        ts_ms: int | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> Future[list[EventRecord]]:
         """Decide and append ``command`` on the writer thread."""
 
         def run() -> list[EventRecord]:
             self._catch_up()
-            events = decide(self._state, command, source=self.source, actor=actor, now_ms=ts_ms)
+            events = decide(
+                self._state,
+                command,
+                source=self.source,
+                actor=actor,
+                now_ms=ts_ms,
+                expected_version=expected_version,
+            )
             return self._append(events)
 
         return self._enqueue(_Job(run))
@@ -120,6 +132,22 @@ class LocalBackend:
         """Append facts as they are."""
         events = list(events)
         return self._enqueue(_Job(lambda: self._append(events), publish=events))
+
+    def mirror(self, records: Sequence[EventRecord]) -> Future[list[EventRecord]]:
+        """Store records received from the server verbatim (``EventLog.append_records``), fold
+        them and deliver the new ones to subscribers; the future holds those that were new.
+        Fails with ``ReplicaGapError`` (nothing stored) when they do not continue the chain."""
+        received = list(records)
+
+        def run() -> list[EventRecord]:
+            self._catch_up()
+            stored = self._log.append_records(received)
+            self._fold_and_deliver(stored)
+            if self._state.last_seq - self._last_snapshot_seq >= self._snapshot_every:
+                self._save_snapshot()
+            return stored
+
+        return self._enqueue(_Job(run))
 
     def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> _Subscription:
         """Deliver the backlog after ``after_seq``, then every new batch."""

@@ -194,6 +194,9 @@ class Incident:
     firsts: dict[str, int] = field(default_factory=dict)
     procedure: ProcedureRun | None = None
     exercise: bool = False  # reported in a drill
+    # The sequence number of the last event that changed the incident: what a command that
+    # expects the incident as its sender last saw it checks (optimistic concurrency).
+    version: int = 0
 
     @property
     def incident_type(self) -> IncidentType | None:
@@ -244,6 +247,7 @@ class Incident:
             "firsts": self.firsts,
             "procedure": self.procedure.to_json() if self.procedure is not None else None,
             "exercise": self.exercise,
+            "version": self.version,
         }
 
     @classmethod

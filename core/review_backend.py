@@ -43,7 +43,12 @@ class ReviewBackend:
             self._inner.publish(earlier).result()
 
     def submit(
-        self, command: Command, actor: str, ts_ms: int | None = None
+        self,
+        command: Command,
+        actor: str,
+        ts_ms: int | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> Future[list[EventRecord]]:
         """Record a bookmark or annotation; refuse anything else (the bundle is evidence)."""
         if not isinstance(command, MarkTimeline):

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 6
+FOLD_VERSION = 7
 
 St = IncidentStatus
 ET = EventType
@@ -96,6 +96,12 @@ class CityState:
 
     def apply(self, record: EventRecord) -> str | None:
         """Fold one event; return the id of the incident it changed, if any."""
+        changed = self._apply(record)
+        if changed is not None:
+            self.incidents[changed].version = record.seq
+        return changed
+
+    def _apply(self, record: EventRecord) -> str | None:
         if record.seq <= self.last_seq:
             return None  # already folded (a replayed batch or a snapshot overlap)
         self.last_seq = record.seq

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.pg_cluster import PgCluster
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
@@ -69,3 +76,54 @@ def no_leftover_work() -> Iterator[None]:
 def log_path(tmp_path: Path) -> Path:
     """A path for a new event log in the test's own folder."""
     return tmp_path / "events.db"
+
+
+# -- PostgreSQL: one throw-away cluster per run, a fresh database per test -----------------
+
+_pg_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A PostgreSQL cluster for the whole run (fails, never skips, without PostgreSQL)."""
+    from tests.pg_cluster import PgCluster, PgClusterError
+
+    # Not under pytest's own temporary folder: that one is private to root, and the server
+    # runs as the postgres account when the tests run as root.
+    directory = Path(tempfile.mkdtemp(prefix="cityroom-pg-"))
+    try:
+        cluster = PgCluster(directory)
+        cluster.start()
+    except PgClusterError as error:
+        shutil.rmtree(directory, ignore_errors=True)
+        pytest.fail(f"cannot start the test PostgreSQL: {error}", pytrace=False)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PgCluster) -> str:
+    """The name of a database migrated once, which each test's database copies."""
+    from server.schema import migrate
+
+    name = "cityroom_template"
+    migrate(pg_cluster.create_database(name))
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster, pg_template: str) -> Iterator[str]:
+    """The URL of a fresh, migrated database of the test's own, with its own log id."""
+    import psycopg
+
+    name = f"cityroom_t{os.getpid()}_{next(_pg_database_numbers)}"
+    if not pg_cluster.is_running:  # a previous test stopped it and failed before restarting
+        pg_cluster.start()
+    url = pg_cluster.create_database(name, template=pg_template)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = gen_random_uuid()::text WHERE key = 'log_id'")
+    yield url
+    if not pg_cluster.is_running:
+        pg_cluster.start()
+    pg_cluster.drop_database(name)

@@ -29,6 +29,10 @@ PACKAGES=(
   ffmpeg
   # The real MQTT broker the sensor-ingest tests start.
   mosquitto
+  # The remote operations backend's database (server/), and the throw-away clusters its
+  # tests start; PostGIS for the camera searches (named by the PostgreSQL release).
+  postgresql
+  "postgresql-15-postgis-3|postgresql-16-postgis-3|postgresql-17-postgis-3"
 )
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.commands import Acknowledge, ReportIncident, Resolve
-from core.errors import CorruptLogError, IllegalTransition
+from core.commands import Acknowledge, AddNote, ReportIncident, Resolve
+from core.errors import ConflictError, CorruptLogError, IllegalTransition
 from core.eventlog import EventLog
 from core.events import EventRecord, SensorReading
 from core.local_backend import LocalBackend
@@ -160,3 +160,23 @@ def test_events_are_read_back_by_sequence_number(log_path) -> None:  # type: ign
         assert [r.payload["value"] for r in got] == [3.0, 600.0, 1100.0]
     finally:
         backend.close()
+
+
+def test_expected_version_refuses_a_command_on_a_changed_incident(backend: LocalBackend) -> None:
+    """Optimistic concurrency: two operators saw the incident at one version; the first to act
+    wins, the second is told it changed and nothing of theirs is written."""
+    iid = backend.submit(ReportIncident("P-ASL", 37.5, 127.0, "11230"), "a").result()[0].subject
+    assert iid is not None
+    seen = backend.snapshot().result().incidents[iid].version
+    assert seen == 1
+    backend.submit(Acknowledge(iid), "operator:kim", expected_version=seen).result()
+    with pytest.raises(ConflictError) as refused:
+        backend.submit(AddNote(iid, "mine"), "operator:lee", expected_version=seen).result()
+    state = backend.snapshot().result()
+    assert refused.value.current_version == state.incidents[iid].version == 2
+    assert "acknowledged by operator:kim" in str(refused.value)
+    assert state.last_seq == 2  # the refused note was not written
+    # Looking again (the current version) lets the note through; no version means no check.
+    backend.submit(AddNote(iid, "mine"), "operator:lee", expected_version=2).result()
+    backend.submit(AddNote(iid, "again"), "operator:lee").result()
+    assert backend.snapshot().result().incidents[iid].version == 4

@@ -1,0 +1,285 @@
+"""The remote backend's wire format: events, new events and commands as JSON.
+
+Both the server (``server/``) and the workstation's client use these functions, so the two
+can never disagree on a field. An event's payload travels as the exact canonical JSON string
+it was hashed over, so a replica stores byte-identical records and its hash chain verifies.
+Every ``*_from_json`` raises ``WireError`` naming the bad field, never a bare ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from dataclasses import MISSING, fields
+from typing import Any, Union
+
+from core import commands as incident_commands
+from core.commands import Command
+from core.errors import CityroomError
+from core.events import EVENT_CLASSES, EventRecord, EventType, NewEvent
+from core.sop import commands as procedure_commands
+
+PROTOCOL_VERSION = 1
+"""Bumped when a change would make an older workstation misread the server (or the reverse)."""
+PROTOCOL_HEADER = "Cityroom-Protocol"
+
+_HASH_BYTES = 32
+_NAME_MAX = 200
+
+
+class WireError(CityroomError, ValueError):
+    """A message that does not have the documented shape; the text names the field."""
+
+
+def _commands() -> dict[str, type[Command]]:
+    found: dict[str, type[Command]] = {}
+    for module in (incident_commands, procedure_commands):
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Command)
+                and value is not Command
+                and value.__module__ == module.__name__
+                and value.__name__ not in ("IncidentCommand", "ProcedureCommand")
+            ):
+                found[value.__name__] = value
+    return found
+
+
+COMMANDS: dict[str, type[Command]] = _commands()
+"""Every command a client may send, by class name."""
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+def record_to_json(record: EventRecord) -> dict[str, Any]:
+    """A stored event as JSON: every field, hashes in hex, the payload as its exact string."""
+    return {
+        "seq": record.seq,
+        "ts_ms": record.ts_ms,
+        "type": record.type,
+        "source": record.source,
+        "actor": record.actor,
+        "subject": record.subject,
+        "payload": record.payload_json,
+        "prev_hash": record.prev_hash.hex(),
+        "hash": record.hash.hex(),
+    }
+
+
+def record_from_json(data: Any) -> EventRecord:
+    """Inverse of :meth:`record_to_json`."""
+    obj = _object(data, "event")
+    return EventRecord(
+        seq=_int(obj, "seq", minimum=1),
+        ts_ms=_int(obj, "ts_ms"),
+        type=_str(obj, "type"),
+        source=_str(obj, "source"),
+        actor=_str(obj, "actor"),
+        subject=_optional_str(obj, "subject"),
+        payload_json=_str(obj, "payload", limit=None),
+        prev_hash=_hash(obj, "prev_hash"),
+        hash=_hash(obj, "hash"),
+    )
+
+
+def new_event_to_json(event: NewEvent) -> dict[str, Any]:
+    """An event to append, as JSON."""
+    return {
+        "type": str(event.type),
+        "source": event.source,
+        "actor": event.actor,
+        "payload": event.payload,
+        "subject": event.subject,
+        "ts_ms": event.ts_ms,
+    }
+
+
+def new_event_from_json(data: Any) -> NewEvent:
+    """Inverse of :meth:`new_event_to_json`; the type must be one this version knows."""
+    obj = _object(data, "event")
+    type_name = _str(obj, "type")
+    try:
+        event_type = EventType(type_name)
+    except ValueError:
+        raise WireError(f"event type {type_name!r} is not one this backend knows") from None
+    payload = checked_payload(type_name, obj.get("payload"))
+    ts_ms = obj.get("ts_ms")
+    if ts_ms is not None:
+        ts_ms = _int(obj, "ts_ms")
+    return NewEvent(
+        event_type,
+        _str(obj, "source"),
+        _str(obj, "actor"),
+        payload,
+        _optional_str(obj, "subject"),
+        ts_ms,
+    )
+
+
+def checked_payload(type_name: str, payload: Any) -> dict[str, Any]:
+    """``payload`` checked field by field against the typed event of ``type_name``, so a
+    malformed fact is refused at the door instead of breaking every reader's fold later."""
+    if not isinstance(payload, dict):
+        raise WireError("event field 'payload' must be a JSON object")
+    cls = EVENT_CLASSES.get(type_name)
+    if cls is None:
+        raise WireError(f"event type {type_name!r} cannot be appended by a client")
+    hints = typing.get_type_hints(cls)
+    checked: dict[str, Any] = {}
+    for spec in fields(cls):
+        name = spec.name
+        if name not in payload:
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                raise WireError(f"a {type_name} event needs the payload field {name!r}")
+            continue
+        value = _convert(payload[name], hints[name], f"{type_name}.{name}")
+        checked[name] = list(value) if isinstance(value, tuple) else value
+    unknown = sorted(set(payload) - set(checked) - {f.name for f in fields(cls)})
+    if unknown:
+        raise WireError(f"a {type_name} event has no payload field(s) {', '.join(unknown)}")
+    return checked
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def command_to_json(command: Command) -> dict[str, Any]:
+    """A command as ``{"command": class name, "fields": {...}}`` (tuples as lists)."""
+    values: dict[str, Any] = {}
+    for f in fields(command):
+        value = getattr(command, f.name)
+        values[f.name] = list(value) if isinstance(value, tuple) else value
+    return {"command": type(command).__name__, "fields": values}
+
+
+def command_from_json(name: Any, values: Any) -> Command:
+    """The command ``name`` with ``values``, every field checked against its declared type."""
+    if not isinstance(name, str) or name not in COMMANDS:
+        raise WireError(f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}")
+    cls = COMMANDS[name]
+    if not isinstance(values, dict):
+        raise WireError(f"the fields of {name} must be a JSON object")
+    hints = typing.get_type_hints(cls)
+    declared = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise WireError(f"{name} has no field(s) {', '.join(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for field_name, spec in declared.items():
+        if field_name not in values:
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                raise WireError(f"{name} needs the field {field_name!r}")
+            continue
+        kwargs[field_name] = _convert(
+            values[field_name], hints[field_name], f"{name}.{field_name}"
+        )
+    return cls(**kwargs)
+
+
+def _convert(value: Any, hint: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option, where)
+            except WireError as error:
+                errors.append(str(error))
+        raise WireError(errors[0] if errors else f"{where} may not be null")
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise WireError(f"{where} must be a list")
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(v, args[0], f"{where}[]") for v in value)
+        if len(value) != len(args):
+            raise WireError(f"{where} must be a list of {len(args)} items")
+        return tuple(
+            _convert(v, a, f"{where}[{i}]")
+            for i, (v, a) in enumerate(zip(value, args, strict=False))
+        )
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise WireError(f"{where} must be a JSON object")
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise WireError(f"{where} must be plain JSON") from None
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise WireError(f"{where} must be true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise WireError(f"{where} must be a whole number")
+        if abs(value) >= 1 << 63:
+            raise WireError(f"{where} is out of range")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise WireError(f"{where} must be a number")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise WireError(f"{where} must be a finite number")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise WireError(f"{where} must be text")
+        if "\x00" in value:
+            raise WireError(f"{where} may not contain NUL characters")
+        return value
+    if hint is typing.Any:
+        return value
+    raise WireError(f"{where} has a type the wire format does not carry ({hint!r})")
+
+
+# -- field checks --------------------------------------------------------------------------
+
+
+def _object(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise WireError(f"an {what} must be a JSON object")
+    return data
+
+
+def _int(obj: dict[str, Any], key: str, minimum: int | None = None) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WireError(f"field {key!r} must be a whole number")
+    if minimum is not None and value < minimum:
+        raise WireError(f"field {key!r} must be {minimum} or more")
+    return value
+
+
+def _str(obj: dict[str, Any], key: str, limit: int | None = _NAME_MAX) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise WireError(f"field {key!r} must be text")
+    if limit is not None and len(value) > limit:
+        raise WireError(f"field {key!r} is longer than {limit} characters")
+    if "\x00" in value:
+        raise WireError(f"field {key!r} may not contain NUL characters")
+    return value
+
+
+def _optional_str(obj: dict[str, Any], key: str) -> str | None:
+    return None if obj.get(key) is None else _str(obj, key)
+
+
+def _hash(obj: dict[str, Any], key: str) -> bytes:
+    text = _str(obj, key)
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        raise WireError(f"field {key!r} must be hexadecimal") from None
+    if len(value) != _HASH_BYTES:
+        raise WireError(f"field {key!r} must be {_HASH_BYTES} bytes")
+    return value

@@ -1,0 +1,1 @@
+"""Alembic migrations of the server's PostgreSQL database (plain SQL revisions)."""

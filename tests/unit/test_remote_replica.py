@@ -1,0 +1,179 @@
+"""The replica: records from the server stored verbatim, chain checks, mirroring, folders."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+
+import pytest
+
+from core.clock import FakeClock
+from core.commands import Acknowledge, ReportIncident
+from core.eventlog import EventLog
+from core.events import EventRecord, SensorReading
+from core.local_backend import LocalBackend
+from core.notices import NoticeBoard
+from core.readings import HistoryReader
+from core.remote.errors import ReplicaGapError
+from core.remote.queue import EntryKind
+from core.remote.replica import ReplicaStore
+
+
+def server_records(tmp_path: Path, n_readings: int = 3) -> list[EventRecord]:
+    """Records as the server's log made them (another log, its own clock)."""
+    origin = LocalBackend.open(tmp_path / "origin.db", FakeClock(1_700_000_000_000))
+    try:
+        report = origin.submit(ReportIncident("P-ASL", 37.5, 127.0, "11230"), "agency:112")
+        incident_id = report.result()[0].subject
+        assert incident_id is not None
+        origin.submit(Acknowledge(incident_id), "operator:kim").result()
+        readings = [
+            SensorReading("S1", float(i), measured_ms=1_700_000_000_000 + i).to_new("t", "s")
+            for i in range(n_readings)
+        ]
+        origin.publish(readings).result()
+    finally:
+        origin.close()
+    log = EventLog.open(tmp_path / "origin.db", readonly=True)
+    try:
+        return list(log.read())
+    finally:
+        log.close()
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> list[EventRecord]:
+    return server_records(tmp_path)
+
+
+def test_records_are_stored_verbatim_with_their_hashes(
+    tmp_path: Path, records: list[EventRecord]
+) -> None:
+    replica = EventLog.open(tmp_path / "replica.db", FakeClock(5))  # a clock far from theirs
+    assert replica.append_records(records[:2]) == records[:2]
+    assert replica.append_records(records[2:]) == records[2:]
+    assert list(replica.read()) == records
+    assert (replica.last_seq, replica.last_hash) == (records[-1].seq, records[-1].hash)
+    assert replica.verify().ok
+    replica.close()
+    history = HistoryReader(str(tmp_path / "replica.db"))
+    try:
+        points = history.history("S1", 0, 1 << 62, 100)
+        assert list(points.low) == [0.0, 1.0, 2.0]  # readings projected too
+    finally:
+        history.close()
+
+
+def test_records_already_held_are_skipped(tmp_path: Path, records: list[EventRecord]) -> None:
+    replica = EventLog.open(tmp_path / "replica.db")
+    replica.append_records(records[:3])
+    assert replica.append_records(records[:3]) == []
+    assert replica.append_records(records[1:]) == records[3:]
+    assert [r.seq for r in replica.read()] == [r.seq for r in records]
+    replica.close()
+
+
+def test_a_gap_is_refused_and_nothing_is_written(
+    tmp_path: Path, records: list[EventRecord]
+) -> None:
+    replica = EventLog.open(tmp_path / "replica.db")
+    replica.append_records(records[:1])
+    with pytest.raises(ReplicaGapError, match="does not follow event 1") as caught:
+        replica.append_records(records[2:])
+    assert not caught.value.diverged
+    assert replica.max_seq() == 1
+    replica.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"payload_json": '{"incident_id":"X"}'}, "hash does not match"),
+        ({"prev_hash": bytes(32)}, "previous-hash link"),
+        ({"ts_ms": 0}, "time runs backwards"),
+    ],
+)
+def test_a_tampered_record_is_refused(
+    tmp_path: Path, records: list[EventRecord], change: dict[str, object], reason: str
+) -> None:
+    replica = EventLog.open(tmp_path / "replica.db")
+    replica.append_records(records[:1])
+    bad = dataclasses.replace(records[1], **change)  # type: ignore[arg-type]
+    with pytest.raises(ReplicaGapError, match=reason) as caught:
+        replica.append_records([bad, *records[2:]])
+    assert caught.value.diverged
+    assert "Move the replica folder aside" in str(caught.value)
+    assert list(replica.read()) == records[:1]
+    replica.close()
+
+
+def test_mirror_delivers_new_records_to_subscribers_once(
+    tmp_path: Path, records: list[EventRecord]
+) -> None:
+    backend = LocalBackend.open(tmp_path / "replica.db")
+    got: list[EventRecord] = []
+    lock = threading.Lock()
+
+    def collect(batch: list[EventRecord]) -> None:
+        with lock:
+            got.extend(batch)
+
+    try:
+        backend.subscribe(collect)
+        assert backend.mirror(records[:2]).result() == records[:2]
+        assert backend.mirror(records).result() == records[2:]  # overlapping batch
+        assert backend.mirror(records[:3]).result() == []
+        state = backend.snapshot().result()
+        with pytest.raises(ReplicaGapError):
+            backend.mirror([dataclasses.replace(records[0], seq=99)]).result()
+        assert backend.stats().result().last_seq == records[-1].seq
+    finally:
+        backend.close()
+    assert got == records
+    (incident,) = state.incidents.values()
+    assert incident.status.value == "acknowledged"
+    assert incident.version == records[1].seq
+
+
+def test_an_unbound_replica_becomes_the_first_logs_folder(
+    tmp_path: Path, records: list[EventRecord]
+) -> None:
+    notices = NoticeBoard()
+    store = ReplicaStore(tmp_path / "remote", "http://a:1", source="ws", notices=notices)
+    replica = store.open_current()
+    assert replica.log_id is None and replica.folder.name == "unbound"
+    replica.backend.ready.result()
+    replica.queue.put(EntryKind.COMMAND, {"command": "Acknowledge"}, "kim", "ref-1")
+    bound = store.switch(replica, "log-a")
+    store.retire(replica)
+    assert not replica.folder.exists()
+    try:
+        assert bound.folder == tmp_path / "remote" / "log-a"
+        assert [e.client_ref for e in bound.queue.waiting()] == ["ref-1"]
+        bound.mirror(records).result()
+        assert bound.last_seq() == records[-1].seq
+    finally:
+        bound.close()
+    # The next start opens the same log's replica, even before the server answers.
+    again = ReplicaStore(tmp_path / "remote", "http://a:1", source="ws", notices=notices)
+    assert again.current_log_id() == "log-a"
+    reopened = again.open_current()
+    try:
+        assert reopened.last_seq() == records[-1].seq
+        other = again.switch(reopened, "log-b")  # the server now serves another log
+        again.retire(reopened)
+        assert other.last_seq() == 0 and other.queue.count_waiting() == 0
+        other.close()
+    finally:
+        reopened.close()  # a second close does nothing
+    assert (tmp_path / "remote" / "log-a" / "replica.db").exists()  # the old one is kept
+    assert again.current_log_id() == "log-b"
+    other_url = ReplicaStore(tmp_path / "remote", "http://b:2", source="ws", notices=notices)
+    assert other_url.current_log_id() is None
+
+
+def test_a_log_id_that_is_no_folder_name_is_refused(tmp_path: Path) -> None:
+    store = ReplicaStore(tmp_path, "http://a:1", source="ws", notices=NoticeBoard())
+    with pytest.raises(Exception, match="cannot be a folder name"):
+        store.folder("../etc")
