@@ -61,6 +61,31 @@ def chain_hash(
     return hashlib.sha256(prev_hash + body.encode("utf-8")).digest()
 
 
+def chain_events(
+    events: Sequence[NewEvent], seq: int, prev: bytes, last_ts: int, now_ms: int
+) -> list[EventRecord]:
+    """The records ``events`` become after a log's head (``seq``, ``prev`` hash, ``last_ts``):
+    numbered, stamped (``now_ms`` when they carry no time; never earlier than the head) and
+    hash-chained. Every log, SQLite or PostgreSQL, makes its records with this."""
+    records: list[EventRecord] = []
+    for event in events:
+        seq += 1
+        ts = event.ts_ms if event.ts_ms is not None else now_ms
+        ts = last_ts = max(ts, last_ts)
+        payload = canonical_json(event.payload)
+        type_ = str(event.type)
+        digest = chain_hash(
+            prev, seq, ts, type_, event.source, event.actor, event.subject, payload
+        )
+        records.append(
+            EventRecord(
+                seq, ts, type_, event.source, event.actor, event.subject, payload, prev, digest
+            )
+        )
+        prev = digest
+    return records
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     """The outcome of checking a log: its schema, SQLite integrity and hash chain."""
@@ -205,31 +230,9 @@ class EventLog:
             db.execute("BEGIN IMMEDIATE")
             # Read the tail inside the write lock: another process may have appended.
             seq, prev, last_ts = self._read_tail()
-            now = self._clock.now_ms()
-            records: list[EventRecord] = []
-            for event in events:
-                seq += 1
-                ts = event.ts_ms if event.ts_ms is not None else now
-                ts = last_ts = max(ts, last_ts)
-                payload = canonical_json(event.payload)
-                type_ = str(event.type)
-                digest = chain_hash(
-                    prev, seq, ts, type_, event.source, event.actor, event.subject, payload
-                )
-                records.append(
-                    EventRecord(
-                        seq,
-                        ts,
-                        type_,
-                        event.source,
-                        event.actor,
-                        event.subject,
-                        payload,
-                        prev,
-                        digest,
-                    )
-                )
-                prev = digest
+            records = chain_events(events, seq, prev, last_ts, self._clock.now_ms())
+            if records:
+                seq, prev, last_ts = records[-1].seq, records[-1].hash, records[-1].ts_ms
             db.executemany(_INSERT, [_row(r) for r in records])
             # The readings' time-series table commits with the events, or neither does.
             readings.project(

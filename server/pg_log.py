@@ -23,8 +23,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core import readings
 from core.clock import Clock, SystemClock
-from core.eventlog import EVENT_COLUMNS, GENESIS_HASH, chain_hash, record_from_row
-from core.events import EventRecord, NewEvent, canonical_json
+from core.eventlog import EVENT_COLUMNS, GENESIS_HASH, chain_events, chain_hash, record_from_row
+from core.events import EventRecord, NewEvent
 from server.errors import DatabaseUnavailable, describe_database
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class PgEventLog:
                     return AppendResult(missed, original, duplicate=True)
             events = list(decide(missed))
             now = self._clock.now_ms()
-            records = _chain(events, head_seq, head_hash, head_ts, now)
+            records = chain_events(events, head_seq, head_hash, head_ts, now)
             if records:
                 _insert(cur, _EVENTS, records)
                 _project_readings(cur, records, events)
@@ -201,7 +201,7 @@ class PgEventLog:
             return []
         with self._connection() as conn, conn.cursor() as cur:
             head_seq, head_hash, head_ts = _lock_head(cur, _AUDIT)
-            records = _chain(events, head_seq, head_hash, head_ts, self._clock.now_ms())
+            records = chain_events(events, head_seq, head_hash, head_ts, self._clock.now_ms())
             _insert(cur, _AUDIT, records)
             tail = records[-1]
             cur.execute(
@@ -434,30 +434,6 @@ def _read_range(
         (after_seq, until_seq),
     )
     return [record_from_row(r) for r in cur.fetchall()]
-
-
-def _chain(
-    events: Sequence[NewEvent], seq: int, prev: bytes, last_ts: int, now_ms: int
-) -> list[EventRecord]:
-    """Records for ``events`` after the head: stamped, never earlier than the head, and
-    hash-chained exactly as ``core.eventlog.EventLog.append`` does."""
-    records: list[EventRecord] = []
-    for event in events:
-        seq += 1
-        ts = event.ts_ms if event.ts_ms is not None else now_ms
-        ts = last_ts = max(ts, last_ts)
-        payload = canonical_json(event.payload)
-        type_ = str(event.type)
-        digest = chain_hash(
-            prev, seq, ts, type_, event.source, event.actor, event.subject, payload
-        )
-        records.append(
-            EventRecord(
-                seq, ts, type_, event.source, event.actor, event.subject, payload, prev, digest
-            )
-        )
-        prev = digest
-    return records
 
 
 def _insert(cur: psycopg.Cursor[Any], chain: _Chain, records: Sequence[EventRecord]) -> None:

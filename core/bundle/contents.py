@@ -16,6 +16,7 @@ from typing import Any
 
 from core.dispatch.tracking import PACKET_EVENT_TYPES, PacketBook
 from core.events import EventRecord, EventType
+from core.remote.wire import record_to_json
 
 ET = EventType
 # What a packet event says besides the ids every packet event repeats; the queued event's body
@@ -39,17 +40,7 @@ def safe_name(text: str, fallback: str) -> str:
 def event_line(record: EventRecord) -> str:
     """One line of ``events.jsonl`` (without its newline)."""
     return json.dumps(
-        {
-            "seq": record.seq,
-            "ts_ms": record.ts_ms,
-            "type": record.type,
-            "source": record.source,
-            "actor": record.actor,
-            "subject": record.subject,
-            "payload": record.payload_json,
-            "prev_hash": record.prev_hash.hex(),
-            "hash": record.hash.hex(),
-        },
+        record_to_json(record),
         ensure_ascii=False,
         separators=(",", ":"),
     )
