@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import (
     bench_alarm,
+    bench_backend,
     bench_dispatch,
     bench_ingest,
     bench_log,
@@ -148,6 +149,7 @@ MODULES = {
     "procedures": bench_procedures,
     "dispatch": bench_dispatch,
     "replay": bench_replay,
+    "backend": bench_backend,
 }
 
 
