@@ -233,7 +233,7 @@ class EventLog:
             records = chain_events(events, seq, prev, last_ts, self._clock.now_ms())
             if records:
                 seq, prev, last_ts = records[-1].seq, records[-1].hash, records[-1].ts_ms
-            db.executemany(_INSERT, [_row(r) for r in records])
+            db.executemany(_INSERT, [event_row(r) for r in records])
             # The readings' time-series table commits with the events, or neither does.
             readings.project(
                 db,
@@ -274,7 +274,7 @@ class EventLog:
             for record in fresh:
                 _check_continues(self.path, record, seq, prev, last_ts)
                 seq, prev, last_ts = record.seq, record.hash, record.ts_ms
-            db.executemany(_INSERT, [_row(r) for r in fresh])
+            db.executemany(_INSERT, [event_row(r) for r in fresh])
             readings.project(
                 db,
                 readings.reading_rows(
@@ -518,7 +518,9 @@ def _check_continues(
         raise ReplicaGapError(path, record.seq, reason, diverged=True)
 
 
-def _row(r: EventRecord) -> tuple[object, ...]:
+def event_row(r: EventRecord) -> tuple[object, ...]:
+    """An event's column values in ``EVENT_COLUMNS`` order (the inverse of
+    ``record_from_row``), for any log's INSERT."""
     return (
         r.seq,
         r.ts_ms,

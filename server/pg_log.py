@@ -23,7 +23,14 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core import readings
 from core.clock import Clock, SystemClock
-from core.eventlog import EVENT_COLUMNS, GENESIS_HASH, chain_events, chain_hash, record_from_row
+from core.eventlog import (
+    EVENT_COLUMNS,
+    GENESIS_HASH,
+    chain_events,
+    chain_hash,
+    event_row,
+    record_from_row,
+)
 from core.events import EventRecord, NewEvent
 from server.errors import DatabaseUnavailable, describe_database
 
@@ -440,20 +447,7 @@ def _insert(cur: psycopg.Cursor[Any], chain: _Chain, records: Sequence[EventReco
     cur.executemany(
         f"INSERT INTO {chain.events} ({EVENT_COLUMNS}) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        [
-            (
-                r.seq,
-                r.ts_ms,
-                r.type,
-                r.source,
-                r.actor,
-                r.subject,
-                r.payload_json,
-                r.prev_hash,
-                r.hash,
-            )
-            for r in records
-        ],
+        [event_row(r) for r in records],
     )
 
 
