@@ -194,8 +194,11 @@ class Incident:
     firsts: dict[str, int] = field(default_factory=dict)
     procedure: ProcedureRun | None = None
     exercise: bool = False  # reported in a drill
-    # The sequence number of the last event that changed the incident: what a command that
-    # expects the incident as its sender last saw it checks (optimistic concurrency).
+    # The sequence number of the last decision about the incident (a lifecycle step, or its
+    # procedure started or worked): what a command that expects the incident as its sender
+    # last saw it checks (optimistic concurrency). Additive traffic (notes, observations,
+    # camera views, packet receipts, links, evidence) leaves it alone: it overwrites nothing,
+    # and counting it would refuse operators' actions for changes they need not look at.
     version: int = 0
 
     @property

@@ -37,10 +37,11 @@ if TYPE_CHECKING:
     from core.eventlog import EventLog
 
 # Bump when the fold's meaning changes: older snapshots are then ignored, not misread.
-FOLD_VERSION = 7
+FOLD_VERSION = 8
 
 St = IncidentStatus
 ET = EventType
+
 # Events that move an incident to a fixed status.
 _STATUS_OF: dict[str, IncidentStatus] = {
     ET.INCIDENT_ACKNOWLEDGED: St.ACKNOWLEDGED,
@@ -98,7 +99,11 @@ class CityState:
         """Fold one event; return the id of the incident it changed, if any."""
         changed = self._apply(record)
         if changed is not None:
-            self.incidents[changed].version = record.seq
+            incident = self.incidents[changed]
+            steps = incident.transitions
+            # A procedure's run is decided state: replacing it discards a colleague's steps.
+            if (steps and steps[-1].seq == record.seq) or record.type in _PROCEDURE_EVENTS:
+                incident.version = record.seq
         return changed
 
     def _apply(self, record: EventRecord) -> str | None:

@@ -38,6 +38,10 @@ class IncidentAction:
     command: type[IncidentCommand]
     ask: Ask
     many: bool = True  # may run on several selected incidents at once
+    # Sent with the version the operator saw (refused when someone changed the incident
+    # meanwhile): a lifecycle step acts on the state it was chosen on, so a step chosen on a
+    # state that has moved on would overwrite another operator's decision.
+    versioned: bool = True
 
 
 ACTIONS: tuple[IncidentAction, ...] = (
@@ -50,5 +54,7 @@ ACTIONS: tuple[IncidentAction, ...] = (
     IncidentAction("close", "C", Close, Ask.COMMENT),
     IncidentAction("reopen", "O", Reopen, Ask.COMMENT, many=False),
     IncidentAction("merge", "M", MergeDuplicate, Ask.TARGET, many=False),
-    IncidentAction("note", "N", AddNote, Ask.NOTE, many=False),
+    # A note only adds to the record: it overwrites nothing, so a change by someone else is
+    # no reason to refuse it (and a note about that change must not be refused by it).
+    IncidentAction("note", "N", AddNote, Ask.NOTE, many=False, versioned=False),
 )

@@ -28,9 +28,19 @@ from PySide6.QtWidgets import (
 
 from core.catalogue import SERVICE_NAMES, Service
 from core.commands import IncidentCommand, is_allowed
-from core.errors import IllegalTransition
+from core.errors import ConflictError, IllegalTransition
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from panels.incidents.actions import ACTIONS, Ask, IncidentAction
+from panels.incidents.banner import QueueBanner
+from panels.incidents.conflict import (
+    MAX_RESENDS,
+    ActionBatch,
+    Seen,
+    Sent,
+    current_incident,
+    only_background,
+)
+from panels.incidents.conflict_text import ConflictText
 from panels.incidents.dialogs import CommandDialog
 from panels.incidents.model import (
     INCIDENT_ID_ROLE,
@@ -38,7 +48,6 @@ from panels.incidents.model import (
     IncidentFilterProxy,
     IncidentTableModel,
 )
-from ui.banner import TimedBanner
 from ui.context import AppContext
 from ui.sound import AlertSound
 from ui.table_model import select_source_row
@@ -66,6 +75,8 @@ class IncidentQueuePanel(QWidget):
         self._painted_at = 0.0  # monotonic time of the last repaint for the replay instant
         self._rebuilding = False  # the table is being refilled: its selection is not news
         self._replay_tip = self.tr("Replay shows the past: press F8 to go back to live to act.")
+        self._batch: ActionBatch | None = None  # the refusals the banner shows
+        self.conflict_text = ConflictText(context, self._explain, self)
         self._build()
         # Everything shown comes from the view (the live city or a replay instant); the
         # actions act on the live city through the backend.
@@ -76,6 +87,9 @@ class IncidentQueuePanel(QWidget):
         view.originChanged.connect(self._on_view_origin_changed)
         view.positionChanged.connect(self._on_view_position_changed)
         context.selection.incidentSelected.connect(self._on_selection_incident_selected)
+        # A conflict shown says the incident's current state: the live one, even in replay.
+        context.store.incidentsChanged.connect(self._on_store_incidents_changed)
+        self.banner.dismissed.connect(self._on_banner_dismissed)
         self._age_timer = timer_while_visible(self, 1000, self._on_age_timer)
         if view.is_loaded:  # built after the state arrived (a panel opened later)
             self._on_view_loaded()
@@ -85,8 +99,11 @@ class IncidentQueuePanel(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.banner = TimedBanner(5_000)
-        layout.addWidget(self.banner)
+        self.banner = QueueBanner(5_000)
+        message = QHBoxLayout()
+        message.addWidget(self.banner, 1)
+        message.addWidget(self.banner.dismiss_button)
+        layout.addLayout(message)
         layout.addLayout(self._build_filters())
         counts = QHBoxLayout()
         counts.addWidget(self.count_label, 1)
@@ -331,14 +348,28 @@ class IncidentQueuePanel(QWidget):
         targets = [i for i in self.selected_incidents() if is_allowed(spec.command, i.status)]
         if not targets or (not spec.many and len(targets) > 1):
             return
+        # What the operator decides on, taken before the dialog: a change someone else makes
+        # while it is open is exactly the conflict the version catches.
+        seen = {i.id: Seen.of(i) for i in targets}
         if values is None:
             values = self._ask(spec, targets)
             if values is None:
                 return
+        batch = ActionBatch(self._labels[spec.key], len(targets))
+        self._batch = batch
+        self.banner.clear_now()  # a new action: the last one's messages were read
         for incident in targets:
             command = self._command(spec, incident.id, values)
-            future = self.context.backend.submit(command, self.context.actor)
-            self.context.invoker.when_done(future, lambda _records: None, self._on_command_failed)
+            self._send(Sent(command, seen[incident.id] if spec.versioned else None, batch))
+
+    def _send(self, sent: Sent) -> None:
+        version = sent.seen.version if sent.seen is not None else None
+        future = self.context.backend.submit(
+            sent.command, self.context.actor, expected_version=version
+        )
+        self.context.invoker.when_done(
+            future, lambda _records: None, lambda error: self._on_command_failed(error, sent)
+        )
 
     def _command(
         self, spec: IncidentAction, incident_id: str, values: dict[str, str]
@@ -392,10 +423,72 @@ class IncidentQueuePanel(QWidget):
         seen = {i.assignee for i in self.context.store.state.incidents.values() if i.assignee}
         return [me, *sorted(seen - {me})]
 
-    def _on_command_failed(self, error: BaseException) -> None:
+    def _on_command_failed(self, error: BaseException, sent: Sent | None = None) -> None:
+        if isinstance(error, ConflictError) and sent is not None:
+            self._on_conflict(error, sent)
+            return
         text = self._explain(error) if isinstance(error, IllegalTransition) else str(error)
-        self.show_banner(text, error=True)
+        if sent is None:
+            self.show_banner(text, error=True)
+        else:
+            sent.batch.others.append(text)
+            self._show_batch(sent.batch)
         self.commandFailed.emit(text)
+
+    def _on_conflict(self, error: ConflictError, sent: Sent) -> None:
+        """Someone changed the incident after the operator chose the action: nothing was
+        applied. Say so, with the state now, and show that incident."""
+        state = self.context.store.state
+        now = current_incident(state.incidents.get(error.incident_id), error)
+        seen = sent.seen
+        if (
+            seen is not None
+            and now is not None
+            and only_background(seen, now)
+            and sent.resends < MAX_RESENDS
+        ):
+            # Only additive traffic (a packet receipt, a camera view, a note, a procedure
+            # step) moved the version on: the lifecycle the operator decided on is the one
+            # there is, so the action is sent again at the new version.
+            self._send(
+                replace(sent, seen=replace(seen, version=now.version), resends=sent.resends + 1)
+            )
+            return
+        batch = sent.batch
+        first = not batch.conflicts
+        batch.conflicts[error.incident_id] = (sent.command, error)
+        self._show_batch(batch)
+        self.commandFailed.emit(
+            self.conflict_text.conflict(batch.label, sent.command, error, state)
+        )
+        if first:
+            self._look_at(error.incident_id)
+
+    def _show_batch(self, batch: ActionBatch) -> None:
+        # The banner shows the refusals of the action that failed last: held while it has a
+        # conflict (the operator must see it), timed otherwise.
+        self._batch = batch
+        text = self.conflict_text.batch(batch, self.context.store.state)
+        if batch.conflicts:
+            self.banner.hold(text)
+        else:
+            self.show_banner(text, error=True)
+
+    def _look_at(self, incident_id: str) -> None:
+        """Select and show the incident so the operator sees its current state."""
+        if not self.select_incident(incident_id):
+            # Filtered out of the table (closed meanwhile, say): the detail still shows it.
+            self.context.selection.select_incident(incident_id, origin=self)
+
+    def _on_store_incidents_changed(self, incident_ids: set[str]) -> None:
+        # The store catches up with the change that caused a conflict a moment later (the
+        # server refuses before its stream brings the change): the banner follows it.
+        batch = self._batch
+        if batch is not None and self.banner.held and incident_ids & batch.conflicts.keys():
+            self.banner.hold(self.conflict_text.batch(batch, self.context.store.state))
+
+    def _on_banner_dismissed(self) -> None:
+        self._batch = None
 
     def _explain(self, error: IllegalTransition) -> str:
         """The refusal in the operator's language."""
@@ -431,8 +524,9 @@ class IncidentQueuePanel(QWidget):
         self.banner.say(text, error)
 
     def hideEvent(self, event: QHideEvent) -> None:
-        """A hidden queue keeps no timers running."""
-        self.banner.clear_now()
+        """A hidden queue keeps no timers running (a held conflict waits to be read)."""
+        if not self.banner.held:
+            self.banner.clear_now()
         super().hideEvent(event)
 
     def current_index(self) -> QModelIndex:

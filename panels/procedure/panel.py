@@ -31,6 +31,7 @@ from panels.procedure.lookup import Lookup, Showing, look_up
 from panels.procedure.placement import own_dock, place_beside_detail
 from panels.procedure.steps import StepActions
 from panels.procedure.widgets import StepRow, TimerChip
+from panels.procedure.work import SeenRun
 from ui.banner import TimedBanner
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
@@ -396,11 +397,15 @@ class ProcedurePanel(QWidget):
             parent=self,
         )
         incident_id = incident.id
+        # The run the operator decides to start or replace, taken as the dialog opens: a
+        # procedure someone else starts or changes meanwhile must not be silently replaced.
+        seen = SeenRun.of(incident)
 
         def start() -> None:
             chosen = dialog.chosen()
             if chosen is not None:
-                self.work.send(start_command(incident_id, chosen, dialog.reason.text().strip()))
+                reason = dialog.reason.text().strip()
+                self.work.send(start_command(incident_id, chosen, reason), seen=seen)
 
         dialog.accepted.connect(start)
         dialog.finished.connect(lambda _result: setattr(self, "start_dialog", None))

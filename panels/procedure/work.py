@@ -1,18 +1,68 @@
 """Sending the procedure's commands without waiting on the GUI thread, remembering which
 steps have one on its way (so a second Enter does not send it twice), and saying a refusal
-in the operator's language."""
+in the operator's language.
+
+Which commands carry the version the operator saw (optimistic concurrency): starting or
+changing the procedure does, since it replaces the run the operator looked at, and a run
+someone else started or changed meanwhile would be silently replaced. Completing or skipping
+a step and starting a timer do not: each records one step (or timer) once, the backend
+refuses a second record naming who made the first, so nothing can be overwritten, and a
+colleague working other steps of the same checklist is no conflict.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core.errors import CommandRejected, IllegalTransition
-from core.model import STATUS_NAMES, IncidentStatus
+from core.errors import CommandRejected, ConflictError, IllegalTransition
+from core.model import STATUS_NAMES, Incident, IncidentStatus
 from core.sop.commands import ProcedureCommand
 from ui.context import AppContext
+
+# How often a start is sent again at the newer version when only other traffic (camera
+# views, packets, notes, lifecycle steps) moved the incident on; past that it is refused.
+MAX_RESENDS = 3
+
+RunMark = tuple[str, int, int, int]  # procedure id, its version, start time, steps recorded
+
+
+def run_mark(incident: Incident) -> RunMark | None:
+    """What a start decides on: which run the incident follows and how far it got."""
+    run = incident.procedure
+    if run is None:
+        return None
+    return (run.procedure_id, run.version, run.started_ms, len(run.records))
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRun:
+    """The incident as the operator saw it when they opened the start dialog."""
+
+    version: int
+    run: RunMark | None
+
+    @classmethod
+    def of(cls, incident: Incident) -> SeenRun:
+        """What the operator sees of ``incident`` now (values: the fold changes it in place)."""
+        return cls(incident.version, run_mark(incident))
+
+
+def current_incident(stored: Incident | None, error: ConflictError) -> Incident | None:
+    """The incident now: the store's copy once it holds the change that caused the conflict,
+    else the copy the server sent with its refusal; None when neither is known yet."""
+    if stored is not None and stored.version >= error.current_version:
+        return stored
+    sent: Any = getattr(error, "incident", None)
+    if isinstance(sent, dict) and sent:
+        try:
+            return Incident.from_json(sent)
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
 
 
 class ProcedureWork(QObject):
@@ -35,15 +85,21 @@ class ProcedureWork(QObject):
         command: ProcedureCommand,
         step_id: str = "",
         then: Callable[[], None] | None = None,
+        seen: SeenRun | None = None,
+        resends: int = 0,
     ) -> bool:
         """Submit ``command`` (about ``step_id``, if any); ``then`` runs once it is accepted.
-        False when a command for the same step is already on its way."""
+        With ``seen`` it is refused if someone changed the procedure since. False when a
+        command for the same step is already on its way."""
         key = (command.incident_id, step_id)
         if step_id:
             if key in self.pending:
                 return False
             self.pending.add(key)
-        future = self._context.backend.submit(command, self._context.actor)
+        version = seen.version if seen is not None else None
+        future = self._context.backend.submit(
+            command, self._context.actor, expected_version=version
+        )
 
         def accepted(_records: Any) -> None:
             # The step stays marked busy until the store shows its record (forget_settled).
@@ -53,6 +109,14 @@ class ProcedureWork(QObject):
 
         def failed(error: BaseException) -> None:
             self.pending.discard(key)
+            if isinstance(error, ConflictError) and seen is not None and resends < MAX_RESENDS:
+                stored = self._context.store.state.incidents.get(error.incident_id)
+                now = current_incident(stored, error)
+                if now is not None and run_mark(now) == seen.run:
+                    # The run the operator decided on is the one there is: only other
+                    # traffic moved the version on, so the start goes again at the new one.
+                    self.send(command, step_id, then, SeenRun(now.version, seen.run), resends + 1)
+                    return
             self.settled.emit()
             self.refused.emit(self.explain(error))
 
@@ -75,6 +139,30 @@ class ProcedureWork(QObject):
                 .replace("%1", error.incident_id)
                 .replace("%2", status)
             )
+        if isinstance(error, ConflictError):
+            return self._explain_conflict(error)
         if isinstance(error, CommandRejected):
             return self.tr("Refused: %1").replace("%1", str(error))
         return self.tr("Could not send the command: %1").replace("%1", str(error))
+
+    def _explain_conflict(self, error: ConflictError) -> str:
+        """Someone changed the procedure after the operator chose: say what it is now."""
+        head = self.tr(
+            "The procedure of %1 was changed by someone else after you chose; nothing was applied."
+        ).replace("%1", error.incident_id)
+        stored = self._context.store.state.incidents.get(error.incident_id)
+        now = current_incident(stored, error)
+        run = now.procedure if now is not None else None
+        if now is None:
+            where = self.tr("Its current procedure is on its way.")
+        elif run is None:
+            where = self.tr("It follows no procedure now.")
+        else:
+            where = (
+                self.tr("It now follows “%1” (started by %2; steps recorded: %3).")
+                .replace("%1", self._context.pick(run.title_ko, run.title_en))
+                .replace("%2", run.started_by.removeprefix("operator:"))
+                .replace("%3", str(len(run.records)))
+            )
+        advice = self.tr("Look at it and choose again if a change is still needed.")
+        return f"{head} {where} {advice}"

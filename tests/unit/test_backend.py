@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.commands import Acknowledge, AddNote, ReportIncident, Resolve
+from core.commands import Acknowledge, AddNote, Assign, ReportIncident, Resolve
 from core.errors import ConflictError, CorruptLogError, IllegalTransition
 from core.eventlog import EventLog
 from core.events import EventRecord, SensorReading
@@ -179,4 +179,7 @@ def test_expected_version_refuses_a_command_on_a_changed_incident(backend: Local
     # Looking again (the current version) lets the note through; no version means no check.
     backend.submit(AddNote(iid, "mine"), "operator:lee", expected_version=2).result()
     backend.submit(AddNote(iid, "again"), "operator:lee").result()
-    assert backend.snapshot().result().incidents[iid].version == 4
+    # Notes add to the incident without deciding anything: the version stays at the last step.
+    assert backend.snapshot().result().incidents[iid].version == 2
+    backend.submit(Assign(iid, assignee="lee"), "operator:lee", expected_version=2).result()
+    assert backend.snapshot().result().incidents[iid].version == 5
