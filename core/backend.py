@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from core.commands import Command
 from core.events import EventRecord, NewEvent
@@ -114,3 +115,26 @@ class Backend(Protocol):
     def close(self) -> None:
         """Finish pending work and release the log."""
         ...
+
+
+@runtime_checkable
+class _ReplicaHolder(Protocol):
+    """A remote backend that keeps a local copy of the server's log."""
+
+    @property
+    def replica_path(self) -> Path:
+        """The copy's event log file."""
+        ...
+
+
+def log_file(backend: Backend) -> Path | None:
+    """The SQLite event log file ``backend``'s events can be read from in this process (for
+    replay, bundles, hand-over and workload reports), or None when there is none here.
+
+    A standalone log is its own file; a remote backend's is its replica, asked for on every
+    call because it changes when the server's log is replaced; an opened incident bundle's is
+    its working log. A remote backend without a replica (the server's own) has none.
+    """
+    if backend.mode is BackendMode.REMOTE:
+        return backend.replica_path if isinstance(backend, _ReplicaHolder) else None
+    return Path(backend.location) if backend.location else None

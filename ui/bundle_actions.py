@@ -1,8 +1,10 @@
 """File ▸ Export incident bundle… and File ▸ Open incident bundle…
 
 Export writes the selected incident's bundle on a worker with a progress window that can be
-cancelled; open starts a review window of its own (a separate process: a review never shares
-the live workstation's log, and closing it leaves the workstation as it was).
+cancelled, from the log file this workstation reads (a remote workstation's replica), and
+publishes the export's record through the backend; open starts a review window of its own (a
+separate process: a review never shares the live workstation's log, and closing it leaves the
+workstation as it was).
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QObject, QProcess, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
 
-from core.backend import BackendMode
+from core.backend import Backend, BackendMode, log_file
+from core.bundle.manifest import BundleError
 from core.catalogue_site import data_dir
 from core.errors import CityroomError
+from core.events import EventRecord, NewEvent
+from core.remote.errors import CommandQueued
 from ui.context import AppContext
 from ui.reason_dialog import ReasonDialog
 
@@ -29,6 +34,15 @@ if TYPE_CHECKING:
     from core.bundle.export import ExportResult
 
 _MAIN = Path(__file__).resolve().parent.parent / "main.py"
+# A review (REPLAY) holds evidence already exported; it publishes nothing.
+_EXPORTING_MODES = frozenset({BackendMode.STANDALONE, BackendMode.REMOTE})
+
+
+class ExportOutcome(NamedTuple):
+    """A bundle written, and its ``bundle.exported`` record as the backend takes it."""
+
+    result: ExportResult
+    record: Future[list[EventRecord]]
 
 
 def review_command(bundle: Path) -> tuple[str, list[str]]:
@@ -46,10 +60,22 @@ def sign_key() -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
+def publish_record(backend: Backend, event: NewEvent) -> Future[list[EventRecord]]:
+    """Send an export's record through ``backend`` (any thread); a failure to send it at all
+    is the future's error too, so the bundle is kept and the operator told."""
+    try:
+        return backend.publish([event])
+    except Exception as exc:  # told to the operator with the bundle, never lost
+        failed: Future[list[EventRecord]] = Future()
+        failed.set_exception(exc)
+        return failed
+
+
 class BundleActions(QObject):
     """The two File-menu actions and the export running behind its progress window."""
 
-    exported = Signal(object)  # ExportResult
+    exported = Signal(object)  # ExportResult: the bundle is written
+    recorded = Signal(object)  # then its record settled: None when logged, else the error
     failed = Signal(str)
 
     def __init__(self, parent: QWidget, menu: QMenu, context: AppContext) -> None:
@@ -59,6 +85,7 @@ class BundleActions(QObject):
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="bundle-export")
         self._cancel: threading.Event | None = None
         self._progress: QProgressDialog | None = None
+        self.message_box: QMessageBox | None = None  # the last result or problem shown
         self.export_action = QAction(self.tr("&Export incident bundle…"), parent)
         self.export_action.setShortcut(QKeySequence("Ctrl+Shift+X"))
         self.export_action.setToolTip(
@@ -81,8 +108,8 @@ class BundleActions(QObject):
 
     def _update(self, *_args: Any) -> None:
         selected = self.context.selection.incident_id
-        local = self.context.backend.mode is BackendMode.STANDALONE
-        self.export_action.setEnabled(bool(selected) and local)
+        exporting = self.context.backend.mode in _EXPORTING_MODES
+        self.export_action.setEnabled(bool(selected) and exporting)
 
     # -- export -----------------------------------------------------------------------------
 
@@ -113,11 +140,29 @@ class BundleActions(QObject):
         if dialog.exec():
             self.export(incident_id, Path(chosen).with_suffix(".zip"), dialog.reason.text())
 
-    def export(self, incident_id: str, out: Path, purpose: str) -> Future[ExportResult]:
-        """Write ``incident_id``'s bundle to ``out`` on a worker, with a progress window; the
-        export is recorded in the log with ``purpose``."""
+    def export(self, incident_id: str, out: Path, purpose: str) -> Future[ExportOutcome]:
+        """Write ``incident_id``'s bundle to ``out`` on a worker, with a progress window, from
+        the log file this workstation reads; the export is recorded with ``purpose`` by
+        publishing it through the backend (on the server for a remote workstation: its
+        replica takes only the server's records)."""
         from ui.bundle_pdf import pdf_writer
 
+        backend = self.context.backend
+        source = log_file(backend)
+        if source is None:
+            self._cancel = None  # an earlier export's cancel must not hide this message
+            failed: Future[ExportOutcome] = Future()
+            failed.set_exception(
+                BundleError(
+                    self.tr(
+                        "This workstation keeps no copy of the event log to export a bundle "
+                        "from. Export it where the log is: python main.py bundle export --db "
+                        "FILE."
+                    )
+                )
+            )
+            self.context.invoker.when_done(failed, self._on_exported, self._on_failed)
+            return failed
         printer = pdf_writer()  # made here: it may create Qt objects; it prints on the worker
 
         cancel = self._cancel = threading.Event()
@@ -137,11 +182,16 @@ class BundleActions(QObject):
         def moved(fraction: float) -> None:
             invoker.post(lambda: progress.setValue(round(fraction * 100)))
 
-        def run() -> ExportResult:
+        published: list[Future[list[EventRecord]]] = []
+
+        def record(event: NewEvent) -> None:  # on the worker, once the bundle is whole
+            published.append(publish_record(backend, event))
+
+        def run() -> ExportOutcome:
             from core.bundle.export import export_incident
 
-            return export_incident(
-                Path(self.context.backend.location),
+            result = export_incident(
+                source,
                 incident_id,
                 out,
                 evidence_dir=settings.evidence_dir,
@@ -153,16 +203,26 @@ class BundleActions(QObject):
                 purpose=purpose,
                 progress=moved,
                 cancel=cancel,
+                record=record,
             )
+            return ExportOutcome(result, published[-1])
 
         future = self._pool.submit(run)
         invoker.when_done(future, self._on_exported, self._on_failed)
         return future
 
-    def _on_exported(self, result: ExportResult) -> None:
+    def _on_exported(self, outcome: ExportOutcome) -> None:
         if self._progress is not None:
             self._progress.close()
+        result = outcome.result
         self.exported.emit(result)
+        self.context.invoker.when_done(
+            outcome.record,
+            lambda _records: self._on_recorded(result, None),
+            lambda error: self._on_recorded(result, error),
+        )
+
+    def _on_recorded(self, result: ExportResult, error: BaseException | None) -> None:
         text = self.tr("%1 written: %2 events, %3 files, %4.").replace("%1", str(result.path))
         text = text.replace("%2", str(result.events)).replace("%3", str(result.files))
         text = text.replace(
@@ -171,7 +231,24 @@ class BundleActions(QObject):
         if result.missing:
             text += "\n\n" + self.tr("Named in the bundle as missing:") + "\n"
             text += "\n".join(result.missing)
-        QMessageBox.information(self._parent, self.tr("Incident bundle"), text)
+        icon = QMessageBox.Icon.Information
+        if isinstance(error, CommandQueued):
+            icon = QMessageBox.Icon.Warning
+            text += "\n\n" + self.tr(
+                "The export is not on record yet: the backend cannot be reached. Its record is "
+                "queued and goes to the server when the link is back; keep the bundle to "
+                "yourself until then."
+            )
+        elif error is not None:
+            icon = QMessageBox.Icon.Warning
+            reason = str(error) if isinstance(error, CityroomError) else repr(error)
+            text += "\n\n" + self.tr("The export could not be recorded:") + "\n" + reason
+            text += "\n\n" + self.tr(
+                "Every export must be on record: delete the bundle, then export it again once "
+                "the problem above is fixed."
+            )
+        self._tell(icon, text)
+        self.recorded.emit(error)
 
     def _on_failed(self, error: BaseException) -> None:
         if self._progress is not None:
@@ -180,7 +257,16 @@ class BundleActions(QObject):
             return  # the operator cancelled; nothing was kept
         message = str(error) if isinstance(error, CityroomError) else repr(error)
         self.failed.emit(message)
-        QMessageBox.warning(self._parent, self.tr("Incident bundle"), message)
+        self._tell(QMessageBox.Icon.Warning, message)
+
+    def _tell(self, icon: QMessageBox.Icon, text: str) -> None:
+        """Show a result or a problem without blocking (the box is deleted once closed)."""
+        box = QMessageBox(
+            icon, self.tr("Incident bundle"), text, QMessageBox.StandardButton.Ok, self._parent
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.message_box = box
+        box.open()
 
     # -- open -------------------------------------------------------------------------------
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 from concurrent.futures import Future
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 
-from core.backend import BackendMode
+from core.backend import BackendMode, log_file
 from core.commands import MarkTimeline
 from core.events import EventRecord
 from core.model import Incident, IncidentStatus
@@ -92,10 +91,13 @@ class ReplayController(ReplayEngine):
         or its last ``span_ms``; end None: the window follows the live log) at ``at_ms``
         (default: the selected incident's report − 1 min, else 5 min before the end). Returns
         False (and says why) when this workstation cannot replay its log."""
-        if self.context.backend.mode is BackendMode.REMOTE:
+        # A remote workstation replays its replica: the link keeps appending the server's
+        # events to it, as other writers do to a standalone log, and the run follows its tail.
+        path = log_file(self.context.backend)
+        if path is None:
             self.failed.emit(
                 self.tr(
-                    "Replay is not available with a remote backend yet: open the event log "
+                    "This workstation keeps no copy of the event log to replay. Open the log "
                     "file itself (python main.py --db FILE) to replay it."
                 )
             )
@@ -105,7 +107,7 @@ class ReplayController(ReplayEngine):
             if self.playing:
                 self.playingChanged.emit(False)
             self._stop_run()
-        run = self._run = ReplayRun(Path(self.context.backend.location), self.context.invoker)
+        run = self._run = ReplayRun(path, self.context.invoker)
         self.active = True
         self.index_fraction = 0.0
         self._index_broken = False
@@ -125,6 +127,16 @@ class ReplayController(ReplayEngine):
 
     def _on_open_failed(self, error: BaseException) -> None:
         self.leave()
+        remote = self.context.backend.mode is BackendMode.REMOTE
+        if remote and self.context.store.state.last_seq == 0:
+            # The replica is still empty: the link has not copied the server's log yet.
+            self.failed.emit(
+                self.tr(
+                    "This workstation's copy of the server's event log holds no events yet. "
+                    "Replay once the link has copied them (the status bar shows the link)."
+                )
+            )
+            return
         self._fail(error, self.tr("The event log cannot be replayed: %1"))
 
     def play(self) -> None:

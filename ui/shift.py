@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.backend import BackendMode
+from core.backend import log_file
 from core.clock import Clock, SystemClock
 from core.handover import HandoverReport, handover_from_log, render_html
 from core.sop.library import ProcedureLibrary
@@ -81,10 +81,9 @@ HANDOVER_SHORTCUT = "Ctrl+Shift+H"
 
 
 def log_path(context: AppContext) -> Path | None:
-    """The event log file this workstation reads, or None when it has none here (remote)."""
-    if context.backend.mode is BackendMode.REMOTE:
-        return None
-    return Path(context.backend.location)
+    """The event log file this workstation reads (a remote workstation's replica), or None
+    when it has none here."""
+    return log_file(context.backend)
 
 
 # -- PDF ----------------------------------------------------------------------------------------
@@ -354,8 +353,9 @@ class WorkloadDialog(QDialog):
             self._show_failure(
                 generation,
                 self.tr(
-                    "Workload figures need the event log on this workstation; it is connected "
-                    "to a remote backend."
+                    "Workload figures need a copy of the event log on this workstation, and "
+                    "this backend keeps none here. Open the log file itself (python main.py "
+                    "--db FILE)."
                 ),
             )
             return
@@ -500,8 +500,9 @@ class HandoverDialog(QDialog):
             self._show_failure(
                 generation,
                 self.tr(
-                    "The hand-over report needs the event log on this workstation; it is "
-                    "connected to a remote backend."
+                    "The hand-over report needs a copy of the event log on this workstation, "
+                    "and this backend keeps none here. Open the log file itself (python "
+                    "main.py --db FILE)."
                 ),
             )
             return

@@ -44,12 +44,14 @@ from core.bundle.selection import Selection, select_events
 from core.bundle.signing import ALGORITHM, SigningKey, load_signing_key
 from core.clock import Clock, SystemClock
 from core.eventlog import EventLog
-from core.events import BundleExported, EventType
+from core.events import BundleExported, EventType, NewEvent
 
 DEFAULT_MARGIN_MS = 10 * 60_000
 PdfWriter = Callable[[str, Path], None]
 """Prints an HTML page to a PDF file (injected: core cannot use Qt)."""
 Progress = Callable[[float], None]
+RecordExport = Callable[[NewEvent], None]
+"""Takes the ``bundle.exported`` fact instead of the log file (e.g. publishes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +82,16 @@ def export_incident(
     cancel: threading.Event | None = None,
     clock: Clock | None = None,
     purpose: str = "",
+    record: RecordExport | None = None,
 ) -> ExportResult:
     """Write the bundle of ``incident_id`` from the log at ``db_path`` to ``out_path``, and
-    record the export in that log (``bundle.exported``: who, why, where, the file's digest).
+    record the export (``bundle.exported``: who, why, where, the file's digest).
 
     ``purpose`` is required: exports of camera material are logged with their purpose by law.
+    The record is appended to the log at ``db_path`` itself, or, with ``record``, handed to it
+    instead (a remote workstation's replica takes only its server's records, so the caller
+    publishes the fact through its backend). If the append fails or ``record`` raises, the
+    bundle is removed: no export without its record.
 
     Reads the log read-only (another process may keep appending). Raises a ``CityroomError``
     naming the thing and the fix: ``LogOpenError`` for the log, ``UnknownIncidentError``,
@@ -123,16 +130,13 @@ def export_incident(
     signature = signer.sign(data).encode("ascii") if signer is not None else None
     _write(out_path, data, signature, events, members, evidence, created_ms, report, cancel)
     try:
-        _record_export(
-            db_path,
-            incident_id,
-            out_path,
-            purpose.strip(),
-            who,
-            signer,
-            evidence,
-            len(selection.events),
+        event = _export_event(
+            incident_id, out_path, purpose.strip(), who, signer, evidence, len(selection.events)
         )
+        if record is None:
+            _append(db_path, event)
+        else:
+            record(event)
     except BaseException:
         out_path.unlink(missing_ok=True)  # no export without its record
         raise
@@ -148,8 +152,7 @@ def export_incident(
     )
 
 
-def _record_export(
-    db_path: Path,
+def _export_event(
     incident_id: str,
     out_path: Path,
     purpose: str,
@@ -157,14 +160,13 @@ def _record_export(
     signer: SigningKey | None,
     evidence: list[EvidenceFile],
     events: int,
-) -> None:
-    # Appending from a second connection is safe while a workstation has the log open: the
-    # append reads the tail inside the write lock, and the workstation folds what others add.
+) -> NewEvent:
+    """The ``bundle.exported`` fact of the file just written."""
     digest = hashlib.sha256()
     with out_path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
-    event = BundleExported(
+    exported = BundleExported(
         incident_id,
         purpose,
         str(out_path.resolve()),
@@ -174,9 +176,15 @@ def _record_export(
         tuple(sorted({e.camera_id for e in evidence if e.found and e.camera_id})),
         signer.key_id if signer is not None else "",
     )
+    return exported.to_new("bundle", who)
+
+
+def _append(db_path: Path, event: NewEvent) -> None:
+    # Appending from a second connection is safe while a workstation has the log open: the
+    # append reads the tail inside the write lock, and the workstation folds what others add.
     log = EventLog.open(db_path)
     try:
-        log.append([event.to_new("bundle", who)])
+        log.append([event])
     finally:
         log.close()
 

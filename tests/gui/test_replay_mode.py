@@ -6,29 +6,40 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
+from core.backend import log_file
 from core.clock import FakeClock, SystemClock
 from core.commands import Acknowledge, ReportIncident, Resolve
 from core.eventlog import EventLog
-from core.events import EventType, SensorReading
+from core.events import EventRecord, EventType, SensorReading
 from core.local_backend import LocalBackend
 from core.model import IncidentStatus
+from core.notices import NoticeBoard
+from core.remote.backend import LinkState, RemoteBackend
+from core.remote.replica import REPLICA_FILE, UNBOUND
 from core.replay import MarkKind, ReplaySession
 from core.simulator import Simulator, SimulatorConfig
 from core.state import CityState, rebuild
+from panels import all_panels
 from panels.replay.panel import ReplayPanel
+from tests.backend_server import free_port, wait_until
 from tests.gui.conftest import Workstation, _close, _open_workstation, lite_city
+from ui.app import build_context
+from ui.context import AppContext
+from ui.main_window import MainWindow
 from ui.replay import ReplayController
 from ui.replay_dialogs import AnnotationDialog, BookmarkDialog
 from ui.replay_time import date_time_text, parse_instant
+from ui.settings import Settings
 from ui.theme import apply_dark_theme
 
 MINUTE = 60_000
@@ -122,6 +133,136 @@ def station(qtbot, tmp_path: Path) -> Iterator[ReplayStation]:  # type: ignore[n
     ws = _open_workstation(qtbot, folder, "en")
     yield ReplayStation(ws, history, folder / "events.db")
     _close(ws)
+
+
+@dataclass
+class RemoteStation:
+    """A workstation on a remote backend that cannot be reached: it works on its replica."""
+
+    context: AppContext
+    window: MainWindow
+    backend: RemoteBackend
+
+    def close(self) -> None:
+        self.window.close()
+        self.context.store.stop()
+        self.backend.close()
+
+
+def unbound_replica(data_dir: Path) -> Path:
+    """Where a remote backend keeps its replica before it ever reached the server."""
+    return data_dir / UNBOUND / REPLICA_FILE
+
+
+def fill_replica(path: Path, records: Sequence[EventRecord]) -> None:
+    """Store the server's ``records`` in the replica at ``path`` as the link does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = EventLog.open(path)
+    try:
+        log.append_records(records)
+    finally:
+        log.close()
+
+
+def open_remote_workstation(
+    qtbot: QtBot, folder: Path, url: str | None = None, user: tuple[str, str] = ("kim", "unused")
+) -> RemoteStation:
+    """A workstation on the backend at ``url`` signed in as ``user`` (name, password), its
+    replica in ``folder / "remote"``. By default nobody answers at the URL (a free port on
+    127.0.0.1): what the replica holds is all the workstation has."""
+    folder.mkdir(parents=True, exist_ok=True)
+    notices = NoticeBoard()
+    backend = RemoteBackend(
+        url or f"http://127.0.0.1:{free_port()}",
+        username=user[0],
+        password=user[1],
+        data_dir=folder / "remote",
+        notices=notices,
+    )
+    backend.ready.result(10)
+    if url is not None:
+        # Signing in binds the replica to the server's log (another file): the window is
+        # built on the bound one.
+        wait_until(lambda: backend.status().state is LinkState.ONLINE, 10, "the link")
+    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+    settings.alert_sound = False
+    settings.evidence_dir = folder / "evidence"
+    context = build_context(backend, lite_city(), notices, settings, "en")
+    panels = [p for p in all_panels() if p.id not in ("map", "video_wall")]
+    window = MainWindow(context, panels, remember_layout=False)
+    qtbot.addWidget(window)
+    context.store.start()
+    window.show()
+    qtbot.waitUntil(lambda: context.store.is_loaded)
+    return RemoteStation(context, window, backend)
+
+
+def _server_log(folder: Path) -> tuple[History, list[EventRecord]]:
+    """The prepared hour as a server's log made it: its history and its records."""
+    folder.mkdir(parents=True, exist_ok=True)
+    history = _prepare_log(folder / "server.db", SystemClock().now_ms() - 3 * 60 * MINUTE)
+    log = EventLog.open(folder / "server.db", readonly=True)
+    try:
+        return history, list(log.read())
+    finally:
+        log.close()
+
+
+def test_a_remote_workstation_replays_its_replica_as_the_link_fills_it(
+    qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    history, records = _server_log(tmp_path / "server")
+    # The replica holds the server's log up to the fire's end; the rest arrives while replaying.
+    split = next(i for i, r in enumerate(records) if r.ts_ms > history.resolved_ms)
+    replica = unbound_replica(tmp_path / "station" / "remote")
+    fill_replica(replica, records[:split])
+    station = open_remote_workstation(qtbot, tmp_path / "station")
+    try:
+        assert log_file(station.backend) == replica
+        controller = station.context.replay
+        assert isinstance(controller, ReplayController)
+        view, live = station.context.view, station.context.store
+        before_ack = history.acknowledged_ms - 30_000
+        assert controller.enter(at_ms=before_ack)
+        qtbot.waitUntil(lambda: view.is_replay and view.now_ms() == before_ack, timeout=10_000)
+        assert view.state.incidents[history.fire].status is IncidentStatus.NEW
+        assert live.state.incidents[history.fire].status is IncidentStatus.RESOLVED
+        assert controller.window is not None and controller.window[1] < history.robbery_ms
+        # The link appends the server's next records to the replica meanwhile.
+        fill_replica(replica, records[split:])
+        qtbot.waitUntil(lambda: history.robbery in live.state.incidents, timeout=10_000)
+        assert history.robbery not in view.state.incidents  # the replay stays in the past
+        qtbot.waitUntil(lambda: (controller.window or (0, 0))[1] == history.end_ms, timeout=10_000)
+        _wait_index(qtbot, controller)
+        controller.seek(history.robbery_ms)
+        qtbot.waitUntil(lambda: view.now_ms() == history.robbery_ms, timeout=10_000)
+        assert view.state.incidents[history.robbery].status is IncidentStatus.NEW
+        # At the end of the window the replay has folded what the live store has.
+        qtbot.waitUntil(lambda: live.state.last_seq == records[-1].seq)
+        controller.seek(history.end_ms)
+        qtbot.waitUntil(lambda: view.now_ms() == history.end_ms, timeout=10_000)
+        assert _plain(view.state) == _plain(live.state)
+        controller.leave()
+        assert not view.is_replay
+    finally:
+        station.close()
+
+
+def test_an_empty_replica_says_the_link_has_not_copied_the_log_yet(
+    qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    station = open_remote_workstation(qtbot, tmp_path / "station")
+    try:
+        controller = station.context.replay
+        assert isinstance(controller, ReplayController)
+        with qtbot.waitSignal(controller.failed, timeout=10_000) as failed:
+            assert controller.enter()
+        assert "holds no events yet" in failed.args[0] and "link" in failed.args[0]
+        assert not controller.active and not station.context.view.is_replay
+    finally:
+        station.close()
 
 
 def _plain(state: CityState) -> object:

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QTableView
+from pytestqt.qtbot import QtBot
 
 from core.commands import (
     Acknowledge,
@@ -25,11 +26,13 @@ from core.commands import (
     Resolve,
     StartWork,
 )
+from core.eventlog import EventLog
 from core.events import CameraViewed
 from core.sop.commands import SkipStep
 from core.sop.starter import start_command
 from core.workload import RangeChoice
 from tests.gui.conftest import Workstation, lite_city
+from tests.gui.test_replay_mode import fill_replica, open_remote_workstation, unbound_replica
 from ui.shift import (
     HANDOVER_SHORTCUT,
     WORKLOAD_SHORTCUT,
@@ -134,7 +137,7 @@ def test_the_menu_has_both_tools_with_their_own_shortcuts(
 
 
 def test_the_dashboard_fills_from_the_log_by_operator_and_by_shift(
-    qtbot, workstation: Workstation, shift_actions: ShiftActions
+    qtbot: QtBot, workstation: Workstation, shift_actions: ShiftActions
 ) -> None:
     work_a_shift(qtbot, workstation)
     dialog = shift_actions.open_workload()
@@ -161,7 +164,7 @@ def test_the_dashboard_fills_from_the_log_by_operator_and_by_shift(
 
 
 def test_the_hand_over_report_previews_and_saves_pdf_and_html(
-    qtbot,
+    qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
     workstation: Workstation,
     shift_actions: ShiftActions,
@@ -208,10 +211,47 @@ def test_the_hand_over_report_previews_and_saves_pdf_and_html(
     assert NOTE not in page_text
 
 
-def test_a_missing_log_is_told_not_hidden(
-    qtbot, workstation: Workstation, shift_actions: ShiftActions, tmp_path: Path
+def test_a_remote_workstation_reports_from_its_replica(
+    qtbot: QtBot,
+    workstation: Workstation,
+    shift_actions: ShiftActions,
+    tmp_path: Path,
 ) -> None:
-    workstation.backend.location = str(tmp_path / "gone.db")  # type: ignore[misc]
+    ids = work_a_shift(qtbot, workstation)
+    # The same log as a server's, copied into a remote workstation's replica by its link.
+    log = EventLog.open(workstation.backend.location, readonly=True)
+    try:
+        fill_replica(unbound_replica(tmp_path / "remote" / "remote"), list(log.read()))
+    finally:
+        log.close()
+    station = open_remote_workstation(qtbot, tmp_path / "remote")
+    try:
+        actions = station.window.shift_actions
+        handover = actions.open_handover()
+        qtbot.waitUntil(lambda: handover.report is not None, timeout=10_000)
+        assert handover.report is not None
+        assert [i.id for i in handover.report.incidents] == [ids["fire"], ids["waiting"]]
+        assert ids["fire"] in handover.preview.toPlainText()
+        workload = actions.open_workload()
+        with qtbot.waitSignal(workload.computed, timeout=10_000):
+            workload.set_choice(RangeChoice.LAST_24H)
+        assert [r[:3] for r in rows(workload.operator_table)] == [
+            ["kim", "1", "0"],
+            ["lee", "1", "1"],
+        ]
+        assert "3 incident(s) reported, 2 handled, 1 resolved" in workload.total_label.text()
+    finally:
+        qtbot.waitUntil(lambda: station.context.procedures.loaded)
+        for thread in threading.enumerate():
+            if thread.name in WORKERS:
+                thread.join(5)
+        station.close()
+
+
+def test_a_missing_log_is_told_not_hidden(
+    qtbot: QtBot, workstation: Workstation, shift_actions: ShiftActions, tmp_path: Path
+) -> None:
+    workstation.backend.location = str(tmp_path / "gone.db")
     with qtbot.waitSignal(shift_actions.workload_action.triggered):
         shift_actions.workload_action.trigger()
     dialog = shift_actions.workload_dialog
@@ -223,7 +263,7 @@ def test_a_missing_log_is_told_not_hidden(
 
 
 def test_a_pdf_that_cannot_be_written_is_told_and_the_command_line_writes_one(
-    qtbot, workstation: Workstation, shift_actions: ShiftActions, tmp_path: Path
+    qtbot: QtBot, workstation: Workstation, shift_actions: ShiftActions, tmp_path: Path
 ) -> None:
     work_a_shift(qtbot, workstation)
     dialog = shift_actions.open_handover()

@@ -293,3 +293,49 @@ def test_an_export_needs_a_purpose(scene: Scene, tmp_path: Path) -> None:
     with pytest.raises(BundleError, match="--purpose"):
         export_incident(scene.db, FIRE, out, evidence_dir=scene.evidence_dir, purpose="  ")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_record_can_be_handed_over_instead_of_appended(tmp_path: Path) -> None:
+    scene = build_scene(tmp_path / "replica")
+
+    def tail() -> tuple[int, bytes]:
+        log = EventLog.open(scene.db, readonly=True)
+        try:
+            return log.last_seq, log.last_hash
+        finally:
+            log.close()
+
+    before = tail()
+    handed: list[NewEvent] = []
+    result = export_incident(
+        scene.db,
+        FIRE,
+        tmp_path / "x.zip",
+        evidence_dir=scene.evidence_dir,
+        created_by="operator:kim",
+        purpose="investigation request 7",
+        record=handed.append,
+    )
+    assert check_bundle(result.path).ok
+    # The log (a replica: it takes only its server's records) is left as it was.
+    assert tail() == before
+    (event,) = handed
+    assert (event.type, event.subject, event.actor) == (ET.BUNDLE_EXPORTED, FIRE, "operator:kim")
+    assert event.payload["purpose"] == "investigation request 7"
+    assert event.payload["sha256"] == hashlib.sha256(result.path.read_bytes()).hexdigest()
+    assert event.payload["path"] == str(result.path.resolve())
+
+    def refuse(_event: NewEvent) -> None:
+        raise OSError("the log is gone")
+
+    with pytest.raises(OSError, match="gone"):
+        export_incident(
+            scene.db,
+            FIRE,
+            tmp_path / "y.zip",
+            evidence_dir=scene.evidence_dir,
+            purpose="after-action review",
+            record=refuse,
+        )
+    assert not (tmp_path / "y.zip").exists()  # no export without its record
+    assert not (tmp_path / "y.zip.partial").exists()
