@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.sop.escalation import DEFAULT_AFTER_S, MAX_AFTER_S, MIN_AFTER_S
 from core.tomlfile import ConfigFileError, TomlLines, parse_config, read_config
 
 ENV_DATABASE = "CITYROOM_DATABASE_URL"
@@ -68,6 +69,27 @@ class FieldConfig(_Section):
     profile: str = "lite"  # the demo city whose cameras and sensors are registered
 
 
+class DispatchConfig(_Section):
+    """Packets to agencies, delivered by the server: workstations only queue them."""
+
+    # The agency registry (an agencies.toml as the workstation reads it); None: this server
+    # delivers no packets, and packets queued by workstations wait in the log.
+    registry: Path | None = None
+    # Demo only: play the registry's agencies whose endpoints are plain http on this machine.
+    simulate_agencies: bool = False
+
+
+class AutomationConfig(_Section):
+    """What the centre does by itself on the log, once for all its workstations."""
+
+    # Escalate critical incidents nobody acknowledged within escalate_after_s seconds.
+    escalation: bool = False
+    escalate_after_s: Annotated[float, Field(ge=MIN_AFTER_S, le=MAX_AFTER_S)] = DEFAULT_AFTER_S
+    # Start each new incident's default procedure (the shipped ones and procedures_dir's).
+    procedures: bool = False
+    procedures_dir: Path | None = None
+
+
 class ServerConfig(_Section):
     """The whole file."""
 
@@ -75,6 +97,8 @@ class ServerConfig(_Section):
     database: DatabaseConfig = DatabaseConfig()
     auth: AuthConfig = AuthConfig()
     field: FieldConfig = FieldConfig()
+    dispatch: DispatchConfig = DispatchConfig()
+    automation: AutomationConfig = AutomationConfig()
     instance: str = ""  # a name for this process in logs and /v1/health; default host:port
 
     @property
@@ -139,7 +163,7 @@ def server_config_from_text(text: str, path: Path | None = None) -> ServerConfig
         problem = _problem(first)
         raise ServerConfigError(path, problem, _FIX, line=line, key=".".join(loc)) from None
     base = path.parent if path is not None else Path.cwd()
-    return _resolve_paths(config, base)
+    return _check_files(_resolve_paths(config, base), path, TomlLines(text))
 
 
 def _problem(error: Any) -> str:
@@ -169,6 +193,12 @@ def _resolve_paths(config: ServerConfig, base: Path) -> ServerConfig:
     field = config.field
     if (mapping := resolve(field.mqtt_mapping)) is not None:
         field = field.model_copy(update={"mqtt_mapping": mapping})
+    dispatch = config.dispatch
+    if (registry := resolve(dispatch.registry)) is not None:
+        dispatch = dispatch.model_copy(update={"registry": registry})
+    automation = config.automation
+    if (folder := resolve(automation.procedures_dir)) is not None:
+        automation = automation.model_copy(update={"procedures_dir": folder})
     if (listen.tls_cert is None) != (listen.tls_key is None):
         raise ServerConfigError(
             None,
@@ -176,4 +206,38 @@ def _resolve_paths(config: ServerConfig, base: Path) -> ServerConfig:
             "Give both (the certificate and its private key), or neither for plain HTTP",
             key="listen",
         )
-    return config.model_copy(update={"listen": listen, "auth": auth, "field": field})
+    return config.model_copy(
+        update={
+            "listen": listen,
+            "auth": auth,
+            "field": field,
+            "dispatch": dispatch,
+            "automation": automation,
+        }
+    )
+
+
+def _check_files(config: ServerConfig, path: Path | None, lines: TomlLines) -> ServerConfig:
+    """Files the automation reads must be there: a server that started without them would
+    deliver nothing and say so only in its log."""
+    registry = config.dispatch.registry
+    if registry is not None and not registry.is_file():
+        raise ServerConfigError(
+            path,
+            f"the agency registry {registry} does not exist",
+            "Give the path of the centre's agencies.toml (relative paths are relative to this "
+            "file), or remove the key to deliver no packets from the server",
+            line=lines.key_line("dispatch", None, "registry"),
+            key="dispatch.registry",
+        )
+    folder = config.automation.procedures_dir
+    if folder is not None and not folder.is_dir():
+        raise ServerConfigError(
+            path,
+            f"the procedure folder {folder} is not a folder",
+            "Give the folder holding the site's own procedure files (*.toml), or remove the "
+            "key to use the shipped procedures only",
+            line=lines.key_line("automation", None, "procedures_dir"),
+            key="automation.procedures_dir",
+        )
+    return config

@@ -1,14 +1,16 @@
 """``python main.py serve --config server.toml``: one process of a centre's backend.
 
 Run as many as the load needs, on one PostgreSQL database, behind a load balancer: they share
-nothing but the database (and the token secret file). Field-data ingest runs in one of them
-at a time, chosen by a database lock (see ``server/field.py``).
+nothing but the database (and the token secret file). The centre's central work (field-data
+ingest, packet delivery, the agencies' inbound listener, escalation, the procedure starter)
+runs in one of them at a time, chosen by a database lock (see ``server/field.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -18,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 from core.errors import CityroomError
 
 if TYPE_CHECKING:
+    from core.city import City
+    from core.dispatch.agencies import Registry
     from server.config import ServerConfig
+    from server.field import LeaderService
+    from server.pg_backend import PgBackend
 
 log = logging.getLogger("cityroom.server")
 
@@ -42,12 +48,13 @@ class RunningServer:
     """What ``start_services`` opened, to close in reverse order."""
 
     services: Any
-    field: Any
+    leader: LeaderService | None  # None: no central duty is configured here
 
     def close(self) -> None:
-        """Stop ingest, write the audit trail out, close the log."""
-        if self.field is not None:
-            self.field.stop()
+        """Stop the central duties (sends under way finish and are logged), write the audit
+        trail out, close the log."""
+        if self.leader is not None:
+            self.leader.stop()
         self.services.audit.stop()
         self.services.backend.close()
 
@@ -64,6 +71,8 @@ def start_services(config: ServerConfig) -> RunningServer:
     from server.schema import migrate
     from server.tokens import TokenIssuer
 
+    # Read first, in every process, so a registry with a mistake stops serve at once.
+    registry = read_registry(config)
     url = config.database_url
     migrate(url)
     event_log = PgEventLog.open(url, max_size=config.database.pool_size)
@@ -84,13 +93,53 @@ def start_services(config: ServerConfig) -> RunningServer:
         audit=AuditTrail(event_log, instance),
         instance=instance,
     )
-    field = None
-    if config.field.mqtt_broker:
-        from server.field import FieldService
+    return RunningServer(services, start_leader(config, backend, city, registry, instance))
 
-        field = FieldService(config, url, backend, city)
-        field.start()
-    return RunningServer(services, field)
+
+def read_registry(config: ServerConfig) -> Registry | None:
+    """The agency registry ``[dispatch] registry`` names (None when none); raises
+    ``AgencyFileError`` naming the line and the fix when it is refused."""
+    from core.dispatch.agencies import Registry
+
+    path = config.dispatch.registry
+    if path is None:
+        return None
+    registry = Registry.load(path)
+    for warning in registry.warnings:
+        log.warning("agency registry %s: %s", path, warning)
+    return registry
+
+
+def start_leader(
+    config: ServerConfig,
+    backend: PgBackend,
+    city: City,
+    registry: Registry | None,
+    instance: str,
+) -> LeaderService | None:
+    """Contend for the leader's lock with the central duties ``config`` switches on (None
+    when it switches on none)."""
+    from server.automation import automation_duties
+    from server.field import Duty, FieldIngest, LeaderService
+
+    duties: list[Duty] = []
+    if config.field.mqtt_broker:
+        duties.append(FieldIngest(config, backend, city))
+    duties += automation_duties(config, backend, registry)
+    if registry is None:
+        log.info("no [dispatch] registry: packets queued by workstations are not delivered")
+    if not config.automation.escalation:
+        log.warning(
+            "[automation] escalation is off: workstations of this server do not escalate "
+            "either, so unacknowledged critical incidents are not escalated"
+        )
+    if not config.automation.procedures:
+        log.info("[automation] procedures is off: new incidents get no procedure by themselves")
+    if not duties:
+        return None
+    leader = LeaderService(config.database_url, duties, instance=instance)
+    leader.start()
+    return leader
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -143,8 +192,16 @@ def run_serve(args: argparse.Namespace) -> int:
         f"(last event {running.services.backend.state_now().last_seq})",
         flush=True,
     )
-    try:  # uvicorn stops on SIGINT and SIGTERM, finishing requests under way
+    # uvicorn stops on SIGINT and SIGTERM, finishing requests under way, then raises the
+    # signal again for the handler it found: without one of ours SIGTERM would end the
+    # process there, before the central duties and the audit trail are closed below.
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    try:
         server.run()
     finally:
         running.close()
     return 0
+
+
+def _exit_on_term(signum: int, _frame: object) -> None:
+    raise SystemExit(0)

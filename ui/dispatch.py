@@ -1,7 +1,12 @@
 """The workstation's link with outside agencies: the agency registry, the delivery worker
 (the outbox), the listener for agencies' reports and acknowledgements, the live links to
 cameras shared in packets and, in the standalone demo, the simulated agencies they talk to.
-Everything starts and stops off the GUI thread."""
+Everything starts and stops off the GUI thread.
+
+A workstation connected to the centre's server (``BackendMode.REMOTE``) reads the registry
+(composing needs the agencies) and records packets and cancellations in the log, but sends
+nothing and listens for nothing: the server delivers every packet once for all workstations
+(``server/automation.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
-from core.backend import Backend
+from core.backend import Backend, BackendMode
 from core.clock import SystemClock
 from core.dispatch.agencies import DEMO_REGISTRY, Agency, Registry, registry_path
 from core.errors import CityroomError
@@ -45,7 +50,7 @@ class _Links:
     """What a start made (handed from the worker thread to the GUI thread)."""
 
     registry: Registry
-    outbox: Outbox
+    outbox: Outbox | None  # None: the centre's server delivers the packets
     inbound: InboundListener | None = None
     poller: AckPoller | None = None  # fetches Acks of agencies that do not push them
     simulators: list[AgencySimulator] = field(default_factory=list)
@@ -58,7 +63,8 @@ class DispatchService(QObject):
     """Owns the dispatch workers for the window. ``registry`` is None (and ``problem`` says
     why) until the registry has been read; packets can be queued once it is there. Cameras
     can be shared live while ``live_share`` is there (else ``live_share_problem`` says why);
-    ``settings`` (default: the user's) say where cameras stream from and their masks."""
+    ``settings`` (default: the user's) say where cameras stream from and their masks.
+    ``delivered_by_server`` once started on a server's backend: then there is no outbox."""
 
     changed = Signal()  # the registry was read, or the links started or stopped
 
@@ -90,15 +96,28 @@ class DispatchService(QObject):
         self._settings = settings
         self._links: _Links | None = None
         self._stopped = False
+        self._backend: Backend | None = None
+        self.delivered_by_server = False
 
     # -- life -----------------------------------------------------------------------------
 
     def start_live(self, backend: Backend) -> Future[_Links]:
         """Read the registry, then start the simulated agencies (demo), the listener, the
-        live links and the delivery worker, on a worker thread."""
+        live links and the delivery worker, on a worker thread; on a server's backend only
+        read the registry (the server delivers)."""
         path, simulate, notices = self.path, self.simulate_agencies, self._notices
         settings = self._settings or Settings()
         streams, masks = settings.stream_registry, settings.mask_file
+        self._backend = backend
+        self.delivered_by_server = backend.mode is BackendMode.REMOTE
+
+        def read_only() -> _Links:
+            links = _Links(Registry.load(path), None)
+            links.live_share_problem = QCoreApplication.translate(
+                "DispatchService",
+                "Live video is not shared from workstations connected to the centre's server.",
+            )
+            return links
 
         def start() -> _Links:
             from core.dispatch.ack_poll import AckPoller
@@ -107,7 +126,8 @@ class DispatchService(QObject):
             from core.dispatch.outbox import Outbox
 
             registry = Registry.load(path)
-            links = _Links(registry, Outbox(backend, registry, notices=notices))
+            outbox = Outbox(backend, registry, notices=notices)
+            links = _Links(registry, outbox)
             if simulate:
                 try:
                     links.simulators = [s.start() for s in simulators_for(registry)]
@@ -131,10 +151,10 @@ class DispatchService(QObject):
                 links.poller = AckPoller(links.inbound, registry, notices=notices)
                 links.poller.start()
             _start_live_share(links, backend, streams, masks)
-            links.outbox.start()
+            outbox.start()
             return links
 
-        future = run_in_thread(start, "dispatch start")
+        future = run_in_thread(read_only if self.delivered_by_server else start, "dispatch start")
         this = weakref.ref(self)  # the worker must not be the last holder of a QObject
 
         def started(links: _Links) -> None:
@@ -157,7 +177,9 @@ class DispatchService(QObject):
         self.registry, self.outbox = links.registry, links.outbox
         self.inbound, self.simulators = links.inbound, links.simulators
         self.live_share, self.live_share_problem = links.live_share, links.live_share_problem
-        self.problem = ""
+        # Said wherever this window would say why it does not send (the outbox's header and
+        # its "Retry now"): here nothing is wrong, the server sends.
+        self.problem = self.delivery_note
         for warning in links.registry.warnings:
             self._notices.post(NoticeLevel.WARNING, SOURCE, warning)
         for problem in links.problems:
@@ -184,7 +206,14 @@ class DispatchService(QObject):
     @property
     def ready(self) -> bool:
         """Whether packets can be composed and queued now."""
-        return self.registry is not None and self.outbox is not None
+        return self.registry is not None and (self.outbox is not None or self.delivered_by_server)
+
+    @property
+    def delivery_note(self) -> str:
+        """Who sends the packets when it is not this window ("" when it is)."""
+        if not self.delivered_by_server:
+            return ""
+        return self.tr("The centre's server delivers the packets and retries them itself.")
 
     def agency(self, agency_id: str) -> Agency | None:
         """An agency of the registry, or None."""
@@ -202,7 +231,8 @@ class DispatchService(QObject):
         return self.outbox.status() if self.outbox is not None else None
 
     def retry_now(self, distribution_id: str) -> Future[bool] | None:
-        """Send a waiting packet now (None when the worker is not running)."""
+        """Send a waiting packet now (None when the worker is not running, as on a server's
+        backend: the server retries)."""
         return self.outbox.retry_now(distribution_id) if self.outbox is not None else None
 
     def compose(
@@ -250,10 +280,36 @@ class DispatchService(QObject):
         self, distribution_id: str, reason: str, actor: str = "outbox"
     ) -> Future[bool] | None:
         """Give up a packet not yet sent, recorded as ``actor`` (None when the worker is not
-        running)."""
+        running). On a server's backend the cancellation is recorded in the log, as the
+        worker records it; a packet the server has on the wire by then still counts as sent.
+        """
+        backend = None if self._stopped else self._backend
+        if self.delivered_by_server and backend is not None and self.registry is not None:
+            return _cancel_in_log(backend, distribution_id, reason, actor)
         if self.outbox is None:
             return None
         return self.outbox.cancel(distribution_id, reason, actor)
+
+
+def _cancel_in_log(
+    backend: Backend, distribution_id: str, reason: str, actor: str
+) -> Future[bool]:
+    """Record the delivery worker's cancellation of a packet still waiting in the log (on a
+    worker thread); False when it is no longer waiting."""
+
+    def work() -> bool:
+        from core.dispatch.retry import DeliverySchedule
+
+        # The worker's own schedule decides whether it may be cancelled and writes the fact.
+        schedule = DeliverySchedule()
+        schedule.load(backend.snapshot().result(timeout=30).packets)
+        events = schedule.cancel(distribution_id, reason)
+        if not events:
+            return False
+        backend.publish([e.to_new(SOURCE, actor) for e in events]).result(timeout=30)
+        return True
+
+    return run_in_thread(work, "packet cancel")
 
 
 def _start_live_share(links: _Links, backend: Backend, streams: Path | None, masks: Path) -> None:
@@ -299,7 +355,8 @@ def _start_live_share(links: _Links, backend: Backend, streams: Path | None, mas
 def _stop_links(links: _Links) -> None:
     if links.poller is not None:
         links.poller.stop()
-    links.outbox.stop(5.0)
+    if links.outbox is not None:
+        links.outbox.stop(5.0)
     if links.live_share is not None:
         links.live_share.stop()
     if links.inbound is not None:

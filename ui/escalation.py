@@ -4,6 +4,10 @@ procedure step past its reminder time is told once as a notice.
 
 The check runs on the GUI thread once a second, because the replica it reads is GUI-thread
 state; it only reads and submits (submitting queues the command and returns at once).
+
+A workstation connected to the centre's server (``BackendMode.REMOTE``) submits no
+escalation: the server escalates once for all workstations (``server/automation.py``), and
+the banner and the sound follow its escalation as it arrives in the replica.
 """
 
 from __future__ import annotations
@@ -156,8 +160,9 @@ class EscalationBanner(QFrame):
 
 class EscalationWatcher(QObject):
     """Once a second: escalates critical incidents left unacknowledged past the setting
-    ``escalate_after_s`` (as ``system:escalation``), reminds of overdue procedure steps, and
-    keeps the banner showing the escalated incidents still unacknowledged."""
+    ``escalate_after_s`` (as ``system:escalation``; on a server's backend the server does),
+    reminds of overdue procedure steps, and keeps the banner showing the escalated incidents
+    still unacknowledged."""
 
     def __init__(
         self,
@@ -175,6 +180,7 @@ class EscalationWatcher(QObject):
             context.procedures.library, context.settings.escalate_after_s
         )
         self._failed: set[str] = set()  # escalations that failed once: told once
+        self.escalates = context.backend.mode is not BackendMode.REMOTE
         self._live: set[str] = set()  # incidents neither closed nor merged
         self._timer = QTimer(self)
         self._timer.setObjectName("escalationTick")
@@ -207,7 +213,7 @@ class EscalationWatcher(QObject):
         self._check.after_s = context.settings.escalate_after_s
         incidents = self._open_incidents()
         findings = self._check.check(incidents, now)
-        for due in findings.escalate:
+        for due in findings.escalate if self.escalates else ():
             self._escalate(due)
         for overdue in findings.overdue:
             self._remind(overdue)

@@ -4,6 +4,10 @@ a procedure file changes on disk, and the starter that gives new incidents their
 Two folders are read: the shipped procedures and the user's own (in Cityroom's data folder,
 created when the live workstation starts). A file that is refused on reload keeps its last
 good version in force; the notice names the file, line and key.
+
+A workstation connected to the centre's server (``BackendMode.REMOTE``) reads and watches the
+library (panels show procedures) but starts none: the server's starter gives every new
+incident its procedure once for all workstations (``server/automation.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 
-from core.backend import Backend
+from core.backend import Backend, BackendMode
 from core.notices import NoticeBoard, NoticeLevel
 from core.sop.definitions import SOP_DIR, SopFileError
 from core.sop.library import LoadReport, ProcedureLibrary
@@ -46,7 +50,8 @@ def describe(error: SopFileError) -> str:
 class ProcedureService(QObject):
     """Holds the :class:`ProcedureLibrary`; ``load`` reads it on a worker thread and emits
     ``changed`` on the GUI thread once the procedures in force are known. ``start_live``
-    watches the folders and starts the :class:`ProcedureStarter`; ``stop`` ends both."""
+    watches the folders and starts the :class:`ProcedureStarter` (not on a server's backend:
+    the server starts procedures); ``stop`` ends both."""
 
     changed = Signal()
     loadFinished = Signal(object)  # LoadReport of every load, initial or reload
@@ -192,6 +197,8 @@ class ProcedureService(QObject):
         if self._live is None or self.starter is not None or self._stopped or not self.loaded:
             return
         backend, store = self._live
+        if backend.mode is BackendMode.REMOTE:
+            return  # the centre's server starts them, once for every workstation
         if not store.is_loaded:
             return
         # Read on the GUI thread: the replica belongs to it. Incidents reported after

@@ -58,12 +58,13 @@ class OutboxHeader(QLabel):
         status: OutboxStatus | None,
         problem: str | None,
         agency_name: Callable[[str], str],
+        elsewhere: str = "",
     ) -> None:
         """Write the header; ``problem`` is why packets cannot be sent (None: this window
-        does not send packets, "" : no problem)."""
+        does not send packets, and ``elsewhere`` may say who does; "" : no problem)."""
         running = status is not None and status.running
         if problem is None:
-            worker, colour = self.tr("Packets are not sent from this window"), DIM
+            worker, colour = elsewhere or self.tr("Packets are not sent from this window"), DIM
         elif running:
             worker, colour = self.tr("Delivery worker running"), GOOD
         else:

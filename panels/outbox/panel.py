@@ -182,9 +182,13 @@ class OutboxPanel(QWidget):
         service = self.dispatch()
         status = service.status() if service is not None else None
         problem: str | None = None
-        if service is not None:
+        elsewhere = ""
+        if service is not None and service.delivered_by_server:
+            elsewhere = service.delivery_note  # a remote desk: the server sends, not a fault
+        elif service is not None:
             problem = service.problem or ("" if service.ready else self.tr("stopped"))
-        self.header.show_state(Counts.of(self.model.book), status, problem, self.model.agency_name)
+        counts = Counts.of(self.model.book)
+        self.header.show_state(counts, status, problem, self.model.agency_name, elsewhere)
         links = {link.agency_id: link for link in status.agencies} if status else {}
         self.model.set_links(links)
 
@@ -277,6 +281,10 @@ class OutboxPanel(QWidget):
         for action in (self.retry_action, self.cancel_action):
             action.setEnabled(can_act and not replay)
             action.setToolTip(self._replay_tip if replay else self._tips[action])
+        if service is not None and service.delivered_by_server and not replay:
+            # The server retries by itself; a desk cannot hurry it.
+            self.retry_action.setEnabled(False)
+            self.retry_action.setToolTip(service.delivery_note)
         self.show_action.setEnabled(packet is not None)
         self.goto_action.setEnabled(packet is not None)
 

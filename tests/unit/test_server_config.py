@@ -56,3 +56,58 @@ def test_the_database_url_comes_from_the_environment_first(
     assert config.database_url == "postgresql://a@h/db"
     monkeypatch.setenv("CITYROOM_DATABASE_URL", "postgresql://b@h/other")
     assert config.database_url == "postgresql://b@h/other"
+
+
+def test_dispatch_and_automation_default_to_off_and_the_example_switches_them_on() -> None:
+    config = server_config_from_text("[listen]\nport = 9000\n")
+    assert config.dispatch.registry is None and not config.dispatch.simulate_agencies
+    assert not config.automation.escalation and not config.automation.procedures
+    assert config.automation.escalate_after_s == 60
+    # What a centre copies escalates and starts procedures: workstations on it no longer do.
+    example = load_server_config(EXAMPLE)
+    assert example.automation.escalation and example.automation.procedures
+    assert example.dispatch.registry is None  # a registry is the site's own
+
+
+def test_the_registry_and_procedure_folder_are_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "agencies.toml").write_text("", encoding="utf-8")
+    (tmp_path / "sop").mkdir()
+    path = tmp_path / "server.toml"
+    path.write_text(
+        '[dispatch]\nregistry = "agencies.toml"\nsimulate_agencies = true\n'
+        "[automation]\nescalation = true\nescalate_after_s = 15\nprocedures = true\n"
+        'procedures_dir = "sop"\n',
+        encoding="utf-8",
+    )
+    config = load_server_config(path)
+    assert config.dispatch.registry == tmp_path / "agencies.toml"
+    assert config.dispatch.simulate_agencies
+    assert config.automation.procedures_dir == tmp_path / "sop"
+    assert config.automation.escalation and config.automation.escalate_after_s == 15
+
+
+def test_a_missing_registry_or_procedure_folder_names_its_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "server.toml"
+    path.write_text('[listen]\nport = 9000\n[dispatch]\nregistry = "gone.toml"\n')
+    with pytest.raises(ServerConfigError) as error:
+        load_server_config(path)
+    assert error.value.line == 4 and error.value.key == "dispatch.registry"
+    assert "gone.toml does not exist" in str(error.value) and "agencies.toml" in str(error.value)
+    path.write_text('[automation]\nprocedures = true\n\nprocedures_dir = "none"\n')
+    with pytest.raises(ServerConfigError) as error:
+        load_server_config(path)
+    assert error.value.line == 4 and error.value.key == "automation.procedures_dir"
+    assert "is not a folder" in str(error.value)
+
+
+def test_automation_switches_and_times_are_checked() -> None:
+    with pytest.raises(ServerConfigError) as error:
+        server_config_from_text("[automation]\nescalation = true\nescalate_after_s = 2\n")
+    assert error.value.line == 3 and error.value.key == "automation.escalate_after_s"
+    assert "greater than or equal to 10" in str(error.value)
+    with pytest.raises(ServerConfigError) as error:
+        server_config_from_text("[automation]\nescalaton = true\n")
+    assert error.value.line == 2 and error.value.key == "automation.escalaton"
+    assert "no such key" in str(error.value)
+    with pytest.raises(ServerConfigError, match=r"dispatch\.simulate_agencies"):
+        server_config_from_text('[dispatch]\nsimulate_agencies = "maybe"\n')
