@@ -15,16 +15,28 @@ from pathlib import Path
 from core.errors import CityroomError
 
 
-def _default_db() -> Path:
-    """Where the standalone workstation keeps its event log unless --db says otherwise."""
+def _data_home() -> Path:
+    """The user's own data folder for Cityroom."""
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "Cityroom" / "cityroom.db"
+        return base / "Cityroom"
     base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "cityroom" / "cityroom.db"
+    return base / "cityroom"
+
+
+def _default_db() -> Path:
+    """Where the standalone workstation keeps its event log unless --db says otherwise."""
+    return _data_home() / "cityroom.db"
+
+
+def _default_remote_dir() -> Path:
+    """Where a workstation on the operations backend keeps its copy of the log and the
+    commands waiting to be sent."""
+    return _data_home() / "remote"
 
 
 DEFAULT_DB = _default_db()
+DEFAULT_REMOTE_DIR = _default_remote_dir()
 PROFILES = ("lite", "full")
 STATUSES = (
     "new",
@@ -79,6 +91,17 @@ def _broker(text: str) -> str:
     return text.strip()
 
 
+def _backend_url(text: str) -> str:
+    """An argparse type: the http(s) address of the operations backend."""
+    # The same check RemoteBackend makes, here so a bad address stops before any window.
+    from core.remote.backend import RemoteUrlError, checked_url
+
+    try:
+        return checked_url(text)
+    except RemoteUrlError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _instant(text: str) -> int:
     """An argparse type: an ISO-8601 time (Seoul time without an offset) as UTC ms."""
     from core.handover import parse_at
@@ -100,10 +123,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cityroom",
         description="Cityroom operator workstation. Without a command, opens the window in "
-        "standalone demo mode.",
+        "standalone demo mode, or on the centre's operations backend with --backend URL.",
     )
     parser.add_argument(
         "--db", type=Path, default=None, help=f"event log file (default {DEFAULT_DB})"
+    )
+    parser.add_argument(
+        "--backend",
+        type=_backend_url,
+        metavar="URL",
+        default=None,
+        help="work on the centre's operations backend at URL (https://HOST:PORT) instead of a "
+        f"local log: sign in, keep a copy of its log and the commands made offline in "
+        f"{DEFAULT_REMOTE_DIR}. With --screenshot the password is read from the environment "
+        "variable CITYROOM_PASSWORD",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        default=None,
+        help="with --backend: the account to sign in as (default: your login name)",
+    )
+    parser.add_argument(
+        "--ca-cert",
+        type=Path,
+        metavar="PEM",
+        default=None,
+        help="with --backend: the centre's CA certificate, to verify the backend's TLS "
+        "certificate (default: the system's CAs)",
     )
     parser.add_argument(
         "--profile",
@@ -512,16 +559,42 @@ def run_command(args: argparse.Namespace) -> int:
     return headless.incidents_list(db, args.status, args.json)
 
 
+def check_window_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse options of the window that do not go together (exits 2, naming them)."""
+    if args.backend is not None and args.db is not None:
+        parser.error(
+            "--backend and --db cannot be used together: --db opens a local event log, "
+            "--backend works on the centre's server (its copy is kept in "
+            f"{DEFAULT_REMOTE_DIR}); give one of them"
+        )
+    if args.backend is None:
+        for given, option in ((args.user, "--user"), (args.ca_cert, "--ca-cert")):
+            if given is not None:
+                parser.error(f"{option} is for signing in to a backend: give --backend URL too")
+    elif args.ca_cert is not None and not args.ca_cert.is_file():
+        parser.error(
+            f"--ca-cert: {args.ca_cert} is not a file; give the PEM file of the centre's CA "
+            "certificate"
+        )
+    elif args.screenshot is not None and not os.environ.get("CITYROOM_PASSWORD"):
+        # Said before the window's libraries load: nobody is there to type a password.
+        parser.error(
+            "--backend with --screenshot signs in without a window: put the password in the "
+            "environment variable CITYROOM_PASSWORD"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
+            check_window_options(parser, args)
             from panels import all_panels
             from ui.app import run_gui
 
-            return run_gui(args, DEFAULT_DB, all_panels())
+            return run_gui(args, DEFAULT_DB, all_panels(), DEFAULT_REMOTE_DIR)
         if args.command == "review":
             from panels import all_panels
             from ui.review import run_review

@@ -10,12 +10,12 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from core.backend import Backend
+from core.backend import Backend, BackendMode
 from core.city import City, load_city
 from core.clock import Clock
 from core.errors import LogOpenError
@@ -40,6 +40,11 @@ from ui.situation_rules import SituationRules
 from ui.store import EventStore
 from ui.theme import apply_dark_theme
 from ui.view_store import ViewStore
+
+if TYPE_CHECKING:
+    # The remote client's network libraries load only when a workstation uses a backend.
+    from ui.remote_link import BackendLink
+    from ui.remote_login import RemoteLogin
 
 
 def has_display() -> bool:
@@ -149,8 +154,15 @@ def make_application() -> QApplication:
     return app
 
 
-def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSpec]) -> int:
-    """Run the windowed workstation until it is closed; return the exit status."""
+def run_gui(
+    args: argparse.Namespace,
+    default_db: Path,
+    panels: Sequence[PanelSpec],
+    remote_dir: Path | None = None,
+) -> int:
+    """Run the windowed workstation until it is closed; return the exit status. With
+    ``args.backend`` it works on the centre's operations backend, keeping its copy of the log
+    and its command queue in ``remote_dir``."""
     screenshot: Path | None = args.screenshot
     if screenshot is not None and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -162,6 +174,13 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
             file=sys.stderr,
         )
         return 2
+    remote_url: str | None = getattr(args, "backend", None)
+    interactive = screenshot is None
+    login: RemoteLogin | int | None = None
+    if remote_url and not interactive:
+        login = _remote_login(args, remote_url, interactive=False)  # before Qt: fails fast
+        if isinstance(login, int):
+            return login
     app = make_application()
     settings = Settings()
     if args.streams is not None:
@@ -177,33 +196,54 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     apply_dark_theme(app)
 
     notices = NoticeBoard()
-    backend = _open_backend(
-        args.db or default_db,
-        notices,
-        interactive=screenshot is None,
-        retention=reading_retention(settings, notices),
-    )
-    if backend is None:
-        return 1
-    city = load_city(args.profile)
-    context = build_context(backend, city, notices, settings, language)
-    simulator = None
-    if not args.no_simulator:
-        seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 10**6)
-        simulator = Simulator(
-            city,
-            backend,
-            SimulatorConfig(seed=seed, speed=args.speed or 1.0, rate=args.rate),
+    station: RunningWorkstation
+    if remote_url:
+        if login is None:
+            login = _remote_login(args, remote_url, interactive=True)
+        if isinstance(login, int):
+            return login
+        station = start_remote_workstation(
+            login,
+            remote_dir or default_db.parent / "remote",
+            load_city(args.profile),
+            settings,
+            language,
+            panels,
             notices=notices,
+            remember_layout=interactive,
+            prompt_sign_in=interactive,
         )
-    # A screenshot run has a fixed size and leaves the operator's saved layout alone.
-    window = MainWindow(context, panels, simulator, remember_layout=screenshot is None)
-    services = start_live_services(context, window)
-    context.store.start()
-    # Once the replica has loaded, and not over a drill the log says is still on.
-    window.drills.start_live_simulator()
-    if context.dispatch is not None:
-        start_dispatch_after_load(context.dispatch, context, backend)
+    else:
+        backend = _open_backend(
+            args.db or default_db,
+            notices,
+            interactive=interactive,
+            retention=reading_retention(settings, notices),
+        )
+        if backend is None:
+            return 1
+        city = load_city(args.profile)
+        simulator = None
+        if not args.no_simulator:
+            seed = args.seed if args.seed is not None else random.SystemRandom().randint(1, 10**6)
+            simulator = Simulator(
+                city,
+                backend,
+                SimulatorConfig(seed=seed, speed=args.speed or 1.0, rate=args.rate),
+                notices=notices,
+            )
+        # A screenshot run has a fixed size and leaves the operator's saved layout alone.
+        station = open_workstation(
+            backend,
+            city,
+            notices,
+            settings,
+            language,
+            panels,
+            simulator=simulator,
+            remember_layout=interactive,
+        )
+    window, context = station.window, station.context
     window.show_for_work()
     if os.environ.get("CITYROOM_REPORT_READY"):
         # For the start-up benchmark: say when the window is up and the queue is filled.
@@ -215,15 +255,7 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
         else:
             context.store.loaded.connect(ready)
 
-    def shutdown() -> None:
-        window.drills.shutdown()  # the live simulator, and a drill's (which stays on)
-        if context.dispatch is not None:
-            context.dispatch.stop()  # sends under way finish and are logged
-        services.stop()
-        context.store.stop()
-        backend.close()
-
-    app.aboutToQuit.connect(shutdown)
+    app.aboutToQuit.connect(station.shutdown)
     if args.quit_after is not None:
 
         def finish() -> None:
@@ -237,14 +269,152 @@ def run_gui(args: argparse.Namespace, default_db: Path, panels: Sequence[PanelSp
     return int(app.exec())
 
 
+def _remote_login(args: argparse.Namespace, url: str, *, interactive: bool) -> RemoteLogin | int:
+    """The credentials for the backend at ``url`` (the sign-in dialog, or the environment
+    without a window), or the exit status when there are none."""
+    from ui.remote_login import credentials_at_start
+
+    user = args.user or getpass.getuser()
+    return credentials_at_start(url, user, args.ca_cert, interactive=interactive)
+
+
+class RunningWorkstation:
+    """A workstation's window and what runs behind it, until :meth:`shutdown`."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        window: MainWindow,
+        services: LiveServices,
+        link: BackendLink | None = None,
+    ) -> None:
+        self.context = context
+        self.window = window
+        self.services = services
+        self.link = link
+        self.is_down = False
+
+    @property
+    def backend(self) -> Backend:
+        """The backend the window works on."""
+        return self.context.backend
+
+    def shutdown(self) -> None:
+        """Stop the workers, the replica's reader and the backend (once)."""
+        if self.is_down:
+            return
+        self.is_down = True
+        context = self.context
+        self.window.drills.shutdown()  # the live simulator, and a drill's (which stays on)
+        if context.dispatch is not None:
+            context.dispatch.stop()  # sends under way finish and are logged
+        self.services.stop()
+        context.store.stop()
+        context.backend.close()
+
+
+def open_workstation(
+    backend: Backend,
+    city: City,
+    notices: NoticeBoard,
+    settings: Settings,
+    language: str,
+    panels: Sequence[PanelSpec],
+    *,
+    simulator: Simulator | None = None,
+    remember_layout: bool = True,
+    actor: str | None = None,
+) -> RunningWorkstation:
+    """Build the window over ``backend`` and start what runs behind it (not shown yet)."""
+    context = build_context(backend, city, notices, settings, language, actor=actor)
+    window = MainWindow(context, panels, simulator, remember_layout=remember_layout)
+    services = start_live_services(context, window)
+    context.store.start()
+    # Once the replica has loaded, and not over a drill the log says is still on.
+    window.drills.start_live_simulator()
+    station = RunningWorkstation(context, window, services)
+    if context.dispatch is not None:
+        start_dispatch_after_load(context.dispatch, context, backend, lambda: not station.is_down)
+    return station
+
+
+def start_remote_workstation(
+    login: RemoteLogin,
+    data_dir: Path,
+    city: City,
+    settings: Settings,
+    language: str,
+    panels: Sequence[PanelSpec],
+    *,
+    notices: NoticeBoard | None = None,
+    remember_layout: bool = True,
+    prompt_sign_in: bool = True,
+) -> RunningWorkstation:
+    """Open the window on the operations backend ``login.url``: its copy of the log and the
+    command queue in ``data_dir``, no simulator and no field feed here (the server runs them),
+    the link's state in the status bar and the Backend menu. ``prompt_sign_in``: open the
+    sign-in dialog by itself when the server asks for credentials."""
+    from core.remote.backend import RemoteBackend
+    from ui.remote_link import LinkWatch, install_backend_link
+
+    notices = notices or NoticeBoard()
+    watch = LinkWatch(login.url, login.username)
+    backend = RemoteBackend(
+        login.url,
+        username=login.username,
+        password=login.password,
+        data_dir=data_dir,
+        ca_file=login.ca_file,
+        notices=notices,
+        on_status=watch.update,
+    )
+    station = open_workstation(
+        backend,
+        city,
+        notices,
+        settings,
+        language,
+        panels,
+        remember_layout=remember_layout,
+        actor=f"operator:{login.username}",
+    )
+    station.link = install_backend_link(
+        station.window,
+        station.context,
+        backend,
+        watch,
+        ca_file=login.ca_file,
+        prompt_sign_in=prompt_sign_in,
+    )
+    if login.offline:
+        notices.post(
+            NoticeLevel.WARNING,
+            "backend",
+            QCoreApplication.translate(
+                "Startup",
+                "Working offline on this workstation's copy of the log; commands are saved "
+                "and sent when %1 can be reached.",
+            ).replace("%1", login.url),
+        )
+    return station
+
+
 def start_dispatch_after_load(
-    dispatch: DispatchService, context: AppContext, backend: Backend
+    dispatch: DispatchService,
+    context: AppContext,
+    backend: Backend,
+    wanted: Callable[[], bool] = lambda: True,
 ) -> None:
     """Start the agency link a second after the replica has loaded: its imports and servers
-    would otherwise compete with the start-up for the interpreter."""
+    would otherwise compete with the start-up for the interpreter. ``wanted`` False by then
+    (the window was shut down meanwhile): nothing starts."""
+
+    def start() -> None:
+        if wanted():
+            dispatch.start_live(backend)
 
     def later() -> None:
-        QTimer.singleShot(DISPATCH_DELAY_MS, lambda: dispatch.start_live(backend))
+        QTimer.singleShot(DISPATCH_DELAY_MS, start)
 
     if context.store.is_loaded:
         later()
@@ -257,11 +427,12 @@ DISPATCH_DELAY_MS = 1000
 
 class LiveServices:
     """The workers behind the window: the situation rules, the field-device feed, the
-    procedures (watched folders, the starter) and the escalation watcher."""
+    procedures (watched folders, the starter) and the escalation watcher. On the operations
+    backend there are no rules and no feed here: the server runs them."""
 
     def __init__(
         self,
-        rules: SituationRules,
+        rules: SituationRules | None,
         feed: FieldIngest | None,
         procedures: ProcedureService,
         escalation: EscalationWatcher,
@@ -276,7 +447,8 @@ class LiveServices:
         acts on incidents."""
         if self.feed is not None:
             self.feed.stop()
-        self.rules.stop()
+        if self.rules is not None:
+            self.rules.stop()
         self.escalation.stop()
         self.procedures.stop()
 
@@ -292,25 +464,31 @@ def start_live_services(
     for problem in settings.problems(skip=(FieldFeedSettings,)):
         text = QCoreApplication.translate("Startup", "%1; using the default.")
         notices.post(NoticeLevel.WARNING, "settings", text.replace("%1", problem))
-    rules = SituationRules(context)
+    rules: SituationRules | None = None
     feed: FieldIngest | None = None
     feed_status: Callable[[], FeedStatus | None] = lambda: None  # noqa: E731
-    try:
-        config = settings.field_feed()
-    except SettingsError as error:
-        notices.post(NoticeLevel.ERROR, SOURCE, feed_off(error))
-        failed = FeedStatus(FeedState.FAILED, reason=str(error))
-        feed_status = lambda: failed  # noqa: E731
+    if context.backend.mode is BackendMode.REMOTE:
+        _say_server_feeds(context)
     else:
-        if config.enabled:
-            feed = FieldIngest(config, context.city, context.backend, notices, **mqtt_options)
-            feed_status = feed.status
-            # Readings that arrive after the replica has loaded come after the point the
-            # rules start judging from, so every one of them is judged.
-            if context.store.is_loaded:
-                feed.start()
-            else:
-                context.store.loaded.connect(feed.start, Qt.ConnectionType.SingleShotConnection)
+        rules = SituationRules(context)
+        try:
+            config = settings.field_feed()
+        except SettingsError as error:
+            notices.post(NoticeLevel.ERROR, SOURCE, feed_off(error))
+            failed = FeedStatus(FeedState.FAILED, reason=str(error))
+            feed_status = lambda: failed  # noqa: E731
+        else:
+            if config.enabled:
+                feed = FieldIngest(config, context.city, context.backend, notices, **mqtt_options)
+                feed_status = feed.status
+                # Readings that arrive after the replica has loaded come after the point the
+                # rules start judging from, so every one of them is judged.
+                if context.store.is_loaded:
+                    feed.start()
+                else:
+                    context.store.loaded.connect(
+                        feed.start, Qt.ConnectionType.SingleShotConnection
+                    )
     window.attach_services(rules, feed_status)
     context.procedures.start_live(context.backend, context.store)
     banner = EscalationBanner(context.language == "ko")
@@ -319,10 +497,35 @@ def start_live_services(
     return LiveServices(rules, feed, context.procedures, escalation)
 
 
+def _say_server_feeds(context: AppContext) -> None:
+    """A broker in the settings is for standalone work: say once that it is not used here."""
+    try:
+        broker = context.settings.mqtt_broker
+    except SettingsError:
+        broker = ""
+    if broker:
+        context.notices.post(
+            NoticeLevel.INFO,
+            SOURCE,
+            QCoreApplication.translate(
+                "Startup",
+                "The field-device broker %1 in the settings is not used on the operations "
+                "backend: the server takes in the field devices' readings.",
+            ).replace("%1", broker),
+        )
+
+
 def build_context(
-    backend: Backend, city: City, notices: NoticeBoard, settings: Settings, language: str
+    backend: Backend,
+    city: City,
+    notices: NoticeBoard,
+    settings: Settings,
+    language: str,
+    *,
+    actor: str | None = None,
 ) -> AppContext:
-    """Wire the shared services panels receive."""
+    """Wire the shared services panels receive; ``actor`` (default: the OS user as an
+    operator) is who the workstation acts as."""
     invoker = GuiInvoker()
     store = EventStore(backend)
     store.failed.connect(lambda text: notices.post(NoticeLevel.ERROR, "event log", text))
@@ -345,7 +548,7 @@ def build_context(
         invoker=invoker,
         settings=settings,
         selection=Selection(),
-        actor=f"operator:{getpass.getuser()}",
+        actor=actor or f"operator:{getpass.getuser()}",
         language=language,
         actions=ActionRequests(),
         procedures=procedures,

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
+from core.backend import BackendMode
 from core.simulator import Simulator, SimulatorInfo
 from ui.bundle_actions import install_bundle_actions
 from ui.context import AppContext, PanelSpec
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self._restored = remember_layout and self._restore_layout()
         self.alert_bar.hide()  # a saved layout may have it shown; alerts show it when due
         self.drills = install_drill_mode(self, context, self.sim_menu)
+        if context.backend.mode is BackendMode.REMOTE:
+            self._leave_simulator_to_server()
         self.packet_action = install_dispatch_actions(self, self.tools_menu, context)
         self.replay = install_replay_mode(self, context)  # the Replay menu, F8, the banner
         if not remember_layout:
@@ -180,6 +183,18 @@ class MainWindow(QMainWindow):
             tools_menu, self.tr("&Procedure library…"), self.open_procedure_library, "F6"
         )
 
+    def _leave_simulator_to_server(self) -> None:
+        """A workstation of the operations backend plays no simulator or drill (the server's
+        log is the real city's): the Simulator menu only says so."""
+        for action in self.sim_menu.actions():
+            action.setVisible(False)
+        note = QAction(
+            self.tr("No simulator or drill runs on a workstation of the operations backend"),
+            self,
+        )
+        note.setEnabled(False)
+        self.sim_menu.insertAction(self.sim_menu.actions()[0], note)
+
     def _build_alert_bar(self) -> QToolBar:
         """The strip above the docks where alerts for the supervisor appear."""
         bar = QToolBar(self.tr("Alerts"), self)
@@ -202,12 +217,19 @@ class MainWindow(QMainWindow):
     # -- live services ----------------------------------------------------------------------
 
     def attach_services(
-        self, rules: SituationRules, feed_status: Callable[[], FeedStatus | None]
+        self, rules: SituationRules | None, feed_status: Callable[[], FeedStatus | None]
     ) -> None:
-        """Offer the rules editor for ``rules``; show the field-device feed's state as
-        ``feed_status`` gives it (None: no feed)."""
+        """Offer the rules editor for ``rules`` (None: the operations backend runs the rules);
+        show the field-device feed's state as ``feed_status`` gives it (None: no feed)."""
         self.situation_rules = rules
-        self.rules_action.setEnabled(True)
+        self.rules_action.setEnabled(rules is not None)
+        if rules is None:
+            why = self.tr(
+                "The operations backend runs the situation rules ([field] in its server.toml)."
+            )
+            self.rules_action.setToolTip(why)
+            self.rules_action.setStatusTip(why)
+            self.tools_menu.setToolTipsVisible(True)
         self.status.set_field_feed(feed_status)
 
     def open_rules_editor(self) -> RulesEditorDialog | None:

@@ -1,4 +1,5 @@
-"""The status bar: mode, clock, event rate, simulator and field-feed state, the latest notice."""
+"""The status bar: mode, the link to the backend (remote), clock, event rate, simulator and
+field-feed state, the latest notice."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class CityStatusBar(QStatusBar):
         self.simulator_label = QLabel()
         self.feed_label = QLabel()
         self._feed_status: Callable[[], FeedStatus | None] = lambda: None
+        self.backend_label: QLabel | None = None
+        self._refresh_backend: Callable[[], None] = lambda: None
         self.notice_label = QLabel()
         self.addWidget(self.notice_label, 1)
         for label in (
@@ -69,9 +72,30 @@ class CityStatusBar(QStatusBar):
         self.clock_label.setText(now.strftime("%Y-%m-%d %H:%M:%S %Z"))
         rate = self._store.events_per_second()
         self.rate_label.setText(self.tr("%1 events/s").replace("%1", f"{rate:,.0f}"))
+        self._refresh_backend()
+        if self.backend_label is not None:
+            return  # the server runs the simulator and the field feed
         info = self._simulator_info()
         self.simulator_label.setText(self._simulator_text(info))
         self._show_feed(self._feed_status())
+
+    def add_backend_link(self, label: QLabel, refresh: Callable[[], None]) -> None:
+        """Show the link to the operations backend in ``label`` beside the mode, updated by
+        ``refresh`` with the rest. The field feed and the simulator run on the server then:
+        the simulator's state is not shown, the feed says where it runs."""
+        self.backend_label = label
+        self._refresh_backend = refresh
+        self.insertPermanentWidget(2, label)  # after the notice and the mode
+        self.simulator_label.hide()
+        self.feed_label.setStyleSheet("")
+        self.feed_label.setText(self.tr("MQTT: on the server"))
+        self.feed_label.setToolTip(
+            self.tr(
+                "The operations backend takes in the field devices' readings and runs the "
+                "situation rules ([field] in its server.toml)."
+            )
+        )
+        self.refresh()
 
     def set_field_feed(self, status: Callable[[], FeedStatus | None]) -> None:
         """Show the field-device feed's state, read from ``status`` (None: no feed)."""

@@ -30,7 +30,7 @@ from core.remote.replica import Replica, ReplicaStore
 from core.remote.wire import command_to_json, new_event_to_json
 from core.state import CityState
 
-__all__ = ["LinkState", "LinkStatus", "RemoteBackend", "RemoteUrlError"]
+__all__ = ["LinkState", "LinkStatus", "RemoteBackend", "RemoteUrlError", "checked_url"]
 
 _NOTICE_SOURCE = "backend"
 
@@ -83,7 +83,7 @@ class RemoteBackend:
         on_status: Callable[[LinkStatus], None] | None = None,
         source: str = "workstation",
     ) -> None:
-        self.location = url = _checked_url(url)
+        self.location = url = checked_url(url)
         self.source = source
         self.notices = notices or NoticeBoard()
         self._on_status = on_status
@@ -225,20 +225,22 @@ class RemoteBackend:
                 subscription.detach()
             new = self._store.switch(old, log_id)
             self._replica = new
-            self._store.retire(old)
-            if old.log_id is not None:
-                self.notices.post(
-                    NoticeLevel.WARNING,
-                    _NOTICE_SOURCE,
-                    f"The backend at {self.location} now serves another event log ({log_id}) "
-                    f"than this workstation's copy ({old.log_id}). Its events are copied into "
-                    f"{new.folder}; the old copy is kept in {old.folder}. Restart Cityroom so "
-                    "the screens show only the new log.",
-                )
             for subscription in self._subscriptions:
                 # Sequence numbers start over in another log; an adopted one is still empty.
                 subscription.attach(new, 0)
-            return new
+        # Outside the lock: retiring waits for the old replica's writer, whose callbacks may
+        # subscribe (and so need the lock) before they return.
+        self._store.retire(old)
+        if old.log_id is not None:
+            self.notices.post(
+                NoticeLevel.WARNING,
+                _NOTICE_SOURCE,
+                f"The backend at {self.location} now serves another event log ({log_id}) "
+                f"than this workstation's copy ({old.log_id}). Its events are copied into "
+                f"{new.folder}; the old copy is kept in {old.folder}. Restart Cityroom so "
+                "the screens show only the new log.",
+            )
+        return new
 
     def _report_status(self) -> None:
         if self._on_status is None:
@@ -257,7 +259,9 @@ class RemoteBackend:
         )
 
 
-def _checked_url(url: str) -> str:
+def checked_url(url: str) -> str:
+    """``url`` as the workstation uses it (no trailing slash); ``RemoteUrlError`` naming the
+    fix when it is not an http(s) address of a host."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RemoteUrlError(
