@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-# Settings written by GUI tests go to a scratch folder, never the developer's own.
-os.environ.setdefault("XDG_CONFIG_HOME", str(Path(__file__).parent.parent / "var" / "test-config"))
+# Settings written by GUI tests go to a scratch folder, never the developer's own; one per
+# test process, so parallel workers (pytest-xdist) do not share a settings file.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_SCRATCH = Path(__file__).parent.parent / "var"
+os.environ.setdefault("XDG_CONFIG_HOME", str(_SCRATCH / "test-config" / _WORKER))
 # ... and so do recordings and evidence the wall keeps by default.
-os.environ.setdefault("XDG_DATA_HOME", str(Path(__file__).parent.parent / "var" / "test-data"))
+os.environ.setdefault("XDG_DATA_HOME", str(_SCRATCH / "test-data" / _WORKER))
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -27,6 +27,21 @@
     </message>
 </context>
 <context>
+    <name>BackendLink</name>
+    <message>
+        <source>&amp;Backend</source>
+        <translation>백엔드(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Sign in again…</source>
+        <translation>다시 로그인(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Refused commands…</source>
+        <translation>거부된 명령(&amp;R)…</translation>
+    </message>
+</context>
+<context>
     <name>BookmarkDialog</name>
     <message>
         <source>e.g. first unit on scene</source>
@@ -68,6 +83,10 @@
         <translation>목적 (예: 사후 검토, 수사 협조 요청 번호 …)</translation>
     </message>
     <message>
+        <source>This workstation keeps no copy of the event log to export a bundle from. Export it where the log is: python main.py bundle export --db FILE.</source>
+        <translation>이 단말에는 번들을 내보낼 이벤트 로그 사본이 없습니다. 로그가 있는 곳에서 내보내십시오: python main.py bundle export --db FILE.</translation>
+    </message>
+    <message>
         <source>Exporting %1…</source>
         <translation>%1 내보내는 중…</translation>
     </message>
@@ -90,6 +109,18 @@
     <message>
         <source>Named in the bundle as missing:</source>
         <translation>번들에 누락으로 기록된 항목:</translation>
+    </message>
+    <message>
+        <source>The export is not on record yet: the backend cannot be reached. Its record is queued and goes to the server when the link is back; keep the bundle to yourself until then.</source>
+        <translation>반출이 아직 기록되지 않았습니다: 백엔드에 연결할 수 없습니다. 기록은 대기열에 저장되어 연결이 복구되면 서버로 전송됩니다. 그때까지 번들을 다른 사람에게 넘기지 마십시오.</translation>
+    </message>
+    <message>
+        <source>The export could not be recorded:</source>
+        <translation>반출을 기록하지 못했습니다:</translation>
+    </message>
+    <message>
+        <source>Every export must be on record: delete the bundle, then export it again once the problem above is fixed.</source>
+        <translation>모든 반출은 기록되어야 합니다: 번들을 삭제하고, 위 문제를 해결한 뒤 다시 내보내십시오.</translation>
     </message>
     <message>
         <source>Incident bundle</source>
@@ -152,6 +183,14 @@
     <message>
         <source>%1 events/s</source>
         <translation>초당 %1 이벤트</translation>
+    </message>
+    <message>
+        <source>MQTT: on the server</source>
+        <translation>MQTT: 서버에서 수신</translation>
+    </message>
+    <message>
+        <source>The operations backend takes in the field devices&apos; readings and runs the situation rules ([field] in its server.toml).</source>
+        <translation>운영 백엔드가 현장 장치의 측정값을 받고 상황 규칙을 실행합니다 (server.toml의 [field]).</translation>
     </message>
     <message>
         <source>MQTT: off</source>
@@ -254,6 +293,77 @@
     </message>
 </context>
 <context>
+    <name>ConflictText</name>
+    <message>
+        <source>“%1”: %2 of %3 incidents were changed by someone else meanwhile and left as they are; the others were sent.</source>
+        <translation>“%1”: 사건 %3건 중 %2건은 그사이 다른 사람이 변경하여 그대로 두었습니다. 나머지는 전송했습니다.</translation>
+    </message>
+    <message>
+        <source>%1 was changed after you chose “%2”: nothing was applied to it.</source>
+        <translation>“%2”을(를) 선택한 뒤 %1이(가) 변경되었습니다: 아무것도 적용하지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>%1 was changed by %2 (%3) after you chose “%4”: nothing was applied to it.</source>
+        <translation>“%4”을(를) 선택한 뒤 %2이(가) %1을(를) 변경했습니다 (%3): 아무것도 적용하지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Its current state is on its way.</source>
+        <translation>현재 상태를 받아오는 중입니다.</translation>
+    </message>
+    <message>
+        <source>It is now %1, assigned to %2.</source>
+        <translation>현재 %1 상태이며 담당자는 %2입니다.</translation>
+    </message>
+    <message>
+        <source>It is now %1.</source>
+        <translation>현재 %1 상태입니다.</translation>
+    </message>
+    <message>
+        <source>Look at it and repeat “%1” if it is still needed.</source>
+        <translation>확인한 뒤 아직 필요하면 “%1”을(를) 다시 하십시오.</translation>
+    </message>
+    <message>
+        <source>report</source>
+        <translation>접수</translation>
+    </message>
+    <message>
+        <source>acknowledgement</source>
+        <translation>확인</translation>
+    </message>
+    <message>
+        <source>assignment</source>
+        <translation>배정</translation>
+    </message>
+    <message>
+        <source>start of work</source>
+        <translation>처리 시작</translation>
+    </message>
+    <message>
+        <source>dispatch</source>
+        <translation>출동</translation>
+    </message>
+    <message>
+        <source>escalation</source>
+        <translation>상향 보고</translation>
+    </message>
+    <message>
+        <source>resolution</source>
+        <translation>해결</translation>
+    </message>
+    <message>
+        <source>closing</source>
+        <translation>종결</translation>
+    </message>
+    <message>
+        <source>reopening</source>
+        <translation>재개</translation>
+    </message>
+    <message>
+        <source>merge into another incident</source>
+        <translation>다른 사건으로 병합</translation>
+    </message>
+</context>
+<context>
     <name>DetectionBlock</name>
     <message>
         <source>#%1: the rule&apos;s record was not found in the log.</source>
@@ -295,6 +405,10 @@
         <translation>기관 연계가 아직 시작되지 않았습니다.</translation>
     </message>
     <message>
+        <source>Live video is not shared from workstations connected to the centre&apos;s server.</source>
+        <translation>센터 서버에 연결된 단말에서는 실시간 영상을 공유하지 않습니다.</translation>
+    </message>
+    <message>
         <source>The simulated agencies did not start: %1</source>
         <translation>모의 기관을 시작하지 못했습니다: %1</translation>
     </message>
@@ -309,6 +423,10 @@
     <message>
         <source>The agency link has stopped.</source>
         <translation>기관 연계가 중지되었습니다.</translation>
+    </message>
+    <message>
+        <source>The centre&apos;s server delivers the packets and retries them itself.</source>
+        <translation>패킷은 센터 서버가 전송하고 재시도합니다.</translation>
     </message>
     <message>
         <source>Select an incident first: a packet is always about one incident.</source>
@@ -651,8 +769,8 @@
         <translation>닫기</translation>
     </message>
     <message>
-        <source>The hand-over report needs the event log on this workstation; it is connected to a remote backend.</source>
-        <translation>인수인계 보고서에는 이 단말의 이벤트 로그가 필요합니다. 지금은 원격 백엔드에 연결되어 있습니다.</translation>
+        <source>The hand-over report needs a copy of the event log on this workstation, and this backend keeps none here. Open the log file itself (python main.py --db FILE).</source>
+        <translation>인수인계 보고서에는 이 단말의 이벤트 로그 사본이 필요한데, 이 백엔드는 여기에 사본을 두지 않습니다. 로그 파일을 직접 여십시오 (python main.py --db FILE).</translation>
     </message>
     <message>
         <source>Building the report…</source>
@@ -1065,6 +1183,69 @@
     </message>
 </context>
 <context>
+    <name>LinkStatusLabel</name>
+    <message>
+        <source>%1 refused</source>
+        <translation>거부 %1건</translation>
+    </message>
+    <message>
+        <source>Backend: connecting…</source>
+        <translation>백엔드: 연결 중…</translation>
+    </message>
+    <message>
+        <source>%1 queued</source>
+        <translation>대기 %1건</translation>
+    </message>
+    <message>
+        <source>Backend: online</source>
+        <translation>백엔드: 연결됨</translation>
+    </message>
+    <message>
+        <source>Backend: offline</source>
+        <translation>백엔드: 연결 끊김</translation>
+    </message>
+    <message>
+        <source>retrying</source>
+        <translation>재시도 중</translation>
+    </message>
+    <message>
+        <source>Backend: sign-in needed</source>
+        <translation>백엔드: 로그인 필요</translation>
+    </message>
+    <message>
+        <source>Backend: refused (see the tooltip)</source>
+        <translation>백엔드: 거부됨 (도움말 참조)</translation>
+    </message>
+    <message>
+        <source>Backend: %1</source>
+        <translation>백엔드: %1</translation>
+    </message>
+    <message>
+        <source>Account: %1 (%2)</source>
+        <translation>계정: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Account: %1</source>
+        <translation>계정: %1</translation>
+    </message>
+    <message>
+        <source>Since: %1</source>
+        <translation>시각: %1부터</translation>
+    </message>
+    <message>
+        <source>Last event: #%1</source>
+        <translation>마지막 이벤트: #%1</translation>
+    </message>
+    <message>
+        <source>Commands waiting to be sent: %1</source>
+        <translation>전송 대기 중인 명령: %1건</translation>
+    </message>
+    <message>
+        <source>Commands the server refused: %1 (click to see them)</source>
+        <translation>서버가 거부한 명령: %1건 (클릭하여 보기)</translation>
+    </message>
+</context>
+<context>
     <name>LivePlaceholder</name>
     <message>
         <source>Replay shows the city as it was at any instant.</source>
@@ -1157,8 +1338,16 @@
         <translation>대응 절차 목록(&amp;P)…</translation>
     </message>
     <message>
+        <source>No simulator or drill runs on a workstation of the operations backend</source>
+        <translation>운영 백엔드에 연결된 단말에서는 시뮬레이터나 훈련을 실행하지 않습니다</translation>
+    </message>
+    <message>
         <source>Alerts</source>
         <translation>경보</translation>
+    </message>
+    <message>
+        <source>The operations backend runs the situation rules ([field] in its server.toml).</source>
+        <translation>운영 백엔드가 상황 규칙을 실행합니다 (server.toml의 [field]).</translation>
     </message>
 </context>
 <context>
@@ -2390,12 +2579,141 @@
         <source>Could not send the command: %1</source>
         <translation>명령을 보내지 못했습니다: %1</translation>
     </message>
+    <message>
+        <source>The procedure of %1 was changed by someone else after you chose; nothing was applied.</source>
+        <translation>선택한 뒤 다른 사람이 %1의 대응 절차를 변경했습니다. 아무것도 적용하지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Its current procedure is on its way.</source>
+        <translation>현재 대응 절차를 받아오는 중입니다.</translation>
+    </message>
+    <message>
+        <source>It follows no procedure now.</source>
+        <translation>현재 따르는 대응 절차가 없습니다.</translation>
+    </message>
+    <message>
+        <source>It now follows “%1” (started by %2; steps recorded: %3).</source>
+        <translation>현재 “%1” 절차를 따릅니다 (%2 시작, 기록된 단계 %3개).</translation>
+    </message>
+    <message>
+        <source>Look at it and choose again if a change is still needed.</source>
+        <translation>확인한 뒤 아직 변경이 필요하면 다시 선택하십시오.</translation>
+    </message>
+</context>
+<context>
+    <name>QueueBanner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Hide this message: you have read it</source>
+        <translation>이 메시지를 숨깁니다 (읽었음)</translation>
+    </message>
 </context>
 <context>
     <name>ReasonDialog</name>
     <message>
         <source>Reason</source>
         <translation>사유</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedCommandsDialog</name>
+    <message>
+        <source>Commands the server refused</source>
+        <translation>서버가 거부한 명령</translation>
+    </message>
+    <message>
+        <source>These commands were made while the backend could not be reached and refused when they were sent. Nothing of them was applied; do again what is still needed.</source>
+        <translation>이 명령들은 백엔드에 연결할 수 없을 때 만들어졌고 전송 시 거부되었습니다. 아무것도 적용되지 않았으니, 아직 필요한 조치는 다시 하십시오.</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>내용</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>대기 시각</translation>
+    </message>
+    <message>
+        <source>The server&apos;s reason</source>
+        <translation>서버의 거부 사유</translation>
+    </message>
+    <message>
+        <source>Dismiss &amp;all</source>
+        <translation>모두 닫기(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>No refused commands.</source>
+        <translation>거부된 명령이 없습니다.</translation>
+    </message>
+    <message>
+        <source>%1 refused.</source>
+        <translation>%1건 거부됨.</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteLoginDialog</name>
+    <message>
+        <source>Sign in to the operations backend</source>
+        <translation>운영 백엔드 로그인</translation>
+    </message>
+    <message>
+        <source>Backend:</source>
+        <translation>백엔드:</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>사용자 이름(&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>비밀번호(&amp;P):</translation>
+    </message>
+    <message>
+        <source>Work &amp;offline</source>
+        <translation>오프라인으로 작업(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Sign in</source>
+        <translation>로그인(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Enter your user name and password.</source>
+        <translation>사용자 이름과 비밀번호를 입력하십시오.</translation>
+    </message>
+    <message>
+        <source>Signing in to %1…</source>
+        <translation>%1에 로그인하는 중…</translation>
+    </message>
+    <message>
+        <source>The backend refused the sign-in: %1</source>
+        <translation>백엔드가 로그인을 거부했습니다: %1</translation>
+    </message>
+    <message>
+        <source>Too many failed sign-ins: wait %1 s, then try again. (%2)</source>
+        <translation>로그인 실패가 너무 많습니다: %1초 기다린 뒤 다시 시도하십시오. (%2)</translation>
+    </message>
+    <message>
+        <source>This workstation and the backend speak different versions: %1</source>
+        <translation>이 단말과 백엔드의 프로토콜 버전이 다릅니다: %1</translation>
+    </message>
+    <message>
+        <source>The backend&apos;s TLS certificate could not be verified (%1). Start Cityroom with --ca-cert naming the centre&apos;s CA certificate (a PEM file).</source>
+        <translation>백엔드의 TLS 인증서를 검증할 수 없습니다 (%1). 센터 CA 인증서(PEM 파일)를 --ca-cert로 지정하여 Cityroom을 시작하십시오.</translation>
+    </message>
+    <message>
+        <source>%1 did not answer as a Cityroom backend (%2). Check the address.</source>
+        <translation>%1이(가) Cityroom 백엔드로 응답하지 않았습니다 (%2). 주소를 확인하십시오.</translation>
+    </message>
+    <message>
+        <source>The backend at %1 cannot be reached (%2). Check the address and the network, or work offline on this workstation&apos;s copy: commands are saved and sent when the backend is back.</source>
+        <translation>%1의 백엔드에 연결할 수 없습니다 (%2). 주소와 네트워크를 확인하거나, 이 단말의 사본으로 오프라인 작업을 하십시오: 명령은 저장되었다가 백엔드가 복구되면 전송됩니다.</translation>
     </message>
 </context>
 <context>
@@ -2519,8 +2837,12 @@
         <translation>먼저 사건을 선택하십시오. 다시보기가 그 사건의 경과를 보여 줍니다.</translation>
     </message>
     <message>
-        <source>Replay is not available with a remote backend yet: open the event log file itself (python main.py --db FILE) to replay it.</source>
-        <translation>원격 백엔드에서는 아직 다시보기를 쓸 수 없습니다. 이벤트 로그 파일을 직접 열어(python main.py --db FILE) 다시보기 하십시오.</translation>
+        <source>This workstation keeps no copy of the event log to replay. Open the log file itself (python main.py --db FILE) to replay it.</source>
+        <translation>이 단말에는 다시보기할 이벤트 로그 사본이 없습니다. 로그 파일을 직접 열어 다시보기 하십시오 (python main.py --db FILE).</translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s copy of the server&apos;s event log holds no events yet. Replay once the link has copied them (the status bar shows the link).</source>
+        <translation>이 단말의 서버 이벤트 로그 사본에 아직 이벤트가 없습니다. 연결이 이벤트를 복사한 뒤 다시보기 하십시오 (상태 표시줄에 연결 상태가 표시됩니다).</translation>
     </message>
     <message>
         <source>The event log cannot be replayed: %1</source>
@@ -3158,8 +3480,16 @@
         <translation>새 이벤트 로그</translation>
     </message>
     <message>
+        <source>Working offline on this workstation&apos;s copy of the log; commands are saved and sent when %1 can be reached.</source>
+        <translation>이 단말의 로그 사본으로 오프라인 작업 중입니다. 명령은 저장되었다가 %1에 연결되면 전송됩니다.</translation>
+    </message>
+    <message>
         <source>%1; using the default.</source>
         <translation>%1. 기본값을 사용합니다.</translation>
+    </message>
+    <message>
+        <source>The field-device broker %1 in the settings is not used on the operations backend: the server takes in the field devices&apos; readings.</source>
+        <translation>설정의 현장 장치 브로커 %1은(는) 운영 백엔드 연결 시 사용하지 않습니다: 서버가 현장 장치의 측정값을 받습니다.</translation>
     </message>
 </context>
 <context>
@@ -3722,8 +4052,8 @@
         <translation>닫기</translation>
     </message>
     <message>
-        <source>Workload figures need the event log on this workstation; it is connected to a remote backend.</source>
-        <translation>업무량 집계에는 이 단말의 이벤트 로그가 필요합니다. 지금은 원격 백엔드에 연결되어 있습니다.</translation>
+        <source>Workload figures need a copy of the event log on this workstation, and this backend keeps none here. Open the log file itself (python main.py --db FILE).</source>
+        <translation>업무량 집계에는 이 단말의 이벤트 로그 사본이 필요한데, 이 백엔드는 여기에 사본을 두지 않습니다. 로그 파일을 직접 여십시오 (python main.py --db FILE).</translation>
     </message>
     <message>
         <source>Computing the figures from %1 to %2…</source>
