@@ -13,8 +13,10 @@ run: setup
 	$(PY) main.py $(ARGS)
 
 ## test: set up, then lint, type-check, check the architecture and run every test headless
+## (in TEST_WORKERS processes, a test file each at a time: files share their servers)
+TEST_WORKERS ?= 2
 test: setup check
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 ## check: ruff, mypy and the import contracts
 check: setup
