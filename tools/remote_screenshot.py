@@ -38,9 +38,10 @@ from panels.incidents.panel import IncidentQueuePanel  # noqa: E402
 from panels.situation_map.panel import MapPanel  # noqa: E402
 from tests.backend_server import BackendServer, add_users  # noqa: E402
 from tests.pg_cluster import PgCluster  # noqa: E402
-from ui.app import RunningWorkstation, prepare_qt, start_remote_workstation  # noqa: E402
+from ui.app import RunningWorkstation, prepare_qt  # noqa: E402
 from ui.i18n import install_translators  # noqa: E402
 from ui.remote_login import RemoteLogin  # noqa: E402
+from ui.remote_start import start_remote_workstation  # noqa: E402
 from ui.settings import Settings  # noqa: E402
 from ui.theme import apply_dark_theme  # noqa: E402
 

@@ -174,11 +174,13 @@ def run_gui(
             file=sys.stderr,
         )
         return 2
+    from ui.remote_start import remote_login, start_remote_workstation
+
     remote_url: str | None = getattr(args, "backend", None)
     interactive = screenshot is None
     login: RemoteLogin | int | None = None
     if remote_url and not interactive:
-        login = _remote_login(args, remote_url, interactive=False)  # before Qt: fails fast
+        login = remote_login(args, remote_url, interactive=False)  # before Qt: fails fast
         if isinstance(login, int):
             return login
     app = make_application()
@@ -199,7 +201,7 @@ def run_gui(
     station: RunningWorkstation
     if remote_url:
         if login is None:
-            login = _remote_login(args, remote_url, interactive=True)
+            login = remote_login(args, remote_url, interactive=True)
         if isinstance(login, int):
             return login
         station = start_remote_workstation(
@@ -269,15 +271,6 @@ def run_gui(
     return int(app.exec())
 
 
-def _remote_login(args: argparse.Namespace, url: str, *, interactive: bool) -> RemoteLogin | int:
-    """The credentials for the backend at ``url`` (the sign-in dialog, or the environment
-    without a window), or the exit status when there are none."""
-    from ui.remote_login import credentials_at_start
-
-    user = args.user or getpass.getuser()
-    return credentials_at_start(url, user, args.ca_cert, interactive=interactive)
-
-
 class RunningWorkstation:
     """A workstation's window and what runs behind it, until :meth:`shutdown`."""
 
@@ -335,67 +328,6 @@ def open_workstation(
     station = RunningWorkstation(context, window, services)
     if context.dispatch is not None:
         start_dispatch_after_load(context.dispatch, context, backend, lambda: not station.is_down)
-    return station
-
-
-def start_remote_workstation(
-    login: RemoteLogin,
-    data_dir: Path,
-    city: City,
-    settings: Settings,
-    language: str,
-    panels: Sequence[PanelSpec],
-    *,
-    notices: NoticeBoard | None = None,
-    remember_layout: bool = True,
-    prompt_sign_in: bool = True,
-) -> RunningWorkstation:
-    """Open the window on the operations backend ``login.url``: its copy of the log and the
-    command queue in ``data_dir``, no simulator and no field feed here (the server runs them),
-    the link's state in the status bar and the Backend menu. ``prompt_sign_in``: open the
-    sign-in dialog by itself when the server asks for credentials."""
-    from core.remote.backend import RemoteBackend
-    from ui.remote_link import LinkWatch, install_backend_link
-
-    notices = notices or NoticeBoard()
-    watch = LinkWatch(login.url, login.username)
-    backend = RemoteBackend(
-        login.url,
-        username=login.username,
-        password=login.password,
-        data_dir=data_dir,
-        ca_file=login.ca_file,
-        notices=notices,
-        on_status=watch.update,
-    )
-    station = open_workstation(
-        backend,
-        city,
-        notices,
-        settings,
-        language,
-        panels,
-        remember_layout=remember_layout,
-        actor=f"operator:{login.username}",
-    )
-    station.link = install_backend_link(
-        station.window,
-        station.context,
-        backend,
-        watch,
-        ca_file=login.ca_file,
-        prompt_sign_in=prompt_sign_in,
-    )
-    if login.offline:
-        notices.post(
-            NoticeLevel.WARNING,
-            "backend",
-            QCoreApplication.translate(
-                "Startup",
-                "Working offline on this workstation's copy of the log; commands are saved "
-                "and sent when %1 can be reached.",
-            ).replace("%1", login.url),
-        )
     return station
 
 

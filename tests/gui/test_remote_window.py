@@ -21,9 +21,10 @@ from tests.backend_server import BackendServer, add_users, free_port
 from tests.cli import cityroom
 from tests.gui.conftest import lite_city
 from tests.pg_cluster import PgCluster
-from ui.app import RunningWorkstation, start_remote_workstation
+from ui.app import RunningWorkstation
 from ui.remote_link import BackendLink
 from ui.remote_login import RemoteLogin, RemoteLoginDialog
+from ui.remote_start import start_remote_workstation
 from ui.settings import Settings
 
 PASSWORD = "correct horse battery"
