@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -23,23 +23,15 @@ from core.eventlog import EventLog
 from core.events import EventRecord, EventType, SensorReading
 from core.local_backend import LocalBackend
 from core.model import IncidentStatus
-from core.notices import NoticeBoard
-from core.remote.backend import LinkState, RemoteBackend
-from core.remote.replica import REPLICA_FILE, UNBOUND
 from core.replay import MarkKind, ReplaySession
 from core.simulator import Simulator, SimulatorConfig
 from core.state import CityState, rebuild
-from panels import all_panels
 from panels.replay.panel import ReplayPanel
-from tests.backend_server import free_port, wait_until
 from tests.gui.conftest import Workstation, _close, _open_workstation, lite_city
-from ui.app import build_context
-from ui.context import AppContext
-from ui.main_window import MainWindow
+from tests.gui.remote_station import fill_replica, open_remote_workstation, unbound_replica
 from ui.replay import ReplayController
 from ui.replay_dialogs import AnnotationDialog, BookmarkDialog
 from ui.replay_time import date_time_text, parse_instant
-from ui.settings import Settings
 from ui.theme import apply_dark_theme
 
 MINUTE = 60_000
@@ -133,68 +125,6 @@ def station(qtbot, tmp_path: Path) -> Iterator[ReplayStation]:  # type: ignore[n
     ws = _open_workstation(qtbot, folder, "en")
     yield ReplayStation(ws, history, folder / "events.db")
     _close(ws)
-
-
-@dataclass
-class RemoteStation:
-    """A workstation on a remote backend that cannot be reached: it works on its replica."""
-
-    context: AppContext
-    window: MainWindow
-    backend: RemoteBackend
-
-    def close(self) -> None:
-        self.window.close()
-        self.context.store.stop()
-        self.backend.close()
-
-
-def unbound_replica(data_dir: Path) -> Path:
-    """Where a remote backend keeps its replica before it ever reached the server."""
-    return data_dir / UNBOUND / REPLICA_FILE
-
-
-def fill_replica(path: Path, records: Sequence[EventRecord]) -> None:
-    """Store the server's ``records`` in the replica at ``path`` as the link does."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    log = EventLog.open(path)
-    try:
-        log.append_records(records)
-    finally:
-        log.close()
-
-
-def open_remote_workstation(
-    qtbot: QtBot, folder: Path, url: str | None = None, user: tuple[str, str] = ("kim", "unused")
-) -> RemoteStation:
-    """A workstation on the backend at ``url`` signed in as ``user`` (name, password), its
-    replica in ``folder / "remote"``. By default nobody answers at the URL (a free port on
-    127.0.0.1): what the replica holds is all the workstation has."""
-    folder.mkdir(parents=True, exist_ok=True)
-    notices = NoticeBoard()
-    backend = RemoteBackend(
-        url or f"http://127.0.0.1:{free_port()}",
-        username=user[0],
-        password=user[1],
-        data_dir=folder / "remote",
-        notices=notices,
-    )
-    backend.ready.result(10)
-    if url is not None:
-        # Signing in binds the replica to the server's log (another file): the window is
-        # built on the bound one.
-        wait_until(lambda: backend.status().state is LinkState.ONLINE, 10, "the link")
-    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    settings.alert_sound = False
-    settings.evidence_dir = folder / "evidence"
-    context = build_context(backend, lite_city(), notices, settings, "en")
-    panels = [p for p in all_panels() if p.id not in ("map", "video_wall")]
-    window = MainWindow(context, panels, remember_layout=False)
-    qtbot.addWidget(window)
-    context.store.start()
-    window.show()
-    qtbot.waitUntil(lambda: context.store.is_loaded)
-    return RemoteStation(context, window, backend)
 
 
 def _server_log(folder: Path) -> tuple[History, list[EventRecord]]:
