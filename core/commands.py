@@ -266,6 +266,21 @@ def check_version(state: CityState, command: Command, expected_version: int) -> 
     raise ConflictError(incident.id, expected_version, incident.version, change)
 
 
+def incident_after_conflict(stored: Incident | None, error: ConflictError) -> Incident | None:
+    """The incident as it is now, after ``error``: the local copy once it holds the change that
+    caused the conflict, else the copy a server sent with its refusal (``error.incident``);
+    None when neither is known yet (the local copy will catch up)."""
+    if stored is not None and stored.version >= error.current_version:
+        return stored
+    sent: Any = getattr(error, "incident", None)
+    if isinstance(sent, dict) and sent:
+        try:
+            return Incident.from_json(sent)
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
+
+
 def _decide(state: CityState, command: Command) -> list[DomainEvent]:
     from core.sop.commands import ProcedureCommand, decide_procedure  # it imports this module
 

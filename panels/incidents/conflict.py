@@ -7,7 +7,6 @@ No Qt here: the panel sends and shows; this module only judges.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from core.commands import IncidentCommand, decide, is_allowed
 from core.errors import CommandRejected, ConflictError, IllegalTransition
@@ -63,21 +62,6 @@ class ActionBatch:
     total: int  # how many incidents it was sent to
     conflicts: dict[str, tuple[IncidentCommand, ConflictError]] = field(default_factory=dict)
     others: list[str] = field(default_factory=list)  # other refusals, as shown
-
-
-def current_incident(stored: Incident | None, error: ConflictError) -> Incident | None:
-    """The incident as it is now: the store's copy once it holds the change that caused the
-    conflict, else the copy the server sent with the refusal; None when neither is known
-    yet (the store will catch up)."""
-    if stored is not None and stored.version >= error.current_version:
-        return stored
-    sent: Any = getattr(error, "incident", None)
-    if isinstance(sent, dict) and sent:
-        try:
-            return Incident.from_json(sent)
-        except (KeyError, TypeError, ValueError):
-            return None
-    return None
 
 
 def only_background(seen: Seen, now: Incident) -> bool:

@@ -7,13 +7,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
-from core.commands import IncidentCommand
+from core.commands import IncidentCommand, incident_after_conflict
 from core.errors import ConflictError, IllegalTransition
 from core.model import STATUS_NAMES
 from core.state import CityState
 from panels.incidents.conflict import (
     ActionBatch,
-    current_incident,
     refusal_now,
     split_change,
 )
@@ -75,7 +74,7 @@ class ConflictText(QObject):
                 .replace("%3", self.change_name(action))
                 .replace("%4", label)
             )
-        now = current_incident(state.incidents.get(error.incident_id), error)
+        now = incident_after_conflict(state.incidents.get(error.incident_id), error)
         if now is None:
             coming = self.tr("Its current state is on its way.")
             return f"{head} {coming}"

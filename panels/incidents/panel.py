@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.catalogue import SERVICE_NAMES, Service
-from core.commands import IncidentCommand, is_allowed
+from core.commands import IncidentCommand, incident_after_conflict, is_allowed
 from core.errors import ConflictError, IllegalTransition
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from panels.incidents.actions import ACTIONS, Ask, IncidentAction
@@ -37,7 +37,6 @@ from panels.incidents.conflict import (
     ActionBatch,
     Seen,
     Sent,
-    current_incident,
     only_background,
 )
 from panels.incidents.conflict_text import ConflictText
@@ -439,7 +438,7 @@ class IncidentQueuePanel(QWidget):
         """Someone changed the incident after the operator chose the action: nothing was
         applied. Say so, with the state now, and show that incident."""
         state = self.context.store.state
-        now = current_incident(state.incidents.get(error.incident_id), error)
+        now = incident_after_conflict(state.incidents.get(error.incident_id), error)
         seen = sent.seen
         if (
             seen is not None

@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from core.commands import incident_after_conflict
 from core.errors import CommandRejected, ConflictError, IllegalTransition
 from core.model import STATUS_NAMES, Incident, IncidentStatus
 from core.sop.commands import ProcedureCommand
@@ -49,20 +50,6 @@ class SeenRun:
     def of(cls, incident: Incident) -> SeenRun:
         """What the operator sees of ``incident`` now (values: the fold changes it in place)."""
         return cls(incident.version, run_mark(incident))
-
-
-def current_incident(stored: Incident | None, error: ConflictError) -> Incident | None:
-    """The incident now: the store's copy once it holds the change that caused the conflict,
-    else the copy the server sent with its refusal; None when neither is known yet."""
-    if stored is not None and stored.version >= error.current_version:
-        return stored
-    sent: Any = getattr(error, "incident", None)
-    if isinstance(sent, dict) and sent:
-        try:
-            return Incident.from_json(sent)
-        except (KeyError, TypeError, ValueError):
-            return None
-    return None
 
 
 class ProcedureWork(QObject):
@@ -111,7 +98,7 @@ class ProcedureWork(QObject):
             self.pending.discard(key)
             if isinstance(error, ConflictError) and seen is not None and resends < MAX_RESENDS:
                 stored = self._context.store.state.incidents.get(error.incident_id)
-                now = current_incident(stored, error)
+                now = incident_after_conflict(stored, error)
                 if now is not None and run_mark(now) == seen.run:
                     # The run the operator decided on is the one there is: only other
                     # traffic moved the version on, so the start goes again at the new one.
@@ -151,7 +138,7 @@ class ProcedureWork(QObject):
             "The procedure of %1 was changed by someone else after you chose; nothing was applied."
         ).replace("%1", error.incident_id)
         stored = self._context.store.state.incidents.get(error.incident_id)
-        now = current_incident(stored, error)
+        now = incident_after_conflict(stored, error)
         run = now.procedure if now is not None else None
         if now is None:
             where = self.tr("Its current procedure is on its way.")

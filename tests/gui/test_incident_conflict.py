@@ -12,14 +12,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from core.commands import Acknowledge, AddNote, Assign, Resolve
+from core.commands import Acknowledge, AddNote, Assign, Resolve, incident_after_conflict
 from core.errors import ConflictError
 from core.events import CameraViewed, EventType
 from core.model import Incident, IncidentStatus
 from core.sop.commands import CompleteStep
 from core.sop.starter import start_command
 from panels.incidents.actions import ACTIONS
-from panels.incidents.conflict import Seen, current_incident, only_background
+from panels.incidents.conflict import Seen, only_background
 from panels.incidents.dialogs import CommandDialog
 from panels.procedure.dialogs import StartProcedureDialog
 from panels.procedure.lookup import Showing
@@ -243,7 +243,7 @@ def test_the_servers_copy_is_shown_while_the_store_has_not_caught_up(
     there["transitions"] = [*there["transitions"], ["assigned", "assigned", 1, OTHER, "", 99]]
     error = ConflictError(fire, stale.version, stale.version + 2, f"assigned by {OTHER}")
     error.incident = there  # type: ignore[attr-defined]
-    now = current_incident(stale, error)
+    now = incident_after_conflict(stale, error)
     assert now is not None and now.status is IncidentStatus.ASSIGNED
     assert not only_background(seen, now)
     text = ws.queue.conflict_text.conflict(
@@ -253,7 +253,7 @@ def test_the_servers_copy_is_shown_while_the_store_has_not_caught_up(
     assert "repeat “Resolve” if it is still needed" in text
     # Without the server's copy and with the store behind, it says the state is coming.
     bare = ConflictError(fire, stale.version, stale.version + 2, f"assigned by {OTHER}")
-    assert current_incident(stale, bare) is None
+    assert incident_after_conflict(stale, bare) is None
     text = ws.queue.conflict_text.conflict("Resolve", _resolve(fire), bare, ws.context.store.state)
     assert text.endswith("Its current state is on its way.")
 
