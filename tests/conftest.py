@@ -20,19 +20,23 @@ if TYPE_CHECKING:
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-# Settings written by GUI tests go to a scratch folder, never the developer's own; one per
-# test process, so parallel workers (pytest-xdist) do not share a settings file.
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _SCRATCH = Path(__file__).parent.parent / "var"
-os.environ.setdefault("XDG_CONFIG_HOME", str(_SCRATCH / "test-config" / _WORKER))
-# ... and so do recordings and evidence the wall keeps by default.
-os.environ.setdefault("XDG_DATA_HOME", str(_SCRATCH / "test-data" / _WORKER))
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Qt settings that must precede the QApplication pytest-qt creates."""
+    """Scratch folders, and Qt settings that must precede the QApplication pytest-qt
+    creates."""
+    # Settings written by GUI tests go to a scratch folder, never the developer's own; one
+    # per test process, so parallel workers (pytest-xdist) never share a settings file ...
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    # ... and so do recordings and evidence the wall keeps by default. (A worker inherits the
+    # controlling process's scratch folders, so those are replaced, a developer's are not.)
+    for variable, folder in (("XDG_CONFIG_HOME", "test-config"), ("XDG_DATA_HOME", "test-data")):
+        current = os.environ.get(variable)
+        if current is None or Path(current).parent == _SCRATCH / folder:
+            os.environ[variable] = str(_SCRATCH / folder / worker)
     from ui.app import prepare_qt
 
     prepare_qt()
