@@ -253,14 +253,18 @@ class EventLog:
         self.last_seq, self.last_hash, self.last_ts = seq, prev, last_ts
         return records
 
-    def append_records(self, records: Sequence[EventRecord]) -> list[EventRecord]:
+    def append_records(
+        self, records: Sequence[EventRecord], *, hashed_here: bool = False
+    ) -> list[EventRecord]:
         """Store records made by another log (a replica of the server's) verbatim, in one
         transaction, and return those that were new.
 
         Records at or before the log's last event are skipped (already here). The rest must
         continue the chain: the next sequence number, the last hash as their previous hash,
         a hash that matches their fields and no time running backwards; otherwise
-        ``ReplicaGapError`` is raised and nothing is written.
+        ``ReplicaGapError`` is raised and nothing is written. ``hashed_here`` says the
+        caller has just computed every hash from the fields itself (a ``chain`` page checked
+        against the server's last hash), so they are not computed a second time.
         """
         if not records:
             return []
@@ -270,9 +274,15 @@ class EventLog:
         try:
             db.execute("BEGIN IMMEDIATE")
             seq, prev, last_ts = self._read_tail()
-            fresh = [r for r in records if r.seq > seq]
+            fresh = [r for r in records if r.seq > seq] if records[0].seq <= seq else list(records)
             for record in fresh:
-                _check_continues(self.path, record, seq, prev, last_ts)
+                if (
+                    record.seq != seq + 1
+                    or record.prev_hash != prev
+                    or record.ts_ms < last_ts
+                    or not (hashed_here or record.hash == _hash_of(record))
+                ):
+                    _check_continues(self.path, record, seq, prev, last_ts)
                 seq, prev, last_ts = record.seq, record.hash, record.ts_ms
             db.executemany(_INSERT, [event_row(r) for r in fresh])
             readings.project(
@@ -489,6 +499,19 @@ class EventLog:
         except sqlite3.DatabaseError as exc:
             first_bad = ChainBrokenError(expected_seq, f"unreadable ({exc})")
         return VerifyReport(self.path, count, self.schema_version, first_bad, integrity)
+
+
+def _hash_of(record: EventRecord) -> bytes:
+    return chain_hash(
+        record.prev_hash,
+        record.seq,
+        record.ts_ms,
+        record.type,
+        record.source,
+        record.actor,
+        record.subject,
+        record.payload_json,
+    )
 
 
 def _check_continues(

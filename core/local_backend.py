@@ -43,6 +43,9 @@ class _Subscription:
     callback: EventsCallback
     owner: LocalBackend
     active: bool = True
+    # The last event delivered: a mirrored state can run ahead of the log, and what the
+    # copy then stores behind it must not reach a subscriber that started past it.
+    cursor: int = 0
 
     def cancel(self) -> None:
         self.active = False
@@ -90,6 +93,7 @@ class LocalBackend:
         self._history_pool = ThreadPoolExecutor(1, thread_name_prefix="sensor-history")
         self._closed = False
         self._failure: Exception | None = None
+        self._adopted: tuple[int, bytes] | None = None  # a mirrored state's event and hash
         self.ready: Future[None] = Future()
         self._checkpointer = (
             None if event_log.readonly else Checkpointer(Path(event_log.path)).start()
@@ -133,15 +137,19 @@ class LocalBackend:
         events = list(events)
         return self._enqueue(_Job(lambda: self._append(events), publish=events))
 
-    def mirror(self, records: Sequence[EventRecord]) -> Future[list[EventRecord]]:
-        """Store records received from the server verbatim (``EventLog.append_records``), fold
-        them and deliver the new ones to subscribers; the future holds those that were new.
-        Fails with ``ReplicaGapError`` (nothing stored) when they do not continue the chain."""
+    def mirror(
+        self, records: Sequence[EventRecord], *, hashed_here: bool = False
+    ) -> Future[list[EventRecord]]:
+        """Store records received from the server verbatim (``EventLog.append_records``, which
+        ``hashed_here`` is passed on to), fold them and deliver the new ones to subscribers;
+        the future holds those that were new. Fails with ``ReplicaGapError`` (nothing
+        stored) when they do not continue the chain."""
         received = list(records)
 
         def run() -> list[EventRecord]:
             self._catch_up()
-            stored = self._log.append_records(received)
+            stored = self._log.append_records(received, hashed_here=hashed_here)
+            self._check_mirrored_state(stored)
             self._fold_and_deliver(stored)
             if self._state.last_seq - self._last_snapshot_seq >= self._snapshot_every:
                 self._save_snapshot()
@@ -149,13 +157,50 @@ class LocalBackend:
 
         return self._enqueue(_Job(run))
 
+    def mirror_state(self, seq: int, event_hash: bytes, blob: bytes) -> Future[bool]:
+        """Take the server's folded state as of its event ``seq`` (``CityState.to_bytes``)
+        while this copy of the log is far behind, so the state is current at once. The events
+        up to ``seq`` mirrored afterwards are stored and delivered but not folded again; when
+        event ``seq`` is stored its hash must be ``event_hash``, or the state is folded anew
+        from the copy. The future holds whether the state was taken (not when the copy is
+        there already)."""
+
+        def run() -> bool:
+            self._catch_up()
+            if seq <= self._state.last_seq:
+                return False
+            state = CityState.from_bytes(blob)
+            if state.last_seq != seq:
+                raise ValueError(f"the state sent for event {seq} is of event {state.last_seq}")
+            self._state = state
+            self._adopted = (seq, event_hash)
+            return True
+
+        return self._enqueue(_Job(run))
+
+    def _check_mirrored_state(self, stored: list[EventRecord]) -> None:
+        if self._adopted is None or self._log.last_seq < self._adopted[0]:
+            return
+        seq, expected = self._adopted
+        self._adopted = None
+        found = [r for r in stored if r.seq == seq] or self._log.by_seqs([seq])
+        if found and found[0].hash == expected:
+            return
+        self.notices.post(
+            NoticeLevel.WARNING,
+            "event log",
+            f"The state the server sent as of event {seq} does not belong to the event "
+            f"stored in {self.location}; the state was folded again from this copy.",
+        )
+        self._state = rebuild(self._log)
+
     def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> _Subscription:
         """Deliver the backlog after ``after_seq``, then every new batch."""
         subscription = _Subscription(callback, self)
 
         def run() -> None:
             self._catch_up()
-            cursor = after_seq
+            cursor = subscription.cursor = after_seq
             while cursor < self._state.last_seq and subscription.active:
                 batch = list(islice(self._log.read(cursor, self._state.last_seq), _BACKLOG_CHUNK))
                 if not batch:
@@ -375,14 +420,19 @@ class LocalBackend:
             self._deliver_to(subscription, records)
 
     def _deliver_to(self, subscription: _Subscription, records: list[EventRecord]) -> None:
-        if not subscription.active:
+        if not subscription.active or records[-1].seq <= subscription.cursor:
             return
+        if records[0].seq <= subscription.cursor:
+            records = [r for r in records if r.seq > subscription.cursor]
+        subscription.cursor = records[-1].seq
         try:
             subscription.callback(records)
         except Exception as exc:
             self.notices.post(NoticeLevel.ERROR, "event feed", f"A subscriber failed: {exc!r}")
 
     def _save_snapshot(self) -> None:
+        if self._log.last_seq < self._state.last_seq:
+            return  # a mirrored state ahead of the copy: saved once the copy has caught up
         try:
             self._log.save_snapshot(self._state.last_seq, self._state.to_bytes(), FOLD_VERSION)
             self._last_snapshot_seq = self._state.last_seq

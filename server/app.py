@@ -273,11 +273,14 @@ def create_app(services: ServerServices) -> FastAPI:
             if denial is not None:
                 raise PermissionError(denial.message)
 
+        # A workstation's own time (a command made while the server was away) is taken, but
+        # never one later than this server's clock: it would drag the log's time ahead.
+        ts_ms = None if body.ts_ms is None else min(body.ts_ms, time.time_ns() // 1_000_000)
         records = await _wait(
             services.backend.submit(
                 command,
                 actor_of(me),
-                body.ts_ms,
+                ts_ms,
                 expected_version=body.expected_version,
                 client_ref=_scoped(me, body.client_ref),
                 check=allowed,

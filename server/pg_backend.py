@@ -272,7 +272,9 @@ class PgBackend:
     def _on_notify(self, seq: int) -> None:
         # The listener's thread: only note that there is something to read. -1 means the
         # listener reconnected and may have missed notifications.
-        if seq < 0 or seq > self._state.last_seq:
+        # One catch-up job at a time: a writer behind the head would otherwise queue one per
+        # notification and stay behind working through them.
+        if (seq < 0 or seq > self._state.last_seq) and not self._catch_up_wanted.is_set():
             self._catch_up_wanted.set()
             self._jobs.put(_Job(self._catch_up))
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from core.eventlog import (
     record_from_row,
 )
 from core.events import EventRecord, NewEvent
+from core.remote.wire import chain_message
 from server.errors import DatabaseUnavailable, describe_database
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,22 @@ _KEEPALIVES: dict[str, Any] = {
 _DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
+_FRESH_S = 1.0  # a connection that worked this recently is not checked again before use
+_worked: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = weakref.WeakKeyDictionary()
+_worked_lock = threading.Lock()
+
+
+def check_unless_fresh(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check before lending a connection: a round trip, unless the connection
+    worked within the last second (on a busy server most do, and a database that restarts
+    takes longer than that; a connection that fails anyway is dropped by the pool)."""
+    with _worked_lock:
+        worked = _worked.get(conn)
+    if worked is not None and time.monotonic() - worked < _FRESH_S:
+        return
+    ConnectionPool.check_connection(conn)
+
+
 @contextmanager
 def pooled_connection(pool: ConnectionPool, database: str) -> Iterator[psycopg.Connection[Any]]:
     """A connection of ``pool`` in one transaction (committed on success, rolled back on an
@@ -58,6 +77,8 @@ def pooled_connection(pool: ConnectionPool, database: str) -> Iterator[psycopg.C
     try:
         with pool.connection() as conn:
             yield conn
+            with _worked_lock:
+                _worked[conn] = time.monotonic()
     except _DB_ERRORS as error:
         raise DatabaseUnavailable(database, _describe(error)) from error
 
@@ -122,7 +143,7 @@ class PgEventLog:
             max_size=max_size,
             timeout=timeout,
             kwargs=dict(_KEEPALIVES),
-            check=ConnectionPool.check_connection,
+            check=check_unless_fresh,
             # Give up a failed reconnection soon: the next request grows the pool afresh,
             # instead of waiting out a long back-off after the database is back.
             reconnect_timeout=max(2.0, timeout),
@@ -167,39 +188,60 @@ class PgEventLog:
         ``after_seq`` and append what it returns (hash-chained, readings projected, listeners
         notified). A ``client_ref`` seen before returns the first application's records
         without calling ``decide``. An exception from ``decide`` rolls back and propagates."""
-        with self._connection() as conn, conn.cursor() as cur:
-            head_seq, head_hash, head_ts = _lock_head(cur, _EVENTS)
-            missed = _read_range(cur, _EVENTS, after_seq, head_seq)
-            if client_ref is not None:
-                cur.execute(
-                    "SELECT first_seq, last_seq FROM applied_commands WHERE client_ref = %s",
-                    (client_ref,),
+        with self._connection() as conn:
+            # Two round trips under the head lock, however busy the machine: everything
+            # before the decision goes in one pipeline, everything after it (commit too) in
+            # another, since the lock is held until the commit.
+            with conn.pipeline() as pipeline:
+                head_cur = conn.cursor()
+                head_cur.execute(_LOCK_HEAD_SQL.format(head=_EVENTS.head))
+                # A statement after the lock sees every event committed before it, and no
+                # other writer can add one: reading to the end is reading to the head.
+                missed_cur = conn.cursor()
+                missed_cur.execute(
+                    f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > %s ORDER BY seq",
+                    (after_seq,),
                 )
-                applied = cur.fetchone()
-                if applied is not None:
-                    first, last = int(applied[0]), int(applied[1])
-                    original = _read_range(cur, _EVENTS, first - 1, last)
-                    return AppendResult(missed, original, duplicate=True)
+                ref_cur = conn.cursor()
+                if client_ref is not None:
+                    ref_cur.execute(
+                        "SELECT first_seq, last_seq FROM applied_commands WHERE client_ref = %s",
+                        (client_ref,),
+                    )
+                pipeline.sync()
+            head_seq, head_hash, head_ts = _head_of(head_cur.fetchone(), _EVENTS)
+            missed = [record_from_row(r) for r in missed_cur.fetchall()]
+            applied = ref_cur.fetchone() if client_ref is not None else None
+            if applied is not None:
+                first, last = int(applied[0]), int(applied[1])
+                original = [r for r in missed if first <= r.seq <= last]
+                if len(original) < last - first + 1:
+                    with conn.cursor() as cur:
+                        original = _read_range(cur, _EVENTS, first - 1, last)
+                conn.rollback()
+                return AppendResult(missed, original, duplicate=True)
             events = list(decide(missed))
             now = self._clock.now_ms()
             records = chain_events(events, head_seq, head_hash, head_ts, now)
-            if records:
-                _insert(cur, _EVENTS, records)
-                _project_readings(cur, records, events)
-                tail = records[-1]
-                cur.execute(
-                    "UPDATE log_head SET seq = %s, hash = %s, ts_ms = %s WHERE id = 1",
-                    (tail.seq, tail.hash, tail.ts_ms),
-                )
-            if client_ref is not None:
-                # An empty range (first = last + 1) when the command produced no events.
-                cur.execute(
-                    "INSERT INTO applied_commands (client_ref, username, first_seq, last_seq, "
-                    "ts_ms) VALUES (%s, %s, %s, %s, %s)",
-                    (client_ref, username, head_seq + 1, head_seq + len(records), now),
-                )
-            if records:
-                cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(records[-1].seq)))
+            with conn.pipeline(), conn.cursor() as cur:
+                if records:
+                    _insert(cur, _EVENTS, records)
+                    _project_readings(cur, records, events)
+                    tail = records[-1]
+                    cur.execute(
+                        "UPDATE log_head SET seq = %s, hash = %s, ts_ms = %s WHERE id = 1",
+                        (tail.seq, tail.hash, tail.ts_ms),
+                    )
+                if client_ref is not None:
+                    # An empty range (first = last + 1) when the command produced no events.
+                    cur.execute(
+                        "INSERT INTO applied_commands (client_ref, username, first_seq, "
+                        "last_seq, ts_ms) VALUES (%s, %s, %s, %s, %s)",
+                        (client_ref, username, head_seq + 1, head_seq + len(records), now),
+                    )
+                if records:
+                    cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(records[-1].seq)))
+                conn.commit()
         return AppendResult(missed, records, duplicate=False)
 
     def append_audit(self, events: Sequence[NewEvent]) -> list[EventRecord]:
@@ -231,6 +273,19 @@ class PgEventLog:
                 (after_seq, upper, limit),
             ).fetchall()
         return [record_from_row(r) for r in rows]
+
+    def read_chain_page(
+        self, after_seq: int, until_seq: int, limit: int
+    ) -> tuple[str, int] | None:
+        """At most ``limit`` events with ``after_seq < seq <= until_seq`` as one ``chain``
+        message of the stream (``core.remote.wire.chain_message``, its rows encoded by the
+        database) and the last one's sequence number; None when there are none."""
+        with self._connection() as conn:
+            row = conn.execute(_CHAIN_PAGE_SQL, (after_seq, until_seq, limit)).fetchone()
+        if row is None or None in row:
+            return None
+        rows, last_seq, prev_hash, last_hash = row
+        return chain_message(bytes(prev_hash), bytes(last_hash), str(rows)), int(last_seq)
 
     def read_audit(self, after_seq: int, limit: int = 5000) -> list[EventRecord]:
         """At most ``limit`` audit events after ``after_seq``, in order."""
@@ -401,6 +456,24 @@ class PgEventLog:
         return problems
 
 
+# One statement: the rows as JSON text built by the database, the hash the first follows and
+# the last one's hash (NULLs for an empty range).
+_CHAIN_PAGE_SQL = """
+WITH page AS (
+    SELECT seq, ts_ms, type, source, actor, subject, payload FROM events
+    WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s
+), agg AS (
+    SELECT min(seq) AS lo, max(seq) AS hi,
+        json_agg(json_build_array(seq, ts_ms, type, source, actor, subject, payload)
+            ORDER BY seq)::text AS rows
+    FROM page
+)
+SELECT rows, hi, (SELECT prev_hash FROM events WHERE seq = agg.lo),
+    (SELECT hash FROM events WHERE seq = agg.hi)
+FROM agg
+"""
+
+
 def _check_link(rec: EventRecord, expected: int, prev: bytes, last_ts: int) -> str | None:
     if rec.seq != expected:
         return f"sequence gap: expected {expected}, found {rec.seq}"
@@ -423,9 +496,15 @@ def _check_link(rec: EventRecord, expected: int, prev: bytes, last_ts: int) -> s
     return None
 
 
+_LOCK_HEAD_SQL = "SELECT seq, hash, ts_ms FROM {head} WHERE id = 1 FOR UPDATE"
+
+
 def _lock_head(cur: psycopg.Cursor[Any], chain: _Chain) -> tuple[int, bytes, int]:
-    cur.execute(f"SELECT seq, hash, ts_ms FROM {chain.head} WHERE id = 1 FOR UPDATE")
-    row = cur.fetchone()
+    cur.execute(_LOCK_HEAD_SQL.format(head=chain.head))
+    return _head_of(cur.fetchone(), chain)
+
+
+def _head_of(row: Any, chain: _Chain) -> tuple[int, bytes, int]:
     if row is None:
         raise RuntimeError(f"{chain.head} has no row: the database was not migrated properly")
     return int(row[0]), bytes(row[1]), int(row[2])
@@ -540,8 +619,9 @@ class EventListener:
     """Hears every append of any server process (``LISTEN cityroom_events``) on a daemon
     thread with a connection of its own.
 
-    ``on_new(seq)`` is called with each notified last sequence number, and with -1 after a
-    reconnection (notifications sent while away are lost: re-read from where you were).
+    ``on_new(seq)`` is called with the newest notified last sequence number of each batch
+    of notifications that arrived together, and with -1 after a reconnection (notifications
+    sent while away are lost: re-read from where you were).
     ``on_link(False)`` is called when the connection is lost, ``on_link(True)`` when it is
     back. Reconnects back off from 0.2 s, doubling to 2 s. Starts at once; ``stop()`` ends it.
     """
@@ -615,15 +695,18 @@ class EventListener:
 
     def _listen(self, conn: psycopg.Connection[Any]) -> None:
         while not self._stop.is_set():
-            for notify in conn.notifies(timeout=self._POLL_S):
+            newest = None
+            # Everything that arrived together is reported once, as its newest: a busy
+            # server that falls behind is not handed one catch-up per append of the others.
+            for notify in conn.notifies(timeout=self._POLL_S, stop_after=1):
                 try:
                     seq = int(notify.payload)
                 except ValueError:
                     log.warning("listener: ignored notification %r", notify.payload)
                     continue
-                self._call(self._on_new, seq)
-                if self._stop.is_set():
-                    return
+                newest = seq if newest is None else max(newest, seq)
+            if newest is not None:
+                self._call(self._on_new, newest)
 
     def _call(self, callback: Callable[[Any], None], value: object) -> None:
         try:

@@ -3,72 +3,181 @@
 A workstation gets every event after N exactly once and in order: first the backlog, read
 straight from the database in pages (so a workstation back from an hour offline does not hold
 up anyone else), then each batch as this process folds it, whether it was appended here or by
-another server process (LISTEN/NOTIFY). The subscription starts *before* the backlog is read,
-so nothing falls between the two; what both deliver is sent once.
+another server process (LISTEN/NOTIFY). The stream joins the live feed *before* the backlog is
+read, so nothing falls between the two; what both deliver is sent once.
+
+One :class:`LiveFeed` per process takes the folded batches off the writer thread once, encodes
+each once, and hands the same text to every stream; batches that arrive while the event loop is
+busy go out together, so a busy server sends fewer, larger frames instead of falling behind.
+
+Two query options serve a workstation that is far behind: ``format=chain`` sends the backlog
+as compact ``chain`` pages (rows without hashes; the workstation recomputes the chain and
+checks it against the page's last hash), and ``fold=V`` (the workstation's fold version)
+first sends the folded state as a ``state`` message when the backlog is long, so the
+workstation is current at once while its copy of the log fills in.
+
+An open stream re-reads its account every few seconds: a disabled or deleted account's
+stream is closed with code 4401 and the reason, as is one whose token expired.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
+import threading
 import time
-from collections import OrderedDict
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 
 from core.events import EventRecord, EventType
 from core.remote.wire import PROTOCOL_HEADER, record_to_json
+from core.state import FOLD_VERSION
 from server.roles import Account
 
 log = logging.getLogger("cityroom.server.stream")
 
-_PAGE = 5000
-_MAX_BEHIND = 20_000  # live batches queued for one slow client before it is told to resume
+_PAGE = 5000  # events per backlog page in the ``events`` format
+_CHAIN_PAGE = 20_000  # rows per backlog page in the ``chain`` format (about 3 MB)
+_STATE_GAP = 20_000  # a backlog longer than this starts with the folded state, when asked
+_MAX_BEHIND = 20_000  # live messages queued for one slow client before it is told to resume
+_RECHECK_S = 2.0  # how often an open stream re-reads its account (disabled? gone?)
 CLOSE_TOKEN = 4401
 CLOSE_PROTOCOL = 4426
 CLOSE_UNAVAILABLE = 4503
 CLOSE_TOO_SLOW = 4429
+_REASON_BYTES = 123  # the WebSocket limit for a close reason
 
 
-class EncodedBatches:
-    """Each live batch is encoded to JSON once, however many workstations it goes to."""
+class LiveMessage:
+    """One batch of live events, encoded once (on first use) for every stream."""
 
-    def __init__(self, size: int = 256) -> None:
-        self._cache: OrderedDict[tuple[int, int], str] = OrderedDict()
-        self._size = size
+    __slots__ = ("_inner", "_text", "records")
 
-    def encode(self, records: list[EventRecord]) -> str:
-        """The ``events`` message for ``records``."""
-        key = (records[0].seq, records[-1].seq)
-        text = self._cache.get(key)
-        if text is None:
-            text = events_message(records)
-            self._cache[key] = text
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return text
+    def __init__(self, records: list[EventRecord]) -> None:
+        self.records = records
+        self._inner: str | None = None
+        self._text: str | None = None
+
+    @property
+    def inner(self) -> str:
+        """The records as JSON objects joined by commas (no brackets), for merging."""
+        if self._inner is None:
+            self._inner = _records_inner(self.records)
+        return self._inner
+
+    @property
+    def text(self) -> str:
+        """The whole ``events`` frame."""
+        if self._text is None:
+            self._text = _frame(self.inner)
+        return self._text
 
 
-def events_message(records: list[EventRecord]) -> str:
-    """One ``events`` frame."""
-    return json.dumps(
-        {"kind": "events", "records": [record_to_json(r) for r in records]},
-        ensure_ascii=False,
-        separators=(",", ":"),
+def _records_inner(records: Sequence[EventRecord]) -> str:
+    return ",".join(
+        json.dumps(record_to_json(r), ensure_ascii=False, separators=(",", ":")) for r in records
     )
+
+
+def _frame(inner: str) -> str:
+    return '{"kind":"events","records":[' + inner + "]}"
+
+
+def events_message(records: Sequence[EventRecord]) -> str:
+    """One ``events`` frame."""
+    return _frame(_records_inner(records))
+
+
+class LiveFeed:
+    """The process's one subscription to newly folded events, fanned out to every open
+    stream on the event loop."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._pending: list[list[EventRecord]] = []
+        self._scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._streams: set[_StreamSession] = set()
+        self._subscription: Any = None
+        self._starting: asyncio.Future[None] | None = None
+        self.last_seq = 0
+
+    async def join(self, session: _StreamSession) -> int:
+        """Start delivering to ``session``; returns the last sequence number delivered before
+        (the session reads the backlog up to there from the database)."""
+        await self._start()
+        self._streams.add(session)
+        return self.last_seq
+
+    def leave(self, session: _StreamSession) -> None:
+        """Stop delivering to ``session``."""
+        self._streams.discard(session)
+
+    async def _start(self) -> None:
+        if self._subscription is not None:
+            return
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
+            return
+        self._loop = asyncio.get_running_loop()
+        self._starting = self._loop.create_future()
+        try:
+            self._subscription, live_from = await asyncio.to_thread(
+                self._backend.subscribe_live, self._from_writer
+            )
+        except BaseException as exc:
+            self._starting.set_exception(exc)
+            self._starting.exception()  # retrieved: the waiters re-raise it themselves
+            self._starting = None
+            raise
+        # A batch flushed meanwhile went to nobody: later streams read it from the database.
+        self.last_seq = max(self.last_seq, live_from)
+        self._starting.set_result(None)
+
+    def _from_writer(self, batch: list[EventRecord]) -> None:
+        # The writer thread: hand over and return at once; one wake-up per burst.
+        with self._lock:
+            self._pending.append(batch)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop is closing: nobody listens
+            self._loop.call_soon_threadsafe(self._flush)
+
+    def _flush(self) -> None:
+        with self._lock:
+            batches, self._pending = self._pending, []
+            self._scheduled = False
+        records = [r for batch in batches for r in batch if r.seq > self.last_seq]
+        if not records:
+            return
+        self.last_seq = records[-1].seq
+        message = LiveMessage(records)
+        for session in list(self._streams):
+            session.offer(message)
 
 
 def install_stream(app: FastAPI, services: Any, cache: dict[str, Any]) -> None:
     """Add the WebSocket route to ``app`` (``services`` is the app's ServerServices)."""
     from server.app import ApiError, authenticated, check_protocol
 
-    encoded = EncodedBatches()
+    feed = LiveFeed(services.backend)
+    app.state.live_feed = feed
 
     @app.websocket("/v1/stream")
-    async def stream(websocket: WebSocket, after: int = 0) -> None:
+    async def stream(
+        websocket: WebSocket,
+        after: int = 0,
+        wire_format: Annotated[str, Query(alias="format")] = "events",
+        fold: int = 0,
+    ) -> None:
         await websocket.accept()
         try:
             check_protocol(websocket.headers.get(PROTOCOL_HEADER))
@@ -90,8 +199,21 @@ def install_stream(app: FastAPI, services: Any, cache: dict[str, Any]) -> None:
         services.audit.record(
             EventType.AUDIT_STREAM, account.username, {"remote": remote, "after": after}
         )
-        session = _StreamSession(websocket, services, account, expires_ms, encoded, cache)
-        await session.run(after)
+        session = _StreamSession(websocket, services, account, token, expires_ms, cache)
+        session.chain = wire_format == "chain"
+        session.wants_state = fold == FOLD_VERSION
+        await session.run(after, feed)
+
+
+class _Stop:
+    """A marker in a session's queue."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+_CHECK = _Stop("check")
+_CLIENT_GONE = _Stop("client gone")
 
 
 class _StreamSession:
@@ -102,38 +224,33 @@ class _StreamSession:
         websocket: WebSocket,
         services: Any,
         account: Account,
+        token: str,
         expires_ms: int,
-        encoded: EncodedBatches,
         cache: dict[str, Any],
     ) -> None:
         self.websocket = websocket
         self.services = services
         self.account = account
+        self.token = token
         self.expires_ms = expires_ms
-        self.encoded = encoded
         self.cache = cache
-        self.batches: asyncio.Queue[list[EventRecord]] = asyncio.Queue()
+        self.chain = False
+        self.wants_state = False
+        self.queue: asyncio.Queue[LiveMessage | _Stop] = asyncio.Queue()
         self.too_slow = False
 
-    def _on_batch(self, loop: asyncio.AbstractEventLoop, batch: list[EventRecord]) -> None:
-        # The writer thread: hand over and return at once.
-        loop.call_soon_threadsafe(self._queue_batch, batch)
-
-    def _queue_batch(self, batch: list[EventRecord]) -> None:
-        if self.batches.qsize() >= _MAX_BEHIND:
+    def offer(self, message: LiveMessage) -> None:
+        """A live batch for this stream (on the event loop)."""
+        if self.queue.qsize() >= _MAX_BEHIND:
             self.too_slow = True
             return
-        self.batches.put_nowait(batch)
+        self.queue.put_nowait(message)
 
-    async def run(self, after: int) -> None:
+    async def run(self, after: int, feed: LiveFeed) -> None:
         from server.app import ApiError
 
-        loop = asyncio.get_running_loop()
-        backend = self.services.backend
         try:
-            subscription, live_from = await asyncio.to_thread(
-                backend.subscribe_live, lambda batch: self._on_batch(loop, batch)
-            )
+            live_from = await feed.join(self)
         except Exception as exc:
             await _refuse(
                 self.websocket,
@@ -142,6 +259,8 @@ class _StreamSession:
             )
             return
         listener = asyncio.create_task(self._listen())
+        listener.add_done_callback(lambda _: self.queue.put_nowait(_CLIENT_GONE))
+        watcher = asyncio.create_task(self._watch())
         try:
             await self.websocket.send_text(
                 json.dumps(
@@ -153,8 +272,10 @@ class _StreamSession:
                     }
                 )
             )
+            if self.wants_state and live_from - after > _STATE_GAP:
+                await self._send_state()
             cursor = await self._backlog(after, live_from)
-            await self._live(cursor, listener)
+            await self._live(cursor)
         except (WebSocketDisconnect, RuntimeError, ConnectionError):
             pass  # the workstation went away; it resumes from its own last seq
         except Exception as exc:
@@ -166,68 +287,121 @@ class _StreamSession:
                     CLOSE_UNAVAILABLE,
                 )
         finally:
-            subscription.cancel()
+            feed.leave(self)
             listener.cancel()
+            watcher.cancel()
+
+    async def _send_state(self) -> None:
+        """The folded state, so a workstation far behind is current before its copy is."""
+        state = await asyncio.wrap_future(self.services.backend.snapshot())
+        if state.last_seq == 0:
+            return
+        blob = await asyncio.to_thread(state.to_bytes)
+        (event,) = await asyncio.wrap_future(self.services.backend.events_at([state.last_seq]))
+        await self.websocket.send_text(
+            json.dumps(
+                {
+                    "kind": "state",
+                    "seq": state.last_seq,
+                    "hash": event.hash.hex(),
+                    "fold_version": FOLD_VERSION,
+                    "state": base64.b64encode(blob).decode("ascii"),
+                }
+            )
+        )
 
     async def _backlog(self, after: int, until: int) -> int:
         cursor = after
         while cursor < until:
-            page: list[EventRecord] = await asyncio.wrap_future(
+            if self.chain:
+                page = await asyncio.to_thread(
+                    self.services.log.read_chain_page, cursor, until, _CHAIN_PAGE
+                )
+                if page is None:
+                    break
+                await self.websocket.send_text(page[0])
+                cursor = page[1]
+                continue
+            records: list[EventRecord] = await asyncio.wrap_future(
                 self.services.backend.read_after(cursor, min(_PAGE, until - cursor))
             )
-            if not page:
+            if not records:
                 break
-            await self.websocket.send_text(events_message(page))
-            cursor = page[-1].seq
+            await self.websocket.send_text(events_message(records))
+            cursor = records[-1].seq
         return cursor
 
-    async def _live(self, cursor: int, listener: asyncio.Task[None]) -> None:
-        from server.app import ApiError
-
+    async def _live(self, cursor: int) -> None:
         while True:
+            items = [await self.queue.get()]
+            while not self.queue.empty():
+                items.append(self.queue.get_nowait())
             if self.too_slow:
-                await _refuse(
-                    self.websocket,
-                    ApiError(
-                        429, "too_slow", "This workstation fell behind; it resumes from its last."
-                    ),
+                await self._close(
+                    429,
+                    "too_slow",
+                    "This workstation fell behind; it resumes from its last event.",
                     CLOSE_TOO_SLOW,
                 )
                 return
+            messages: list[LiveMessage] = []
+            for item in items:
+                if isinstance(item, LiveMessage):
+                    messages.append(item)
+                elif item is _CLIENT_GONE:
+                    return  # the client closed (or sent something unusable)
+                elif not await self._still_allowed():
+                    return
+            if messages:
+                cursor = await self._send_live(cursor, messages)
+
+    async def _send_live(self, cursor: int, messages: list[LiveMessage]) -> int:
+        first = messages[0].records[0].seq
+        if first > cursor + 1:
+            # Folded before the backlog reached it: read what lies between from the log.
+            cursor = await self._backlog(cursor, first - 1)
+        fresh = [m for m in messages if m.records[-1].seq > cursor]
+        if not fresh:
+            return cursor
+        if fresh[0].records[0].seq <= cursor:
+            # Partly sent by the backlog already: this one frame is encoded on its own.
+            head = [r for r in fresh[0].records if r.seq > cursor]
+            text = _frame(",".join([_records_inner(head), *(m.inner for m in fresh[1:])]))
+        elif len(fresh) == 1:
+            text = fresh[0].text
+        else:
+            text = _frame(",".join(m.inner for m in fresh))
+        await self.websocket.send_text(text)
+        return fresh[-1].records[-1].seq
+
+    async def _still_allowed(self) -> bool:
+        """Whether the token is still valid and the account still enabled; closes the
+        stream with 4401 and the reason when not."""
+        from server.app import ApiError, authenticated
+
+        if self.expires_ms / 1000 - time.time() <= 0:
+            await self._close(401, "token_expired", "The token expired; log in again.")
+            return False
+        try:
+            await authenticated(self.services, self.token, self.cache)
+        except ApiError as exc:
+            await self._close(exc.status, exc.code, exc.message)
+            return False
+        except Exception as exc:  # the database is away: the next check tries again
+            log.info("could not re-check the account of %s: %s", self.account.username, exc)
+        return True
+
+    async def _close(self, status: int, code: str, message: str, close: int = CLOSE_TOKEN) -> None:
+        from server.app import ApiError
+
+        await _refuse(self.websocket, ApiError(status, code, message), close)
+
+    async def _watch(self) -> None:
+        """Ask for a check of the token and the account every few seconds, and at expiry."""
+        while True:
             left_s = self.expires_ms / 1000 - time.time()
-            if left_s <= 0:
-                await _refuse(
-                    self.websocket,
-                    ApiError(401, "token_expired", "The token expired; log in again."),
-                    CLOSE_TOKEN,
-                )
-                return
-            getter = asyncio.ensure_future(self.batches.get())
-            done, _ = await asyncio.wait(
-                {getter, listener}, timeout=min(left_s, 5.0), return_when=asyncio.FIRST_COMPLETED
-            )
-            if listener in done:
-                getter.cancel()
-                return  # the client closed (or sent something unusable)
-            if getter not in done:
-                getter.cancel()
-                continue
-            batch = [r for r in getter.result() if r.seq > cursor]
-            if not batch:
-                continue
-            if batch[0].seq != cursor + 1:
-                # Folded before the backlog reached it: read what lies between from the log.
-                cursor = await self._backlog(cursor, batch[0].seq - 1)
-                batch = [r for r in batch if r.seq > cursor]
-                if not batch:
-                    continue
-            text = (
-                self.encoded.encode(batch)
-                if len(batch) == len(getter.result())
-                else events_message(batch)
-            )
-            await self.websocket.send_text(text)
-            cursor = batch[-1].seq
+            await asyncio.sleep(max(0.0, min(left_s, _RECHECK_S)))
+            self.queue.put_nowait(_CHECK)
 
     async def _listen(self) -> None:
         """Take token refreshes from the client; return when it closes."""
@@ -253,7 +427,7 @@ class _StreamSession:
             except ApiError:
                 continue  # the old token stands until it expires
             if account.username == self.account.username:
-                self.expires_ms = claims.expires_ms
+                self.token, self.expires_ms = token, claims.expires_ms
 
 
 def _bearer(header: str) -> str | None:
@@ -261,9 +435,14 @@ def _bearer(header: str) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _reason(message: str) -> str:
+    data = message.encode("utf-8")[:_REASON_BYTES]
+    return data.decode("utf-8", errors="ignore")
+
+
 async def _refuse(websocket: WebSocket, error: Any, code: int) -> None:
     with contextlib.suppress(Exception):
         await websocket.send_text(
             json.dumps({"kind": "error", "error": error.code, "message": error.message})
         )
-        await websocket.close(code)
+        await websocket.close(code, reason=_reason(error.message))

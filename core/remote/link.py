@@ -10,6 +10,7 @@ work (``send``, ``login``) and read its status.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -33,7 +34,14 @@ from core.events import EventRecord
 from core.remote.errors import AccessDenied, CommandQueued, LinkClosed, ReplicaGapError
 from core.remote.queue import EntryKind, QueuedEntry, new_client_ref
 from core.remote.replica import Replica
-from core.remote.wire import PROTOCOL_HEADER, PROTOCOL_VERSION, WireError, record_from_json
+from core.remote.wire import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    WireError,
+    chain_from_json,
+    record_from_json,
+)
+from core.state import FOLD_VERSION
 
 log = logging.getLogger("cityroom.remote")
 
@@ -141,6 +149,8 @@ class Link:
         self._stream: ClientConnection | None = None
         self._flush: asyncio.Task[None] | None = None
         self._waiters: dict[int, asyncio.Future[list[EventRecord]]] = {}
+        # A backlog page being stored while the next one is checked (at most one).
+        self._storing: tuple[Future[list[EventRecord]], int] | None = None
         self._sending = asyncio.Lock()  # one POST at a time: commands apply in the order sent
         self._session_error = ""
         self._was_online = False
@@ -336,7 +346,10 @@ class Link:
 
     async def _follow_stream(self) -> None:
         scheme, rest = self.url.split("://", 1)
-        ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}/v1/stream?after={self.last_seq}"
+        ws_url = (
+            f"{'wss' if scheme == 'https' else 'ws'}://{rest}/v1/stream?after={self.last_seq}"
+            f"&format=chain&fold={FOLD_VERSION}"
+        )
         headers = {
             PROTOCOL_HEADER: str(PROTOCOL_VERSION),
             "Authorization": f"Bearer {self._token}",
@@ -374,6 +387,7 @@ class Link:
             self._stream_closed(exc)
         finally:
             self._stream = None
+            await self._settle_quietly()
             refresher.cancel()
             flush, self._flush = self._flush, None
             if flush is not None:
@@ -421,12 +435,22 @@ class Link:
         except ValueError:
             raise _NetworkDown("the stream sent something that is not JSON") from None
         kind = data.get("kind") if isinstance(data, dict) else None
-        if kind == "events":
+        if kind == "chain":
+            try:
+                records = chain_from_json(data)
+            except WireError as exc:
+                raise _NetworkDown(f"the stream sent a malformed backlog page: {exc}") from None
+            await self._store_behind(records)
+        elif kind == "events":
             try:
                 records = [record_from_json(r) for r in data.get("records") or []]
             except WireError as exc:
                 raise _NetworkDown(f"the stream sent a malformed event: {exc}") from None
+            await self._settle()
             await self._mirror(records)
+        elif kind == "state":
+            await self._settle()
+            await self._take_state(data)
         elif kind == "error":
             self._session_error = str(data.get("message", ""))
 
@@ -441,6 +465,58 @@ class Link:
                 if self._stream is not None:
                     await self._stream.close()
                 return
+
+    async def _store_behind(self, records: list[EventRecord]) -> None:
+        """Store a backlog page while the next one is read and checked: the replica's writer
+        takes pages in order, and at most two wait there."""
+        future = self._replica().mirror(records, hashed_here=True)
+        last = records[-1].seq
+        future.add_done_callback(lambda done: self._call_soon(self._page_stored, done, last))
+        previous, self._storing = self._storing, (future, last)
+        if previous is not None:
+            await self._stored(previous)
+
+    async def _settle(self) -> None:
+        """Wait until the page being stored is stored."""
+        pending, self._storing = self._storing, None
+        if pending is not None:
+            await self._stored(pending)
+
+    async def _settle_quietly(self) -> None:
+        try:
+            await self._settle()
+        except Exception as exc:  # the next session reads it again from the last one stored
+            log.info("a backlog page was not stored: %s", exc)
+
+    async def _stored(self, pending: tuple[Future[list[EventRecord]], int]) -> None:
+        future, last = pending
+        await asyncio.wrap_future(future)
+        self._page_stored(future, last)
+
+    def _page_stored(self, future: Future[list[EventRecord]], last: int) -> None:
+        if future.cancelled() or future.exception() is not None or self.last_seq >= last:
+            return
+        self.last_seq = last
+        self._on_change()
+
+    def _call_soon(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` on the loop (from any thread; not once the loop is closed)."""
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    async def _take_state(self, data: dict[str, Any]) -> None:
+        """The server's folded state, sent because this workstation is far behind."""
+        if data.get("fold_version") != FOLD_VERSION:
+            return  # folded by another version: the events bring the state instead
+        try:
+            seq, digest = int(data["seq"]), bytes.fromhex(str(data["hash"]))
+            blob = base64.b64decode(str(data["state"]), validate=True)
+            await asyncio.wrap_future(self._replica().mirror_state(seq, digest, blob))
+        except Exception as exc:
+            # Not fatal: the events that follow bring the workstation up to date anyway.
+            log.warning("the state sent by %s was not usable: %s", self.url, exc)
+            return
+        self._on_change()
 
     async def _mirror(self, records: list[EventRecord]) -> None:
         if not records:
@@ -528,8 +604,13 @@ class Link:
     async def _flush_one(self, entry: QueuedEntry) -> None:
         queue = self._replica().queue
         waiter = self._waiters.pop(entry.id, None)
+        body = entry.body
+        if entry.kind is EntryKind.COMMAND and body.get("ts_ms") is None:
+            # Stamped when it was made, not when the link came back (the server takes a
+            # client time no later than its own clock, no earlier than its last event).
+            body = {**body, "ts_ms": entry.created_ms}
         try:
-            records = await self._post(entry.kind, entry.body, entry.client_ref)
+            records = await self._post(entry.kind, body, entry.client_ref)
         except CityroomError as exc:
             queue.mark_refused(entry.id, str(exc))
             self._on_refused(entry, str(exc))

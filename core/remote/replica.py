@@ -83,9 +83,16 @@ class Replica:
             db.close()
         return int(row[0] or 0)
 
-    def mirror(self, records: Sequence[EventRecord]) -> Future[list[EventRecord]]:
+    def mirror(
+        self, records: Sequence[EventRecord], *, hashed_here: bool = False
+    ) -> Future[list[EventRecord]]:
         """Store records from the server and deliver the new ones (see LocalBackend.mirror)."""
-        return self.backend.mirror(records)
+        return self.backend.mirror(records, hashed_here=hashed_here)
+
+    def mirror_state(self, seq: int, event_hash: bytes, blob: bytes) -> Future[bool]:
+        """Take the server's folded state as of event ``seq`` while the copy catches up (see
+        LocalBackend.mirror_state)."""
+        return self.backend.mirror_state(seq, event_hash, blob)
 
     def close(self) -> None:
         """Finish pending work and close both files."""

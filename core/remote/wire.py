@@ -4,6 +4,11 @@ Both the server (``server/``) and the workstation's client use these functions, 
 can never disagree on a field. An event's payload travels as the exact canonical JSON string
 it was hashed over, so a replica stores byte-identical records and its hash chain verifies.
 Every ``*_from_json`` raises ``WireError`` naming the bad field, never a bare ``KeyError``.
+
+A backlog can also travel as ``chain`` pages: rows of the hashed fields only, with the hash
+before the first row and the hash of the last. The reader recomputes every hash and the page
+is good only when the last one comes out as the server's, so any change on the way is caught
+while the 130 bytes of hashes per event stay at home.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Union
 from core import commands as incident_commands
 from core.commands import Command
 from core.errors import CityroomError
+from core.eventlog import chain_hash
 from core.events import EVENT_CLASSES, EventRecord, EventType, NewEvent
 from core.sop import commands as procedure_commands
 
@@ -25,6 +31,7 @@ PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "Cityroom-Protocol"
 
 _HASH_BYTES = 32
+_CHAIN_FIELDS = 7
 _NAME_MAX = 200
 
 
@@ -83,6 +90,53 @@ def record_from_json(data: Any) -> EventRecord:
         prev_hash=_hash(obj, "prev_hash"),
         hash=_hash(obj, "hash"),
     )
+
+
+def chain_message(prev_hash: bytes, last_hash: bytes, rows_json: str) -> str:
+    """A ``chain`` page: ``rows_json`` is a JSON array of ``[seq, ts_ms, type, source, actor,
+    subject, payload]`` rows, consecutive events whose first follows ``prev_hash`` and whose
+    last hashes to ``last_hash``."""
+    return (
+        f'{{"kind":"chain","prev":"{prev_hash.hex()}","hash":"{last_hash.hex()}",'
+        f'"rows":{rows_json}}}'
+    )
+
+
+def chain_from_json(data: Any) -> list[EventRecord]:
+    """The events of a ``chain`` page, each hash recomputed from its fields; raises
+    ``WireError`` when a row is malformed or the last hash does not come out as the page's
+    (the events were altered on the way)."""
+    obj = _object(data, "chain page")
+    prev = _hash(obj, "prev")
+    last = _hash(obj, "hash")
+    rows = obj.get("rows")
+    if not isinstance(rows, list) or not rows:
+        raise WireError("field 'rows' must be a non-empty list")
+    records: list[EventRecord] = []
+    append = records.append
+    for row in rows:
+        if not isinstance(row, list) or len(row) != _CHAIN_FIELDS:
+            raise WireError(f"a chain row must be a list of {_CHAIN_FIELDS} fields")
+        seq, ts_ms, type_, source, actor, subject, payload = row
+        if (
+            type(seq) is not int
+            or type(ts_ms) is not int
+            or type(type_) is not str
+            or type(source) is not str
+            or type(actor) is not str
+            or type(payload) is not str
+            or (subject is not None and type(subject) is not str)
+        ):
+            raise WireError(f"chain row {seq!r} has a field of the wrong type")
+        digest = chain_hash(prev, seq, ts_ms, type_, source, actor, subject, payload)
+        append(EventRecord(seq, ts_ms, type_, source, actor, subject, payload, prev, digest))
+        prev = digest
+    if prev != last:
+        raise WireError(
+            f"the events {records[0].seq}..{records[-1].seq} do not hash to the page's last "
+            "hash: they were altered on the way"
+        )
+    return records
 
 
 def new_event_to_json(event: NewEvent) -> dict[str, Any]:

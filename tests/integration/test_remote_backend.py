@@ -3,8 +3,11 @@ workstations, conflicts, offline queueing and its flush, resuming, and refusals.
 
 from __future__ import annotations
 
+import base64
 import json
+import random
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -15,11 +18,19 @@ import trustme
 
 from core.commands import Acknowledge, AddNote, ReportIncident
 from core.errors import ConflictError, IllegalTransition
-from core.events import CameraViewed, EventRecord
+from core.eventlog import EventLog
+from core.events import CameraViewed, EventRecord, IncidentNoteAdded, NewEvent
 from core.notices import NoticeBoard, NoticeLevel
 from core.remote import link as link_module
 from core.remote.backend import LinkState, LinkStatus, RemoteBackend
 from core.remote.errors import AccessDenied, CommandQueued
+from core.remote.wire import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    chain_from_json,
+    command_to_json,
+)
+from core.state import FOLD_VERSION, CityState
 from tests.backend_server import BackendServer, add_users, bearer, login, wait_until
 from tests.pg_cluster import PgCluster
 
@@ -28,6 +39,7 @@ USERS = [
     ("kim", PASSWORD, "operator", ()),
     ("lee", PASSWORD, "supervisor", ()),
     ("audi", PASSWORD, "auditor", ()),
+    ("choi", PASSWORD, "operator", ()),
 ]
 
 
@@ -222,14 +234,15 @@ def test_a_queued_command_that_conflicts_is_reported_refused(
         b.backend.submit(Acknowledge(incident_id), "lee").result(10)
 
         a = Station(running, tmp_path / "a")  # started again: the queue is still there
-        wait_until(lambda: a.backend.status().refused == 1, 15, "the refusal")
+        # The queue is marked first, then the notice and the status report follow on the
+        # link's thread.
+        wait_until(lambda: any(s.refused == 1 for s in a.statuses), 15, "the refusal")
         (refused,) = a.backend.refused_commands()
         assert refused.body["command"] == "Acknowledge"
         assert incident_id in refused.outcome
         errors = [n for n in a.notices.history if n.level is NoticeLevel.ERROR]
         assert errors and "Acknowledge on " + incident_id in errors[-1].text
         assert errors[-1].source == "backend"
-        assert any(s.refused == 1 for s in a.statuses)
         a.backend.dismiss_refused(refused.id)
         assert a.backend.refused_commands() == []
     finally:
@@ -415,3 +428,167 @@ def test_another_log_behind_the_url_gets_a_replica_of_its_own(
         )
     finally:
         a.close()
+
+
+def set_disabled(pg_url: str, username: str, disabled: bool) -> None:
+    """Disable or enable an account in the database, as ``main.py users disable`` does."""
+    from psycopg_pool import ConnectionPool
+
+    from server.accounts import AccountStore
+
+    with ConnectionPool(pg_url, min_size=1, max_size=1, open=True) as pool:
+        store = AccountStore(pool)
+        if disabled:
+            store.disable(username)
+        else:
+            store.enable(username)
+
+
+def test_a_disabled_account_is_signed_out_of_its_open_stream(
+    running: BackendServer, tmp_path: Path
+) -> None:
+    station = Station(running, tmp_path / "choi", "choi")
+    try:
+        station.wait_state(LinkState.ONLINE)
+        set_disabled(running.pg_url, "choi", True)
+        # The server re-reads the account every two seconds; the link then signs in anew.
+        station.wait_state(LinkState.LOGIN_NEEDED, 10)
+        message = station.backend.status().message
+        assert "disabled" in message and "users enable choi" in message
+    finally:
+        station.close()
+        set_disabled(running.pg_url, "choi", False)
+
+
+def test_a_command_made_offline_keeps_the_time_it_was_made(
+    stations: list[Station], running: BackendServer
+) -> None:
+    a, _ = stations
+    reported = report(a)
+    assert reported.subject is not None
+    running.stop()
+    a.wait_state(LinkState.OFFLINE)
+    made_from = time.time_ns() // 1_000_000
+    with pytest.raises(CommandQueued):
+        a.backend.submit(AddNote(reported.subject, "made offline"), "kim").result(10)
+    made_until = time.time_ns() // 1_000_000
+    running.start()  # seconds later
+    back_at = time.time_ns() // 1_000_000
+    wait_until(lambda: a.backend.status().queued == 0, 15, "the queue to flush")
+    (note,) = [
+        e
+        for e in a.backend.incident_events(reported.subject).result(5)
+        if e.type == "incident.note_added" and "made offline" in e.payload_json
+    ]
+    assert made_from <= note.ts_ms <= made_until < back_at
+
+
+def test_the_server_bounds_a_workstations_time(running: BackendServer) -> None:
+    token = login(running.url, "lee", PASSWORD)
+
+    def note_at(ts_ms: int) -> int:
+        body = {**command_to_json(AddNote(incident, "timed")), "ts_ms": ts_ms}
+        answer = httpx.post(
+            f"{running.url}/v1/commands", json=body, headers=bearer(token), timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["records"][0]["ts_ms"])
+
+    body = command_to_json(ReportIncident("F-FIRE", 37.5, 127.0, "11230"))
+    answer = httpx.post(f"{running.url}/v1/commands", json=body, headers=bearer(token))
+    incident, head_ms = (
+        answer.json()["records"][0]["subject"],
+        answer.json()["records"][0]["ts_ms"],
+    )
+    before = time.time_ns() // 1_000_000
+    assert head_ms - 10 < head_ms  # a time in the past ...
+    assert note_at(head_ms - 60_000) == head_ms  # ... never runs the log's time backwards
+    future = note_at(before + 3_600_000)  # a clock an hour fast
+    assert before <= future <= time.time_ns() // 1_000_000  # the server's clock instead
+
+
+def fill(pg_url: str, incidents: list[str], count: int) -> int:
+    """Append ``count`` notes straight to the server's log (another server's traffic)."""
+    from server.pg_log import PgEventLog
+
+    log = PgEventLog.open(pg_url)
+    rng = random.Random(3)
+    try:
+        for start in range(0, count, 10_000):
+            batch = [
+                IncidentNoteAdded(rng.choice(incidents), f"note {start + i}").to_new(
+                    "server", "operator:lee"
+                )
+                for i in range(min(10_000, count - start))
+            ]
+
+            def these(_: list[EventRecord], chosen: list[NewEvent] = batch) -> list[NewEvent]:
+                return chosen
+
+            log.append(these, after_seq=log.max_seq())
+        return log.max_seq()
+    finally:
+        log.close()
+
+
+def test_a_workstation_far_behind_is_current_at_once_and_its_copy_fills_in(
+    pg_cluster: PgCluster, pg_template: str, tmp_path: Path
+) -> None:
+    url = pg_cluster.create_database("cityroom_remote_catch_up", template=pg_template)
+    add_users(url, USERS)
+    server = BackendServer(url, tmp_path / "server").start()
+    station = None
+    try:
+        station = Station(server, tmp_path / "a")
+        station.wait_state(LinkState.ONLINE)
+        incidents = [report(station).subject or "" for _ in range(3)]
+        held = station.backend.status().last_seq
+        station.close()
+        last = fill(url, incidents, 25_000)  # more than the stream sends as events alone
+        health = f"{server.url}/v1/health"
+        wait_until(lambda: httpx.get(health).json()["last_seq"] == last, 10, "the server")
+
+        # What the stream sends a workstation that far behind: the state, then chain pages.
+        from websockets.sync.client import connect
+
+        headers = {
+            PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+            "Authorization": f"Bearer {login(server.url, 'kim', PASSWORD)}",
+        }
+        query = f"after={held}&format=chain&fold={FOLD_VERSION}"
+        ws_url = server.url.replace("http", "ws", 1) + f"/v1/stream?{query}"
+        with connect(ws_url, additional_headers=headers, max_size=None) as ws:
+            assert json.loads(ws.recv(10))["kind"] == "hello"
+            sent = json.loads(ws.recv(10))
+            assert (sent["kind"], sent["seq"]) == ("state", last)
+            state = CityState.from_bytes(base64.b64decode(sent["state"]))
+            pages: list[EventRecord] = []
+            while not pages or pages[-1].seq < last:
+                page = json.loads(ws.recv(10))
+                assert page["kind"] == "chain"
+                pages.extend(chain_from_json(page))
+        assert [r.seq for r in pages] == list(range(held + 1, last + 1))
+        assert pages[-1].hash.hex() == sent["hash"]
+        assert state.last_seq == last
+
+        station = Station(server, tmp_path / "a")  # back: it subscribes from its old state
+        wait_until(lambda: station.backend.snapshot().result(5).last_seq == last, 10, "the state")
+        wait_until(lambda: station.backend.status().last_seq == last, 30, "the copy")
+        wait_until(lambda: station.has(last), 10, "every event handed to the subscriber")
+        assert [r.seq for r in station.records] == list(range(1, last + 1))  # each once
+        mine = station.backend.snapshot().result(5)
+        assert {i: v.version for i, v in mine.incidents.items()} == {
+            i: v.version for i, v in state.incidents.items()
+        }
+        replica = station.backend.replica_path
+        station.close()
+        log = EventLog.open(replica, readonly=True)
+        try:
+            assert log.verify().ok and log.last_seq == last
+        finally:
+            log.close()
+    finally:
+        if station is not None:
+            station.close()
+        server.stop()
+        pg_cluster.drop_database("cityroom_remote_catch_up")

@@ -4,6 +4,7 @@ logins, commands, conflicts, roles, districts, protocol versions and the audit t
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ def module_db(pg_cluster: PgCluster, pg_template: str) -> str:
             ("audit", PASSWORD, "auditor", ()),
             ("liaison", PASSWORD, "liaison", ()),
             ("throttled", PASSWORD, "operator", ()),
+            ("kwon", PASSWORD, "operator", ()),
         ],
     )
     return url
@@ -237,3 +239,27 @@ def test_every_request_is_audited(server: BackendServer, tmp_path: Path) -> None
     records = wait_for_audit(server, park, "audit.request", "park", 1)
     paths = {r["payload"] for r in records}
     assert any('"/v1/stats"' in p for p in paths)
+
+
+def test_a_disabled_accounts_open_stream_is_closed_with_the_reason(
+    server: BackendServer, module_db: str
+) -> None:
+    from psycopg_pool import ConnectionPool
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from server.accounts import AccountStore
+
+    url = server.url.replace("http", "ws", 1) + "/v1/stream?after=0"
+    with connect(url, additional_headers=bearer(login(server.url, "kwon", PASSWORD))) as ws:
+        assert json.loads(ws.recv(10))["kind"] == "hello"
+        with ConnectionPool(module_db, min_size=1, max_size=1, open=True) as pool:
+            AccountStore(pool).disable("kwon")
+        messages = []
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:  # the backlog first, then the account's re-check closes it
+                messages.append(json.loads(ws.recv(10)))
+    assert messages[-1]["kind"] == "error" and "disabled" in messages[-1]["message"]
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4401
+    assert "kwon" in closed.value.rcvd.reason and "disabled" in closed.value.rcvd.reason
