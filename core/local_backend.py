@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from core.clock import Clock, SystemClock
 from core.commands import Command, decide
 from core.eventlog import EventLog
 from core.events import EventRecord, NewEvent
+from core.jobs import Job, coalesced
 from core.notices import NoticeBoard, NoticeLevel
 from core.readings import HistoryReader, RetentionPolicy, SensorHistory
 from core.state import FOLD_VERSION, CityState, rebuild
@@ -34,7 +35,6 @@ log = logging.getLogger("cityroom.backend")
 
 _STOP = object()
 _BACKLOG_CHUNK = 5000
-_MAX_COALESCED = 5000  # events per coalesced transaction
 _PRUNE_EVERY_MS = 3_600_000  # old readings are pruned hourly, and at start
 
 
@@ -50,13 +50,6 @@ class _Subscription:
     def cancel(self) -> None:
         self.active = False
         self.owner._drop(self)
-
-
-@dataclass
-class _Job:
-    run: Callable[[], Any]
-    future: Future[Any] = field(default_factory=Future)
-    publish: Sequence[NewEvent] | None = None
 
 
 class LocalBackend:
@@ -130,12 +123,12 @@ class LocalBackend:
             )
             return self._append(events)
 
-        return self._enqueue(_Job(run))
+        return self._enqueue(Job(run))
 
     def publish(self, events: Sequence[NewEvent]) -> Future[list[EventRecord]]:
         """Append facts as they are."""
         events = list(events)
-        return self._enqueue(_Job(lambda: self._append(events), publish=events))
+        return self._enqueue(Job(lambda: self._append(events), publish=events))
 
     def mirror(
         self, records: Sequence[EventRecord], *, hashed_here: bool = False
@@ -155,7 +148,7 @@ class LocalBackend:
                 self._save_snapshot()
             return stored
 
-        return self._enqueue(_Job(run))
+        return self._enqueue(Job(run))
 
     def mirror_state(self, seq: int, event_hash: bytes, blob: bytes) -> Future[bool]:
         """Take the server's folded state as of its event ``seq`` (``CityState.to_bytes``)
@@ -176,7 +169,7 @@ class LocalBackend:
             self._adopted = (seq, event_hash)
             return True
 
-        return self._enqueue(_Job(run))
+        return self._enqueue(Job(run))
 
     def _check_mirrored_state(self, stored: list[EventRecord]) -> None:
         if self._adopted is None or self._log.last_seq < self._adopted[0]:
@@ -211,7 +204,7 @@ class LocalBackend:
                 if subscription.active:
                     self._subscribers.append(subscription)
 
-        self._enqueue(_Job(run))
+        self._enqueue(Job(run))
         return subscription
 
     def snapshot(self) -> Future[CityState]:
@@ -221,19 +214,19 @@ class LocalBackend:
             self._catch_up()
             return self._state.copy()
 
-        return self._enqueue(_Job(run))
+        return self._enqueue(Job(run))
 
     def incident_events(
         self, incident_id: str, types: Collection[str] | None = None
     ) -> Future[list[EventRecord]]:
         """All events about one incident (only of ``types`` when given)."""
         wanted = None if types is None else tuple(types)
-        return self._enqueue(_Job(lambda: self._log.by_subject(incident_id, wanted)))
+        return self._enqueue(Job(lambda: self._log.by_subject(incident_id, wanted)))
 
     def events_at(self, seqs: Sequence[int]) -> Future[list[EventRecord]]:
         """The events with these sequence numbers, in order."""
         wanted = list(seqs)
-        return self._enqueue(_Job(lambda: self._log.by_seqs(wanted)))
+        return self._enqueue(Job(lambda: self._log.by_seqs(wanted)))
 
     def sensor_history(
         self, sensor_id: str, start_ms: int, end_ms: int, max_points: int
@@ -265,7 +258,7 @@ class LocalBackend:
                 self._log.reading_counts(),
             )
 
-        return self._enqueue(_Job(run))
+        return self._enqueue(Job(run))
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Finish queued jobs, snapshot, close the file and stop the writer thread."""
@@ -281,7 +274,7 @@ class LocalBackend:
 
     # -- writer thread --------------------------------------------------------------------
 
-    def _enqueue(self, job: _Job) -> Future[Any]:
+    def _enqueue(self, job: Job) -> Future[Any]:
         if self._closed:
             job.future.set_exception(RuntimeError(f"the event log {self.location} is closed"))
             return job.future
@@ -322,28 +315,11 @@ class LocalBackend:
                 break
         self._finish()
 
-    def _run_jobs(self, jobs: list[_Job]) -> None:
-        i = 0
-        while i < len(jobs):
-            job = jobs[i]
-            if job.publish is not None:
-                # Coalesce a run of publish jobs into one transaction, but keep transactions
-                # small enough that commands queued behind them are not held up.
-                run, size = [job], len(job.publish)
-                while (
-                    i + len(run) < len(jobs)
-                    and (following := jobs[i + len(run)].publish) is not None
-                    and size + len(following) <= _MAX_COALESCED
-                ):
-                    run.append(jobs[i + len(run)])
-                    size += len(following)
-                self._publish_run(run)
-                i += len(run)
-                continue
-            self._run_one(job)
-            i += 1
+    def _run_jobs(self, jobs: list[Job]) -> None:
+        for run in coalesced(jobs):
+            self._publish_run(run)
 
-    def _publish_run(self, run: list[_Job]) -> None:
+    def _publish_run(self, run: list[Job]) -> None:
         if len(run) == 1:
             self._run_one(run[0])
             return
@@ -364,7 +340,7 @@ class LocalBackend:
             job.future.set_result(records[start : start + n])
             start += n
 
-    def _run_one(self, job: _Job) -> None:
+    def _run_one(self, job: Job) -> None:
         if self._failure is not None:
             job.future.set_exception(self._failure)
             return

@@ -19,12 +19,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from core.backend import BackendMode, EventsCallback, LogStats
 from core.commands import Command, decide
 from core.events import EventRecord, NewEvent
+from core.jobs import Job, coalesced
 from core.notices import NoticeBoard, NoticeLevel
 from core.readings import SensorHistory
 from core.state import FOLD_VERSION, CityState
@@ -35,7 +36,6 @@ log = logging.getLogger("cityroom.server.backend")
 
 _STOP = object()
 _CHUNK = 5000
-_MAX_COALESCED = 5000
 
 
 @dataclass(eq=False)
@@ -50,13 +50,6 @@ class LiveSubscription:
         """Stop delivering (idempotent)."""
         self.active = False
         self.owner._drop(self)
-
-
-@dataclass
-class _Job:
-    run: Callable[[], Any]
-    future: Future[Any] = field(default_factory=Future)
-    publish: Sequence[NewEvent] | None = None
 
 
 class PgBackend:
@@ -126,7 +119,7 @@ class PgBackend:
                 expected_version=expected_version,
             )
 
-        return self._enqueue(_Job(lambda: self._append(decide_on, client_ref, actor)))
+        return self._enqueue(Job(lambda: self._append(decide_on, client_ref, actor)))
 
     def publish(
         self, events: Sequence[NewEvent], *, client_ref: str | None = None
@@ -136,10 +129,10 @@ class PgBackend:
         if client_ref is not None:
             # Idempotent publishes are not coalesced: their reference covers exactly them.
             return self._enqueue(
-                _Job(lambda: self._append(self._folding(batch), client_ref, "publish"))
+                Job(lambda: self._append(self._folding(batch), client_ref, "publish"))
             )
         return self._enqueue(
-            _Job(lambda: self._append(self._folding(batch), None, "publish"), publish=batch)
+            Job(lambda: self._append(self._folding(batch), None, "publish"), publish=batch)
         )
 
     def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> LiveSubscription:
@@ -157,7 +150,7 @@ class PgBackend:
                 cursor = batch[-1].seq
             self._add(subscription)
 
-        self._enqueue(_Job(run))
+        self._enqueue(Job(run))
         return subscription
 
     def subscribe_live(self, callback: EventsCallback) -> tuple[LiveSubscription, int]:
@@ -171,7 +164,7 @@ class PgBackend:
             self._add(subscription)
             started.set_result(self._state.last_seq)
 
-        self._enqueue(_Job(run))
+        self._enqueue(Job(run))
         return subscription, started.result(timeout=30)
 
     def snapshot(self) -> Future[CityState]:
@@ -181,7 +174,7 @@ class PgBackend:
             self._catch_up()
             return self._state.copy()
 
-        return self._enqueue(_Job(run))
+        return self._enqueue(Job(run))
 
     def state_now(self) -> CityState:
         """The folded state as it is (no copy, no catch-up): for quick read-only looks from
@@ -246,7 +239,7 @@ class PgBackend:
 
     # -- the writer thread ----------------------------------------------------------------
 
-    def _enqueue(self, job: _Job) -> Future[Any]:
+    def _enqueue(self, job: Job) -> Future[Any]:
         if self._closed:
             job.future.set_exception(RuntimeError("the server's event log is closed"))
             return job.future
@@ -276,7 +269,7 @@ class PgBackend:
         # notification and stay behind working through them.
         if (seq < 0 or seq > self._state.last_seq) and not self._catch_up_wanted.is_set():
             self._catch_up_wanted.set()
-            self._jobs.put(_Job(self._catch_up))
+            self._jobs.put(Job(self._catch_up))
 
     def _on_link(self, up: bool) -> None:
         if up != self.database_ok:
@@ -324,26 +317,11 @@ class PgBackend:
             self.ready.set_exception(exc)
             log.error("could not load the log: %s", exc)
 
-    def _run_jobs(self, jobs: list[_Job]) -> None:
-        i = 0
-        while i < len(jobs):
-            job = jobs[i]
-            if job.publish is not None:
-                run, size = [job], len(job.publish)
-                while (
-                    i + len(run) < len(jobs)
-                    and (following := jobs[i + len(run)].publish) is not None
-                    and size + len(following) <= _MAX_COALESCED
-                ):
-                    run.append(jobs[i + len(run)])
-                    size += len(following)
-                self._publish_run(run)
-                i += len(run)
-                continue
-            self._run_one(job)
-            i += 1
+    def _run_jobs(self, jobs: list[Job]) -> None:
+        for run in coalesced(jobs):
+            self._publish_run(run)
 
-    def _publish_run(self, run: list[_Job]) -> None:
+    def _publish_run(self, run: list[Job]) -> None:
         if len(run) == 1:
             self._run_one(run[0])
             return
@@ -360,7 +338,7 @@ class PgBackend:
             job.future.set_result(records[start : start + n])
             start += n
 
-    def _run_one(self, job: _Job) -> None:
+    def _run_one(self, job: Job) -> None:
         try:
             job.future.set_result(job.run())
         except Exception as exc:
