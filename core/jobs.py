@@ -26,6 +26,12 @@ class Job:
     publish: Sequence[NewEvent] | None = None
 
 
+def wanted(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs whose caller still waits, each marked running (so it can no longer be
+    cancelled and its result can be set); cancelled ones are dropped unrun."""
+    return [job for job in jobs if job.future.set_running_or_notify_cancel()]
+
+
 def coalesced(jobs: Sequence[Job], limit: int = MAX_COALESCED) -> Iterator[list[Job]]:
     """``jobs`` in order, consecutive publishes grouped while they hold at most ``limit``
     events together (small enough that commands queued behind them are not held up); every

@@ -26,7 +26,7 @@ from core.clock import Clock, SystemClock
 from core.commands import Command, decide
 from core.eventlog import EventLog
 from core.events import EventRecord, NewEvent
-from core.jobs import Job, coalesced
+from core.jobs import Job, coalesced, wanted
 from core.notices import NoticeBoard, NoticeLevel
 from core.readings import HistoryReader, RetentionPolicy, SensorHistory
 from core.state import FOLD_VERSION, CityState, rebuild
@@ -316,7 +316,7 @@ class LocalBackend:
         self._finish()
 
     def _run_jobs(self, jobs: list[Job]) -> None:
-        for run in coalesced(jobs):
+        for run in coalesced(wanted(jobs)):
             self._publish_run(run)
 
     def _publish_run(self, run: list[Job]) -> None:

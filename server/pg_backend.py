@@ -25,7 +25,7 @@ from typing import Any
 from core.backend import BackendMode, EventsCallback, LogStats
 from core.commands import Command, decide
 from core.events import EventRecord, NewEvent
-from core.jobs import Job, coalesced
+from core.jobs import Job, coalesced, wanted
 from core.notices import NoticeBoard, NoticeLevel
 from core.readings import SensorHistory
 from core.state import FOLD_VERSION, CityState
@@ -318,7 +318,7 @@ class PgBackend:
             log.error("could not load the log: %s", exc)
 
     def _run_jobs(self, jobs: list[Job]) -> None:
-        for run in coalesced(jobs):
+        for run in coalesced(wanted(jobs)):
             self._publish_run(run)
 
     def _publish_run(self, run: list[Job]) -> None:

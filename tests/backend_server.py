@@ -13,13 +13,18 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from core.remote.wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.video_servers import wait_for
+
+if TYPE_CHECKING:
+    from tests.pg_cluster import PgCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADERS = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
@@ -181,3 +186,23 @@ def login(url: str, username: str, password: str) -> str:
 def bearer(token: str) -> dict[str, str]:
     """The headers of an authenticated call."""
     return {**HEADERS, "Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def served_database(
+    pg_cluster: PgCluster,
+    template: str,
+    name: str,
+    users: Iterable[tuple[str, str, str, tuple[str, ...]]],
+    directory: Path,
+) -> Iterator[BackendServer]:
+    """A database ``name`` copied from the migrated ``template``, with ``users``, and one
+    server on it; both gone afterwards (a module's shared server)."""
+    url = pg_cluster.create_database(name, template=template)
+    add_users(url, users)
+    server = BackendServer(url, directory).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        pg_cluster.drop_database(name)

@@ -17,7 +17,7 @@ from panels import all_panels
 from panels.incidents.actions import ACTIONS
 from panels.incidents.model import INCIDENT_ID_ROLE, Column
 from panels.incidents.panel import IncidentQueuePanel
-from tests.backend_server import BackendServer, add_users, free_port
+from tests.backend_server import BackendServer, free_port, served_database
 from tests.cli import cityroom
 from tests.gui.conftest import lite_city
 from tests.pg_cluster import PgCluster
@@ -39,12 +39,10 @@ def server(
     pg_cluster: PgCluster, pg_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BackendServer]:
     """One server and database for the module; a test that stops it starts it again."""
-    url = pg_cluster.create_database("cityroom_remote_window", template=pg_template)
-    add_users(url, USERS)
-    backend_server = BackendServer(url, tmp_path_factory.mktemp("server")).start()
-    yield backend_server
-    backend_server.stop()
-    pg_cluster.drop_database("cityroom_remote_window")
+    folder = tmp_path_factory.mktemp("server")
+    database = "cityroom_remote_window"
+    with served_database(pg_cluster, pg_template, database, USERS, folder) as served:
+        yield served
 
 
 @pytest.fixture

@@ -31,7 +31,14 @@ from core.remote.wire import (
     command_to_json,
 )
 from core.state import FOLD_VERSION, CityState
-from tests.backend_server import BackendServer, add_users, bearer, login, wait_until
+from tests.backend_server import (
+    BackendServer,
+    add_users,
+    bearer,
+    login,
+    served_database,
+    wait_until,
+)
 from tests.pg_cluster import PgCluster
 
 PASSWORD = "correct horse battery"
@@ -48,12 +55,10 @@ def server(
     pg_cluster: PgCluster, pg_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BackendServer]:
     """One server and database for the module; tests that stop it start it again."""
-    url = pg_cluster.create_database("cityroom_remote_client", template=pg_template)
-    add_users(url, USERS)
-    backend_server = BackendServer(url, tmp_path_factory.mktemp("server")).start()
-    yield backend_server
-    backend_server.stop()
-    pg_cluster.drop_database("cityroom_remote_client")
+    folder = tmp_path_factory.mktemp("server")
+    database = "cityroom_remote_client"
+    with served_database(pg_cluster, pg_template, database, USERS, folder) as served:
+        yield served
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.events import CameraViewed, NewEvent
-from core.jobs import Job, coalesced
+from core.jobs import Job, coalesced, wanted
 
 
 def _facts(count: int) -> list[NewEvent]:
@@ -25,3 +25,12 @@ def test_consecutive_publishes_share_a_run_up_to_the_limit_and_others_stand_alon
 def test_a_publish_larger_than_the_limit_runs_alone() -> None:
     big, small = _publish(9), _publish(1)
     assert list(coalesced([big, small], limit=5)) == [[big], [small]]
+
+
+def test_a_cancelled_job_is_dropped_and_the_rest_can_no_longer_be_cancelled() -> None:
+    kept, dropped = Job(lambda: None), Job(lambda: None)
+    assert dropped.future.cancel()
+    assert wanted([dropped, kept]) == [kept]
+    assert not kept.future.cancel()  # running: its result will be set
+    kept.future.set_result(1)
+    assert kept.future.result() == 1
