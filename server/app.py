@@ -292,6 +292,7 @@ def create_app(services: ServerServices) -> FastAPI:
     async def publish(body: EventsBody, me: Me) -> RecordsOut:
         """Append facts from a workstation (camera views, evidence, packets)."""
         events: list[NewEvent] = []
+        now_ms = time.time_ns() // 1_000_000
         for index, raw in enumerate(body.events):
             try:
                 event = new_event_from_json(raw)
@@ -317,7 +318,9 @@ def create_app(services: ServerServices) -> FastAPI:
                     actor_of(me),
                     event.payload,
                     event.subject,
-                    event.ts_ms,
+                    # A fact kept while the server was away keeps its time, bounded like a
+                    # command's: never later than this server's clock.
+                    None if event.ts_ms is None else min(event.ts_ms, now_ms),
                 )
             )
         future = services.backend.publish(events, client_ref=_scoped(me, body.client_ref))

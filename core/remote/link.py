@@ -605,10 +605,7 @@ class Link:
         queue = self._replica().queue
         waiter = self._waiters.pop(entry.id, None)
         body = entry.body
-        if entry.kind is EntryKind.COMMAND and body.get("ts_ms") is None:
-            # Stamped when it was made, not when the link came back (the server takes a
-            # client time no later than its own clock, no earlier than its last event).
-            body = {**body, "ts_ms": entry.created_ms}
+        body = _stamped(entry)
         try:
             records = await self._post(entry.kind, body, entry.client_ref)
         except CityroomError as exc:
@@ -766,3 +763,22 @@ def _reason(exc: BaseException) -> str:
             "certificate as the CA file"
         )
     return text
+
+
+def _stamped(entry: QueuedEntry) -> dict[str, Any]:
+    """The entry's body with the time it was made on whatever carries no time of its own:
+    a command, or each fact of a publish. Stamped when made, not when the link came back (the
+    server takes a client time no later than its own clock, no earlier than its last event)."""
+    body = entry.body
+    if entry.kind is EntryKind.COMMAND:
+        return body if body.get("ts_ms") is not None else {**body, "ts_ms": entry.created_ms}
+    events = body.get("events")
+    if not isinstance(events, list) or all(
+        not isinstance(e, dict) or e.get("ts_ms") is not None for e in events
+    ):
+        return body
+    stamped = [
+        {**e, "ts_ms": entry.created_ms} if isinstance(e, dict) and e.get("ts_ms") is None else e
+        for e in events
+    ]
+    return {**body, "events": stamped}

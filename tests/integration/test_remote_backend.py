@@ -29,6 +29,7 @@ from core.remote.wire import (
     PROTOCOL_VERSION,
     chain_from_json,
     command_to_json,
+    new_event_to_json,
 )
 from core.state import FOLD_VERSION, CityState
 from tests.backend_server import (
@@ -471,11 +472,16 @@ def test_a_command_made_offline_keeps_the_time_it_was_made(
     a, _ = stations
     reported = report(a)
     assert reported.subject is not None
+    camera = nearest_camera(a.backend.location)
     running.stop()
     a.wait_state(LinkState.OFFLINE)
     made_from = time.time_ns() // 1_000_000
     with pytest.raises(CommandQueued):
         a.backend.submit(AddNote(reported.subject, "made offline"), "kim").result(10)
+    with pytest.raises(CommandQueued):  # a fact (a camera opened) is kept the same way
+        a.backend.publish(
+            [CameraViewed(camera, "viewed offline").to_new("workstation", "kim")]
+        ).result(10)
     made_until = time.time_ns() // 1_000_000
     running.start()  # seconds later
     back_at = time.time_ns() // 1_000_000
@@ -486,6 +492,13 @@ def test_a_command_made_offline_keeps_the_time_it_was_made(
         if e.type == "incident.note_added" and "made offline" in e.payload_json
     ]
     assert made_from <= note.ts_ms <= made_until < back_at
+    last = a.backend.stats().result(5).last_seq
+    (viewed,) = [
+        e
+        for e in a.backend.events_at(list(range(max(1, last - 50), last + 1))).result(5)
+        if e.type == "camera.viewed" and "viewed offline" in e.payload_json
+    ]
+    assert made_from <= viewed.ts_ms <= made_until < back_at
 
 
 def test_the_server_bounds_a_workstations_time(running: BackendServer) -> None:
@@ -510,6 +523,16 @@ def test_the_server_bounds_a_workstations_time(running: BackendServer) -> None:
     assert note_at(head_ms - 60_000) == head_ms  # ... never runs the log's time backwards
     future = note_at(before + 3_600_000)  # a clock an hour fast
     assert before <= future <= time.time_ns() // 1_000_000  # the server's clock instead
+    camera = nearest_camera(running.url)
+    fact = CameraViewed(camera, "fast clock").to_new("workstation", "lee", before + 3_600_000)
+    answer = httpx.post(
+        f"{running.url}/v1/events",
+        json={"events": [new_event_to_json(fact)]},
+        headers=bearer(token),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    assert before <= answer.json()["records"][0]["ts_ms"] <= time.time_ns() // 1_000_000
 
 
 def fill(pg_url: str, incidents: list[str], count: int) -> int:
