@@ -29,7 +29,7 @@ from core.errors import (
     LogWriteError,
     NewerLogError,
 )
-from core.events import EventRecord, NewEvent, canonical_json
+from core.events import EventRecord, NewEvent, canonical_json, is_withheld
 from core.remote.errors import ReplicaGapError
 from core.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
@@ -95,6 +95,7 @@ class VerifyReport:
     schema_version: int
     first_bad: ChainBrokenError | None
     integrity: str
+    withheld: int = 0  # events a replica holds as links only (another district's)
 
     @property
     def ok(self) -> bool:
@@ -280,7 +281,7 @@ class EventLog:
                     record.seq != seq + 1
                     or record.prev_hash != prev
                     or record.ts_ms < last_ts
-                    or not (hashed_here or record.hash == _hash_of(record))
+                    or not (hashed_here or _contents_match(record))
                 ):
                     _check_continues(self.path, record, seq, prev, last_ts)
                 seq, prev, last_ts = record.seq, record.hash, record.ts_ms
@@ -470,10 +471,11 @@ class EventLog:
         """Check SQLite integrity, the schema and every link of the hash chain."""
         integrity = str(self._db.execute("PRAGMA quick_check").fetchone()[0])
         first_bad: ChainBrokenError | None = None
-        expected_seq, prev, last_ts, count = 1, GENESIS_HASH, 0, 0
+        expected_seq, prev, last_ts, count, withheld = 1, GENESIS_HASH, 0, 0, 0
         try:
             for rec in self.read():
                 count += 1
+                withheld += is_withheld(rec)
                 if rec.seq != expected_seq:
                     first_bad = ChainBrokenError(
                         rec.seq, f"sequence gap: expected {expected_seq}, found {rec.seq}"
@@ -482,23 +484,14 @@ class EventLog:
                     first_bad = ChainBrokenError(rec.seq, "previous-hash link does not match")
                 elif rec.ts_ms < last_ts:
                     first_bad = ChainBrokenError(rec.seq, "timestamp runs backwards")
-                elif rec.hash != chain_hash(
-                    rec.prev_hash,
-                    rec.seq,
-                    rec.ts_ms,
-                    rec.type,
-                    rec.source,
-                    rec.actor,
-                    rec.subject,
-                    rec.payload_json,
-                ):
+                elif not _contents_match(rec):
                     first_bad = ChainBrokenError(rec.seq, "contents changed after writing")
                 if first_bad is not None:
                     break
                 expected_seq, prev, last_ts = rec.seq + 1, rec.hash, rec.ts_ms
         except sqlite3.DatabaseError as exc:
             first_bad = ChainBrokenError(expected_seq, f"unreadable ({exc})")
-        return VerifyReport(self.path, count, self.schema_version, first_bad, integrity)
+        return VerifyReport(self.path, count, self.schema_version, first_bad, integrity, withheld)
 
 
 def _hash_of(record: EventRecord) -> bytes:
@@ -514,6 +507,12 @@ def _hash_of(record: EventRecord) -> bytes:
     )
 
 
+def _contents_match(record: EventRecord) -> bool:
+    """Whether the record's hash is that of its fields. A withheld event's contents stayed on
+    the server: only its links (sequence, previous hash, time) can be checked here."""
+    return is_withheld(record) or record.hash == _hash_of(record)
+
+
 def _check_continues(
     path: Path, record: EventRecord, last_seq: int, last_hash: bytes, last_ts: int
 ) -> None:
@@ -526,17 +525,7 @@ def _check_continues(
         raise ReplicaGapError(path, record.seq, reason, diverged=True)
     if record.ts_ms < last_ts:
         raise ReplicaGapError(path, record.seq, "its time runs backwards", diverged=True)
-    expected = chain_hash(
-        record.prev_hash,
-        record.seq,
-        record.ts_ms,
-        record.type,
-        record.source,
-        record.actor,
-        record.subject,
-        record.payload_json,
-    )
-    if record.hash != expected:
+    if not _contents_match(record):
         reason = "its hash does not match its contents (altered on the way)"
         raise ReplicaGapError(path, record.seq, reason, diverged=True)
 

@@ -536,6 +536,24 @@ class BundleExported(DomainEvent):
     signed_by: str = ""  # the key id, when signed
 
 
+WITHHELD_TYPE = "log.withheld"
+"""The type a workstation's replica stores for an event the server did not show its account
+(another district's): only its sequence number, time and hashes travel, so the chain still
+links; its contents stay on the server."""
+
+
+def withheld(record: EventRecord) -> EventRecord:
+    """``record`` as an account that may not see it receives it."""
+    return EventRecord(
+        record.seq, record.ts_ms, WITHHELD_TYPE, "", "", None, "{}", record.prev_hash, record.hash
+    )
+
+
+def is_withheld(record: EventRecord) -> bool:
+    """Whether ``record`` stands for an event withheld from this replica's account."""
+    return record.type == WITHHELD_TYPE
+
+
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     cls.TYPE.value: cls
     for cls in (

@@ -139,9 +139,14 @@ def log_verify(db: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> i
     finally:
         log.close()
     if report.ok:
+        links_only = (
+            f" ({report.withheld} of another district's held as links only)"
+            if report.withheld
+            else ""
+        )
         print(
-            f"{db}: sound: {report.events} events, schema {report.schema_version}, "
-            "hash chain intact",
+            f"{db}: sound: {report.events} events{links_only}, schema "
+            f"{report.schema_version}, hash chain intact",
             file=out,
         )
         return EXIT_OK

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.city import City
 from core.commands import Command, IncidentCommand, ReportIncident
 from core.errors import CommandRejected, ConflictError, IllegalTransition
-from core.events import EventType, NewEvent
+from core.events import EventRecord, EventType, NewEvent
 from core.remote.wire import (
     COMMANDS,
     PROTOCOL_HEADER,
@@ -48,10 +48,12 @@ from server.roles import (
     Account,
     may_publish,
     may_read_audit,
+    may_see_incident,
     may_submit,
     visible_districts,
 )
 from server.tokens import TokenExpired, TokenInvalid, TokenIssuer
+from server.visibility import DistrictResolver, as_seen, view_of
 
 T = TypeVar("T")
 _ACCOUNT_TTL_S = 1.0  # a disabled account or a changed role takes effect within this
@@ -169,6 +171,9 @@ class TokenOut(BaseModel):
     account: AccountOut
     log_id: str
     last_seq: int
+    view: list[str] | None = None
+    """The districts whose events this account receives in full (null: every district);
+    the others' arrive withheld."""
 
 
 class ErrorOut(BaseModel):
@@ -201,6 +206,13 @@ def create_app(services: ServerServices) -> FastAPI:
     _install_audit(app, services)
     cache: dict[str, tuple[float, Account | None]] = {}
     app.state.account_cache = cache
+    resolver = DistrictResolver(lambda: services.backend.state_now().incidents, services.city)
+
+    def seen_by(me: Account, records: list[EventRecord]) -> list[EventRecord]:
+        view = view_of(me)
+        if view.everything:
+            return records
+        return as_seen(records, resolver.districts_of(records), view)
 
     @app.get("/v1/health", tags=["status"])
     async def health() -> dict[str, Any]:
@@ -334,12 +346,12 @@ def create_app(services: ServerServices) -> FastAPI:
     ) -> RecordsOut:
         """Events after a sequence number, oldest first (the stream's backlog, in pages)."""
         records = await _wait(services.backend.read_after(after, limit))
-        return _records(records, services.backend.state_now().last_seq)
+        return _records(seen_by(me, records), services.backend.state_now().last_seq)
 
     @app.get("/v1/events/at", tags=["log"])
     async def events_at(me: Me, seq: Annotated[list[int], Query(max_length=1000)]) -> RecordsOut:
         """The events with these sequence numbers."""
-        return _records(await _wait(services.backend.events_at(seq)))
+        return _records(seen_by(me, await _wait(services.backend.events_at(seq))))
 
     @app.get("/v1/incidents", tags=["incidents"])
     async def incidents(me: Me) -> dict[str, Any]:
@@ -360,8 +372,12 @@ def create_app(services: ServerServices) -> FastAPI:
         type: Annotated[list[str] | None, Query(max_length=64)] = None,
     ) -> RecordsOut:
         """Every event about one incident, in order."""
-        if incident_id not in services.backend.state_now().incidents:
+        incident = services.backend.state_now().incidents.get(incident_id)
+        if incident is None:
             raise ApiError(404, "not_found", f"There is no incident {incident_id}.")
+        denial = may_see_incident(me, incident.district_code)
+        if denial is not None:
+            raise ApiError(403, "forbidden", denial.message)
         return _records(await _wait(services.backend.incident_events(incident_id, type)))
 
     @app.get("/v1/sensors/{sensor_id}/history", tags=["sensors"])
@@ -531,6 +547,7 @@ def token_for(services: ServerServices, account: Account) -> TokenOut:
         account=AccountOut(**account.to_json()),
         log_id=services.log.log_id,
         last_seq=services.backend.state_now().last_seq,
+        view=view_of(account).to_json(),
     )
 
 

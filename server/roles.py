@@ -231,6 +231,18 @@ def may_view_camera(account: Account, district_code: str | None) -> Denial | Non
     )
 
 
+def may_see_incident(account: Account, district_code: str | None) -> Denial | None:
+    """Whether the account may read an incident (and its events) in ``district_code``."""
+    if (denied := _disabled(account)) is not None:
+        return denied
+    if _in_scope(account, district_code):
+        return None
+    return Denial(
+        f"{_who(account)} may not see incidents in district {district_code}: "
+        f"{_district_scope(account)}"
+    )
+
+
 def may_read_audit(account: Account) -> Denial | None:
     """Whether the account may read the audit trail (auditors, supervisors, administrators)."""
     if (denied := _disabled(account)) is not None:

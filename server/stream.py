@@ -18,6 +18,10 @@ workstation is current at once while its copy of the log fills in.
 
 An open stream re-reads its account every few seconds: a disabled or deleted account's
 stream is closed with code 4401 and the reason, as is one whose token expired.
+
+Each stream shows its account's view (``server.visibility``): the events of districts it may
+not see go out withheld, the folded state holds only its districts' incidents, and the greeting
+names the view so the workstation keeps one replica per view.
 """
 
 from __future__ import annotations
@@ -35,9 +39,16 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 
 from core.events import EventRecord, EventType
-from core.remote.wire import PROTOCOL_HEADER, record_to_json
+from core.remote.wire import PROTOCOL_HEADER, chain_message, chain_rows_json, record_to_json
 from core.state import FOLD_VERSION
 from server.roles import Account
+from server.visibility import (
+    DistrictResolver,
+    DistrictView,
+    as_seen,
+    restricted_state,
+    view_of,
+)
 
 log = logging.getLogger("cityroom.server.stream")
 
@@ -54,14 +65,18 @@ _REASON_BYTES = 123  # the WebSocket limit for a close reason
 
 
 class LiveMessage:
-    """One batch of live events, encoded once (on first use) for every stream."""
+    """One batch of live events, encoded once (on first use) for every stream, and once per
+    view for the streams that see only some districts."""
 
-    __slots__ = ("_inner", "_text", "records")
+    __slots__ = ("_districts", "_inner", "_resolver", "_text", "_views", "records")
 
-    def __init__(self, records: list[EventRecord]) -> None:
+    def __init__(self, records: list[EventRecord], resolver: DistrictResolver) -> None:
         self.records = records
+        self._resolver = resolver
         self._inner: str | None = None
         self._text: str | None = None
+        self._districts: list[str | None] | None = None
+        self._views: dict[DistrictView, str] = {}
 
     @property
     def inner(self) -> str:
@@ -76,6 +91,25 @@ class LiveMessage:
         if self._text is None:
             self._text = _frame(self.inner)
         return self._text
+
+    def inner_for(self, view: DistrictView) -> str:
+        """:attr:`inner` as ``view`` receives it."""
+        if view.everything:
+            return self.inner
+        found = self._views.get(view)
+        if found is None:
+            if self._districts is None:
+                self._districts = self._resolver.districts_of(self.records)
+            if all(view.shows(d) for d in self._districts):
+                found = self.inner
+            else:
+                found = _records_inner(as_seen(self.records, self._districts, view))
+            self._views[view] = found
+        return found
+
+    def text_for(self, view: DistrictView) -> str:
+        """:attr:`text` as ``view`` receives it."""
+        return self.text if view.everything else _frame(self.inner_for(view))
 
 
 def _records_inner(records: Sequence[EventRecord]) -> str:
@@ -97,8 +131,9 @@ class LiveFeed:
     """The process's one subscription to newly folded events, fanned out to every open
     stream on the event loop."""
 
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Any, resolver: DistrictResolver) -> None:
         self._backend = backend
+        self.resolver = resolver
         self._lock = threading.Lock()
         self._pending: list[list[EventRecord]] = []
         self._scheduled = False
@@ -159,7 +194,7 @@ class LiveFeed:
         if not records:
             return
         self.last_seq = records[-1].seq
-        message = LiveMessage(records)
+        message = LiveMessage(records, self.resolver)
         for session in list(self._streams):
             session.offer(message)
 
@@ -168,7 +203,10 @@ def install_stream(app: FastAPI, services: Any, cache: dict[str, Any]) -> None:
     """Add the WebSocket route to ``app`` (``services`` is the app's ServerServices)."""
     from server.app import ApiError, authenticated, check_protocol
 
-    feed = LiveFeed(services.backend)
+    feed = LiveFeed(
+        services.backend,
+        DistrictResolver(lambda: services.backend.state_now().incidents, services.city),
+    )
     app.state.live_feed = feed
 
     @app.websocket("/v1/stream")
@@ -199,7 +237,9 @@ def install_stream(app: FastAPI, services: Any, cache: dict[str, Any]) -> None:
         services.audit.record(
             EventType.AUDIT_STREAM, account.username, {"remote": remote, "after": after}
         )
-        session = _StreamSession(websocket, services, account, token, expires_ms, cache)
+        session = _StreamSession(
+            websocket, services, account, token, expires_ms, cache, feed.resolver
+        )
         session.chain = wire_format == "chain"
         session.wants_state = fold == FOLD_VERSION
         await session.run(after, feed)
@@ -227,8 +267,10 @@ class _StreamSession:
         token: str,
         expires_ms: int,
         cache: dict[str, Any],
+        resolver: DistrictResolver,
     ) -> None:
         self.websocket = websocket
+        self.resolver = resolver
         self.services = services
         self.account = account
         self.token = token
@@ -236,6 +278,7 @@ class _StreamSession:
         self.cache = cache
         self.chain = False
         self.wants_state = False
+        self.view = view_of(account)
         self.queue: asyncio.Queue[LiveMessage | _Stop] = asyncio.Queue()
         self.too_slow = False
 
@@ -269,6 +312,7 @@ class _StreamSession:
                         "last_seq": live_from,
                         "log_id": self.services.log.log_id,
                         "instance": self.services.instance,
+                        "view": self.view.to_json(),
                     }
                 )
             )
@@ -296,7 +340,7 @@ class _StreamSession:
         state = await asyncio.wrap_future(self.services.backend.snapshot())
         if state.last_seq == 0:
             return
-        blob = await asyncio.to_thread(state.to_bytes)
+        blob = await asyncio.to_thread(lambda: restricted_state(state, self.view).to_bytes())
         (event,) = await asyncio.wrap_future(self.services.backend.events_at([state.last_seq]))
         await self.websocket.send_text(
             json.dumps(
@@ -313,7 +357,7 @@ class _StreamSession:
     async def _backlog(self, after: int, until: int) -> int:
         cursor = after
         while cursor < until:
-            if self.chain:
+            if self.chain and self.view.everything:
                 page = await asyncio.to_thread(
                     self.services.log.read_chain_page, cursor, until, _CHAIN_PAGE
                 )
@@ -327,9 +371,18 @@ class _StreamSession:
             )
             if not records:
                 break
-            await self.websocket.send_text(events_message(records))
+            await self.websocket.send_text(await asyncio.to_thread(self._page, records))
             cursor = records[-1].seq
         return cursor
+
+    def _page(self, records: list[EventRecord]) -> str:
+        """A backlog page as this stream's view receives it, in the format it asked for."""
+        if not self.view.everything:
+            resolver = self.resolver
+            records = as_seen(records, resolver.districts_of(records), self.view)
+        if self.chain:
+            return chain_message(records[0].prev_hash, records[-1].hash, chain_rows_json(records))
+        return events_message(records)
 
     async def _live(self, cursor: int) -> None:
         while True:
@@ -363,14 +416,19 @@ class _StreamSession:
         fresh = [m for m in messages if m.records[-1].seq > cursor]
         if not fresh:
             return cursor
+        view = self.view
         if fresh[0].records[0].seq <= cursor:
             # Partly sent by the backlog already: this one frame is encoded on its own.
             head = [r for r in fresh[0].records if r.seq > cursor]
-            text = _frame(",".join([_records_inner(head), *(m.inner for m in fresh[1:])]))
+            if not view.everything:
+                head = as_seen(head, self.resolver.districts_of(head), view)
+            text = _frame(
+                ",".join([_records_inner(head), *(m.inner_for(view) for m in fresh[1:])])
+            )
         elif len(fresh) == 1:
-            text = fresh[0].text
+            text = fresh[0].text_for(view)
         else:
-            text = _frame(",".join(m.inner for m in fresh))
+            text = _frame(",".join(m.inner_for(view) for m in fresh))
         await self.websocket.send_text(text)
         return fresh[-1].records[-1].seq
 
@@ -383,12 +441,20 @@ class _StreamSession:
             await self._close(401, "token_expired", "The token expired; log in again.")
             return False
         try:
-            await authenticated(self.services, self.token, self.cache)
+            account = await authenticated(self.services, self.token, self.cache)
         except ApiError as exc:
             await self._close(exc.status, exc.code, exc.message)
             return False
         except Exception as exc:  # the database is away: the next check tries again
             log.info("could not re-check the account of %s: %s", self.account.username, exc)
+            return True
+        if view_of(account) != self.view:
+            # Its replica holds the old view's withholdings: it signs in again and is given
+            # the replica of the new view.
+            await self._close(
+                401, "view_changed", "The account's districts changed; sign in again."
+            )
+            return False
         return True
 
     async def _close(self, status: int, code: str, message: str, close: int = CLOSE_TOKEN) -> None:

@@ -40,6 +40,8 @@ from core.remote.wire import (
     WireError,
     chain_from_json,
     record_from_json,
+    view_from_json,
+    view_key,
 )
 from core.state import FOLD_VERSION
 
@@ -327,8 +329,9 @@ class Link:
 
     async def _take_token(self, answer: dict[str, Any]) -> None:
         try:
-            token, expires, log_id = answer["token"], answer["expires_ms"], answer["log_id"]
-        except (KeyError, TypeError):
+            token, expires = answer["token"], answer["expires_ms"]
+            log_id = view_key(str(answer["log_id"]), view_from_json(answer.get("view")))
+        except (KeyError, TypeError, WireError):
             raise _NetworkDown("the answer to the sign-in is not a Cityroom one") from None
         self._token, self._token_expires_ms = str(token), int(expires)
         self.account = answer.get("account")
@@ -375,7 +378,7 @@ class Link:
             hello = json.loads(await stream.recv())
             if not isinstance(hello, dict) or hello.get("kind") != "hello":
                 raise _NetworkDown("the stream did not start with a greeting")
-            if hello.get("log_id") != self._replica().log_id:
+            if _replica_of(hello) != self._replica().log_id:
                 self._token = None  # another log behind the same URL: sign in to it afresh
                 raise _SessionOver
             self._was_online = True
@@ -782,3 +785,15 @@ def _stamped(entry: QueuedEntry) -> dict[str, Any]:
         for e in events
     ]
     return {**body, "events": stamped}
+
+
+def _replica_of(hello: dict[str, Any]) -> str | None:
+    """The replica a stream's greeting calls for: its log, as this account's view sees it
+    (None: a greeting that names none, which no replica matches)."""
+    log_id = hello.get("log_id")
+    if not isinstance(log_id, str):
+        return None
+    try:
+        return view_key(log_id, view_from_json(hello.get("view")))
+    except WireError:
+        return None

@@ -9,13 +9,20 @@ A backlog can also travel as ``chain`` pages: rows of the hashed fields only, wi
 before the first row and the hash of the last. The reader recomputes every hash and the page
 is good only when the last one comes out as the server's, so any change on the way is caught
 while the 130 bytes of hashes per event stay at home.
+
+An account that sees only some districts receives the other districts' events *withheld*:
+sequence number, time and both hashes, no contents (``{"withheld": true, ...}`` in an event
+list, a four-field row ``[seq, ts_ms, prev_hash, hash]`` in a chain page). Its replica still
+holds one unbroken chain; the contents of those events never leave the server.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import MISSING, fields
 from typing import Any, Union
 
@@ -23,15 +30,24 @@ from core import commands as incident_commands
 from core.commands import Command
 from core.errors import CityroomError
 from core.eventlog import chain_hash
-from core.events import EVENT_CLASSES, EventRecord, EventType, NewEvent
+from core.events import (
+    EVENT_CLASSES,
+    WITHHELD_TYPE,
+    EventRecord,
+    EventType,
+    NewEvent,
+    is_withheld,
+    withheld,
+)
 from core.sop import commands as procedure_commands
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 """Bumped when a change would make an older workstation misread the server (or the reverse)."""
 PROTOCOL_HEADER = "Cityroom-Protocol"
 
 _HASH_BYTES = 32
 _CHAIN_FIELDS = 7
+_WITHHELD_FIELDS = 4
 _NAME_MAX = 200
 
 
@@ -62,7 +78,16 @@ COMMANDS: dict[str, type[Command]] = _commands()
 
 
 def record_to_json(record: EventRecord) -> dict[str, Any]:
-    """A stored event as JSON: every field, hashes in hex, the payload as its exact string."""
+    """A stored event as JSON: every field, hashes in hex, the payload as its exact string
+    (a withheld event: its sequence number, time and hashes)."""
+    if is_withheld(record):
+        return {
+            "seq": record.seq,
+            "ts_ms": record.ts_ms,
+            "withheld": True,
+            "prev_hash": record.prev_hash.hex(),
+            "hash": record.hash.hex(),
+        }
     return {
         "seq": record.seq,
         "ts_ms": record.ts_ms,
@@ -79,6 +104,18 @@ def record_to_json(record: EventRecord) -> dict[str, Any]:
 def record_from_json(data: Any) -> EventRecord:
     """Inverse of :meth:`record_to_json`."""
     obj = _object(data, "event")
+    if obj.get("withheld") is True:
+        return EventRecord(
+            _int(obj, "seq", minimum=1),
+            _int(obj, "ts_ms"),
+            WITHHELD_TYPE,
+            "",
+            "",
+            None,
+            "{}",
+            _hash(obj, "prev_hash"),
+            _hash(obj, "hash"),
+        )
     return EventRecord(
         seq=_int(obj, "seq", minimum=1),
         ts_ms=_int(obj, "ts_ms"),
@@ -102,6 +139,17 @@ def chain_message(prev_hash: bytes, last_hash: bytes, rows_json: str) -> str:
     )
 
 
+def chain_rows_json(records: Sequence[EventRecord]) -> str:
+    """The ``rows`` of a chain page for ``records`` (withheld ones as four-field rows)."""
+    rows: list[list[Any]] = []
+    for r in records:
+        if is_withheld(r):
+            rows.append([r.seq, r.ts_ms, r.prev_hash.hex(), r.hash.hex()])
+        else:
+            rows.append([r.seq, r.ts_ms, r.type, r.source, r.actor, r.subject, r.payload_json])
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
 def chain_from_json(data: Any) -> list[EventRecord]:
     """The events of a ``chain`` page, each hash recomputed from its fields; raises
     ``WireError`` when a row is malformed or the last hash does not come out as the page's
@@ -115,8 +163,16 @@ def chain_from_json(data: Any) -> list[EventRecord]:
     records: list[EventRecord] = []
     append = records.append
     for row in rows:
+        if isinstance(row, list) and len(row) == _WITHHELD_FIELDS:
+            record = _withheld_row(row, prev)
+            append(record)
+            prev = record.hash
+            continue
         if not isinstance(row, list) or len(row) != _CHAIN_FIELDS:
-            raise WireError(f"a chain row must be a list of {_CHAIN_FIELDS} fields")
+            raise WireError(
+                f"a chain row must be a list of {_CHAIN_FIELDS} fields "
+                f"(or {_WITHHELD_FIELDS} for a withheld event)"
+            )
         seq, ts_ms, type_, source, actor, subject, payload = row
         if (
             type(seq) is not int
@@ -137,6 +193,43 @@ def chain_from_json(data: Any) -> list[EventRecord]:
             "hash: they were altered on the way"
         )
     return records
+
+
+def _withheld_row(row: list[Any], prev: bytes) -> EventRecord:
+    """A withheld event's chain row, checked to follow ``prev`` (so a change to the event
+    before it is caught here, not only at the page's end)."""
+    seq, ts_ms, prev_hex, hash_hex = row
+    if type(seq) is not int or type(ts_ms) is not int:
+        raise WireError(f"withheld chain row {seq!r} has a field of the wrong type")
+    obj = {"prev_hash": prev_hex, "hash": hash_hex}
+    record = withheld(
+        EventRecord(seq, ts_ms, "", "", "", None, "", _hash(obj, "prev_hash"), _hash(obj, "hash"))
+    )
+    if record.prev_hash != prev:
+        raise WireError(
+            f"event {seq} does not follow the event before it in its page: the events were "
+            "altered on the way"
+        )
+    return record
+
+
+def view_key(log_id: str, districts: Sequence[str] | None) -> str:
+    """The name of a workstation's replica of ``log_id`` as seen by an account that sees
+    ``districts`` (None: every district). A replica holds one view: when an account's
+    districts change, its events arrive withheld differently, so another replica is used."""
+    if districts is None:
+        return log_id
+    digest = hashlib.sha256(",".join(sorted(districts)).encode("utf-8")).hexdigest()
+    return f"{log_id}.v{digest[:8]}"
+
+
+def view_from_json(data: Any) -> list[str] | None:
+    """The ``view`` the server names (its districts, None for all); raises ``WireError``."""
+    if data is None:
+        return None
+    if not isinstance(data, list) or not all(isinstance(c, str) for c in data):
+        raise WireError("field 'view' must be a list of district codes or null")
+    return [str(c) for c in data]
 
 
 def new_event_to_json(event: NewEvent) -> dict[str, Any]:

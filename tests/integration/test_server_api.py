@@ -14,7 +14,7 @@ import pytest
 
 from core.commands import AddNote, ReportIncident
 from core.events import CameraViewed
-from core.remote.wire import command_to_json, new_event_to_json
+from core.remote.wire import PROTOCOL_VERSION, command_to_json, new_event_to_json
 from tests.backend_server import HEADERS, BackendServer, add_users, bearer, login
 from tests.pg_cluster import PgCluster
 
@@ -66,7 +66,7 @@ def _report(server: BackendServer, token: str, district: str = "11230") -> dict[
 def test_health_needs_no_login_and_names_the_log(server: BackendServer) -> None:
     answer = httpx.get(f"{server.url}/v1/health", timeout=5).json()
     assert answer["status"] == "ok" and answer["database"] == "ok"
-    assert answer["protocol"] == 1 and len(answer["log_id"]) >= 32
+    assert answer["protocol"] == PROTOCOL_VERSION and len(answer["log_id"]) >= 32
 
 
 def test_a_command_is_decided_and_a_stale_one_is_a_conflict(server: BackendServer) -> None:
