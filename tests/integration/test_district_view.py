@@ -201,6 +201,7 @@ def test_a_changed_district_list_brings_a_replica_of_the_new_view(
     from psycopg_pool import ConnectionPool
 
     from server.accounts import AccountStore
+    from server.roles import Role
 
     boss = Supervisor(server.url)
     other, _ = boss.report(OTHER, "seen after the change")
@@ -209,7 +210,7 @@ def test_a_changed_district_list_brings_a_replica_of_the_new_view(
     try:
         assert other not in station.snapshot().result(5).incidents
         with ConnectionPool(server.pg_url, min_size=1, max_size=1, open=True) as pool:
-            AccountStore(pool).set_role("park", "operator", districts=[MINE, OTHER])
+            AccountStore(pool).set_role("park", Role.OPERATOR, districts=[MINE, OTHER])
         try:
             # The open stream notices within seconds; the link signs in again and copies
             # the log as the new view sees it, into a replica of its own.
@@ -223,7 +224,7 @@ def test_a_changed_district_list_brings_a_replica_of_the_new_view(
             )
         finally:
             with ConnectionPool(server.pg_url, min_size=1, max_size=1, open=True) as pool:
-                AccountStore(pool).set_role("park", "operator", districts=[MINE])
+                AccountStore(pool).set_role("park", Role.OPERATOR, districts=[MINE])
     finally:
         station.close()
     assert first_replica.exists()  # the old view's copy is kept, not deleted
