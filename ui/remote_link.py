@@ -65,8 +65,13 @@ class LinkStatusLabel(QLabel):
 
     clicked = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        district_name: Callable[[str], str] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._district_name = district_name or str
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.summary = ""  # the text without markup
@@ -125,6 +130,8 @@ class LinkStatusLabel(QLabel):
             )
         else:
             lines.append(self.tr("Account: %1").replace("%1", username))
+        if "view" in account:
+            lines.append(self._view_line(account["view"]))
         if status is None:
             return "\n".join(lines)
         if status.since_ms:
@@ -143,6 +150,15 @@ class LinkStatusLabel(QLabel):
         if status.message:
             lines.append(status.message)
         return "\n".join(lines)
+
+    def _view_line(self, view: object) -> str:
+        """Which districts' incidents this desk shows (the server withholds the others)."""
+        if not isinstance(view, list):
+            return self.tr("Districts: all")
+        names = ", ".join(self._district_name(str(code)) for code in view) or "-"
+        return self.tr("Districts: %1 (the server withholds other districts' events)").replace(
+            "%1", names
+        )
 
 
 class RefusedCommandsDialog(QDialog):
@@ -297,13 +313,20 @@ class BackendLink(QObject):
         self.sign_in_dialog: RemoteLoginDialog | None = None
         self.refused_dialog: RefusedCommandsDialog | None = None
         self._prompted_since: int | None = None
-        self.label = LinkStatusLabel()
+        self.label = LinkStatusLabel(district_name=self._district_name)
         self.label.clicked.connect(self._on_label_clicked)
         self.menu = QMenu(self.tr("&Backend"), window)
         self.sign_in_action = self._action(self.tr("&Sign in again…"), self.open_sign_in)
         self.refused_action = self._action(self.tr("&Refused commands…"), self.open_refused)
         window.menuBar().addMenu(self.menu)
         window.status.add_backend_link(self.label, self.refresh)
+
+    def _district_name(self, code: str) -> str:
+        try:
+            district = self.context.city.district(code)
+        except KeyError:
+            return code
+        return self.context.pick(district.name, district.name_en)
 
     def _action(self, text: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self.window)

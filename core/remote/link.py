@@ -330,11 +330,14 @@ class Link:
     async def _take_token(self, answer: dict[str, Any]) -> None:
         try:
             token, expires = answer["token"], answer["expires_ms"]
-            log_id = view_key(str(answer["log_id"]), view_from_json(answer.get("view")))
+            view = view_from_json(answer.get("view"))
+            log_id = view_key(str(answer["log_id"]), view)
         except (KeyError, TypeError, WireError):
             raise _NetworkDown("the answer to the sign-in is not a Cityroom one") from None
         self._token, self._token_expires_ms = str(token), int(expires)
-        self.account = answer.get("account")
+        account = answer.get("account")
+        # With the districts it receives in full (None: all), for the status bar.
+        self.account = {**account, "view": view} if isinstance(account, dict) else None
         replica = self._replica()
         if replica.log_id != log_id:
             # Blocking file work, but short; nothing else can run on the link meanwhile.

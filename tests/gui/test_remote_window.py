@@ -28,7 +28,7 @@ from ui.remote_start import start_remote_workstation
 from ui.settings import Settings
 
 PASSWORD = "correct horse battery"
-USERS = [("kim", PASSWORD, "operator", ()), ("lee", PASSWORD, "operator", ())]
+USERS = [("kim", PASSWORD, "operator", ()), ("lee", PASSWORD, "operator", ("11230",))]
 ACTION = {a.key: a for a in ACTIONS}
 # The queue is what these tests look at; the other panels would only cost start-up time.
 PANELS = [p for p in all_panels() if p.id == "incidents"]
@@ -167,6 +167,14 @@ def test_two_windows_share_the_city_and_see_each_others_actions(
     qtbot.waitUntil(lambda: b.status_of(fire) == "acknowledged", timeout=10_000)
     incident = b.station.context.store.state.incidents[fire]
     assert incident.transitions[-1].actor == "operator:kim"  # the server stamps who did it
+    # lee works in Gangnam only: the status bar says so, and Seocho's incidents stay away.
+    assert "Districts: all" in a.link.label.toolTip()
+    assert "Districts: Gangnam-gu (the server withholds" in b.link.label.toolTip()
+    seocho = report(a, district="11220")
+    qtbot.waitUntil(lambda: seocho in a.shown(), timeout=10_000)
+    later = report(a)
+    qtbot.waitUntil(lambda: later in b.shown(), timeout=10_000)
+    assert seocho not in b.shown() and seocho not in b.station.context.store.state.incidents
 
 
 def test_offline_commands_are_queued_shown_and_sent_when_the_server_is_back(
