@@ -21,6 +21,7 @@ from core.readings import ReadingCounts, SensorHistory
 from core.state import CityState
 
 EventsCallback = Callable[[list[EventRecord]], None]
+ResetCallback = Callable[[CityState], None]
 
 
 class BackendMode(StrEnum):
@@ -79,10 +80,21 @@ class Backend(Protocol):
         """Append facts from field devices or the simulator (no decision needed)."""
         ...
 
-    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> Subscription:
+    def subscribe(
+        self,
+        callback: EventsCallback,
+        after_seq: int = 0,
+        on_reset: ResetCallback | None = None,
+    ) -> Subscription:
         """Deliver every event after ``after_seq``, then each new batch, in order, once.
 
         ``callback`` runs on a backend thread; it must hand the batch over and return quickly.
+
+        ``on_reset`` (same thread, same haste) is called when the backend's state is replaced
+        wholesale: a state taken from the server while the copy of its log was far behind, or
+        another log. It gets a private copy of the new state, and events continue after that
+        state's ``last_seq``: the events it already holds are not delivered. Without
+        ``on_reset`` every event is delivered, whatever replaces the state.
         """
         ...
 

@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from core.backend import BackendMode, EventsCallback, LogStats
+from core.backend import BackendMode, EventsCallback, LogStats, ResetCallback
 from core.checkpointer import Checkpointer
 from core.clock import Clock, SystemClock
 from core.commands import Command, decide
@@ -42,9 +42,11 @@ _PRUNE_EVERY_MS = 3_600_000  # old readings are pruned hourly, and at start
 class _Subscription:
     callback: EventsCallback
     owner: LocalBackend
+    on_reset: ResetCallback | None = None
     active: bool = True
-    # The last event delivered: a mirrored state can run ahead of the log, and what the
-    # copy then stores behind it must not reach a subscriber that started past it.
+    # The last event delivered (or held in a state handed to ``on_reset``): a mirrored state
+    # can run ahead of the log, and what the copy then stores behind it must not reach a
+    # subscriber that started past it.
     cursor: int = 0
 
     def cancel(self) -> None:
@@ -87,6 +89,9 @@ class LocalBackend:
         self._closed = False
         self._failure: Exception | None = None
         self._adopted: tuple[int, bytes] | None = None  # a mirrored state's event and hash
+        # The event of the last mirrored state: a subscriber with ``on_reset`` that starts
+        # behind it is handed the state rather than the copied events up to it.
+        self._replaced_at = 0
         self.ready: Future[None] = Future()
         self._checkpointer = (
             None if event_log.readonly else Checkpointer(Path(event_log.path)).start()
@@ -156,7 +161,11 @@ class LocalBackend:
         up to ``seq`` mirrored afterwards are stored and delivered but not folded again; when
         event ``seq`` is stored its hash must be ``event_hash``, or the state is folded anew
         from the copy. The future holds whether the state was taken (not when the copy is
-        there already)."""
+        there already).
+
+        Subscribers with ``on_reset`` that are behind ``seq`` get a private copy of the state
+        and then only the events after it; the others get every event, as before. Should the
+        state turn out not to belong to the copy, they get the state folded anew."""
 
         def run() -> bool:
             self._catch_up()
@@ -167,6 +176,8 @@ class LocalBackend:
                 raise ValueError(f"the state sent for event {seq} is of event {state.last_seq}")
             self._state = state
             self._adopted = (seq, event_hash)
+            self._replaced_at = seq
+            self._reset_subscribers(blob, behind=seq)
             return True
 
         return self._enqueue(Job(run))
@@ -186,26 +197,68 @@ class LocalBackend:
             f"stored in {self.location}; the state was folded again from this copy.",
         )
         self._state = rebuild(self._log)
+        # Whoever was handed the state (or seeded from it since) gets the right one now.
+        self._reset_subscribers(self._state.to_bytes(), behind=None)
 
-    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> _Subscription:
-        """Deliver the backlog after ``after_seq``, then every new batch."""
-        subscription = _Subscription(callback, self)
+    def _reset_subscribers(self, blob: bytes, behind: int | None) -> None:
+        """Hand each subscriber with ``on_reset`` (only those whose cursor is before
+        ``behind``, unless None) its own copy of the state in ``blob``."""
+        with self._subscribers_lock:
+            subscribers = [s for s in self._subscribers if s.on_reset is not None]
+        for subscription in subscribers:
+            if behind is None or subscription.cursor < behind:
+                # One copy each: subscribers own and change what they are handed.
+                self._reset(subscription, CityState.from_bytes(blob))
+
+    def _reset(self, subscription: _Subscription, state: CityState) -> None:
+        if not subscription.active or subscription.on_reset is None:
+            return
+        subscription.cursor = state.last_seq
+        try:
+            subscription.on_reset(state)
+        except Exception as exc:
+            self.notices.post(NoticeLevel.ERROR, "event feed", f"A subscriber failed: {exc!r}")
+
+    def subscribe(
+        self,
+        callback: EventsCallback,
+        after_seq: int = 0,
+        on_reset: ResetCallback | None = None,
+        *,
+        from_state: bool = False,
+    ) -> _Subscription:
+        """Deliver the backlog after ``after_seq``, then every new batch.
+
+        With ``on_reset`` the subscriber is handed a copy of the state when it is replaced
+        (see ``mirror_state``), and at once instead of a backlog when it starts behind the
+        last state mirrored. ``from_state`` (needs ``on_reset``): hand it a copy of the
+        current state and then the batches after it, whatever ``after_seq`` (a subscriber
+        moving over from another log); in one job, so no batch falls in between."""
+        if from_state and on_reset is None:
+            raise ValueError("subscribing from the state needs on_reset to hand it over")
+        subscription = _Subscription(callback, self, on_reset)
 
         def run() -> None:
             self._catch_up()
-            cursor = subscription.cursor = after_seq
-            while cursor < self._state.last_seq and subscription.active:
-                batch = list(islice(self._log.read(cursor, self._state.last_seq), _BACKLOG_CHUNK))
-                if not batch:
-                    break
-                self._deliver_to(subscription, batch)
-                cursor = batch[-1].seq
+            if on_reset is not None and (from_state or after_seq < self._replaced_at):
+                self._reset(subscription, self._state.copy())
+            else:
+                self._deliver_backlog(subscription, after_seq)
             with self._subscribers_lock:
                 if subscription.active:
                     self._subscribers.append(subscription)
 
         self._enqueue(Job(run))
         return subscription
+
+    def _deliver_backlog(self, subscription: _Subscription, after_seq: int) -> None:
+        cursor = subscription.cursor = after_seq
+        while cursor < self._state.last_seq and subscription.active:
+            batch = list(islice(self._log.read(cursor, self._state.last_seq), _BACKLOG_CHUNK))
+            if not batch:
+                break
+            self._deliver_to(subscription, batch)
+            cursor = batch[-1].seq
 
     def snapshot(self) -> Future[CityState]:
         """A copy of the authoritative state."""

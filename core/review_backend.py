@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
-from core.backend import BackendMode, EventsCallback, LogStats, Subscription
+from core.backend import BackendMode, EventsCallback, LogStats, ResetCallback, Subscription
 from core.commands import Command, MarkTimeline
 from core.errors import CommandRejected
 from core.eventlog import EventLog
@@ -76,9 +76,15 @@ class ReviewBackend:
         refused.set_exception(CommandRejected(f"{self.bundle.name} is open read-only."))
         return refused
 
-    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> Subscription:
-        """The bundle's events, then the reviewer's marks as they are made."""
-        return self._inner.subscribe(callback, after_seq)
+    def subscribe(
+        self,
+        callback: EventsCallback,
+        after_seq: int = 0,
+        on_reset: ResetCallback | None = None,
+    ) -> Subscription:
+        """The bundle's events, then the reviewer's marks as they are made (``on_reset`` is
+        passed on; a bundle's state is never replaced)."""
+        return self._inner.subscribe(callback, after_seq, on_reset)
 
     def snapshot(self) -> Future[CityState]:
         """The state at the end of the bundle."""

@@ -75,6 +75,9 @@ class ServerServices:
     city: City
     audit: AuditTrail
     instance: str
+    leading: Callable[[], bool] | None = None
+    """Whether this process holds the centre's leader lock now (None: it runs no central
+    duty, so it never contends)."""
 
 
 class ApiError(Exception):
@@ -237,6 +240,8 @@ def create_app(services: ServerServices) -> FastAPI:
             "protocol": PROTOCOL_VERSION,
             "log_id": services.log.log_id,
             "last_seq": services.backend.state_now().last_seq,
+            # Which process runs ingest, delivery and escalation (none contends: null).
+            "leader": None if services.leading is None else services.leading(),
         }
 
     @app.post("/v1/login", tags=["session"], dependencies=[Depends(require_protocol)])

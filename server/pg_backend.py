@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from core.backend import BackendMode, EventsCallback, LogStats
+from core.backend import BackendMode, EventsCallback, LogStats, ResetCallback
 from core.commands import Command, decide
 from core.events import EventRecord, NewEvent
 from core.jobs import Job, coalesced, wanted
@@ -135,8 +135,16 @@ class PgBackend:
             Job(lambda: self._append(self._folding(batch), None, "publish"), publish=batch)
         )
 
-    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> LiveSubscription:
-        """Deliver every event after ``after_seq``, then each new batch, in order, once."""
+    def subscribe(
+        self,
+        callback: EventsCallback,
+        after_seq: int = 0,
+        on_reset: ResetCallback | None = None,
+    ) -> LiveSubscription:
+        """Deliver every event after ``after_seq``, then each new batch, in order, once.
+
+        ``on_reset`` is accepted and never called: the server's state is the fold of its own
+        log and is never replaced wholesale."""
         subscription = LiveSubscription(callback, self)
 
         def run() -> None:

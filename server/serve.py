@@ -93,7 +93,9 @@ def start_services(config: ServerConfig) -> RunningServer:
         audit=AuditTrail(event_log, instance),
         instance=instance,
     )
-    return RunningServer(services, start_leader(config, backend, city, registry, instance))
+    leader = start_leader(config, backend, city, registry, instance)
+    services.leading = (lambda: leader.leading) if leader is not None else None
+    return RunningServer(services, leader)
 
 
 def read_registry(config: ServerConfig) -> Registry | None:

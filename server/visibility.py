@@ -87,9 +87,7 @@ def as_seen(
     the others' events withheld."""
     if view.everything:
         return list(records)
-    return [
-        r if view.shows(d) else withheld(r) for r, d in zip(records, districts, strict=True)
-    ]
+    return [r if view.shows(d) else withheld(r) for r, d in zip(records, districts, strict=True)]
 
 
 def restricted_state(state: CityState, view: DistrictView) -> CityState:

@@ -255,7 +255,8 @@ def run_gui(
         if context.store.is_loaded:
             ready()
         else:
-            context.store.loaded.connect(ready)
+            # Once: a later ``loaded`` (the backend's state replaced) is not the start-up.
+            context.store.loaded.connect(ready, Qt.ConnectionType.SingleShotConnection)
 
     app.aboutToQuit.connect(station.shutdown)
     if args.quit_after is not None:

@@ -74,6 +74,8 @@ class ReplayEngine(QObject):
         self._refresh.timeout.connect(self._on_refresh)
         context.store.incidentsReported.connect(self._on_store_incidents_reported)
         context.store.eventsApplied.connect(self._on_store_events_applied)
+        # A state taken whole (a catch-up, another log) brings marks no batch announced.
+        context.store.loaded.connect(self.marksChanged.emit)
 
     @property
     def session(self) -> ReplaySession | None:

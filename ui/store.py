@@ -1,7 +1,9 @@
 """The workstation's replica of city state, fed by the backend's event subscription.
 
 Batches arrive on the backend's thread, are queued, and are folded on the GUI thread in one go
-when it next runs: one queued signal wakes it per burst, never one per event.
+when it next runs: one queued signal wakes it per burst, never one per event. When the backend
+replaces its state wholesale (the server's state taken after a long time offline, another log),
+the store takes that state as it is instead of folding the events behind it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class EventStore(QObject):
     incidentsChanged = Signal(object)  # set[str]: incidents added or changed
     incidentsReported = Signal(object)  # list[str]: incidents reported in this batch (live)
     eventsApplied = Signal(object)  # list[EventRecord] just folded
-    loaded = Signal()
+    loaded = Signal()  # the whole state was replaced: the first load, or the backend's reset
     failed = Signal(str)
     _wake = Signal()
 
@@ -65,12 +67,23 @@ class EventStore(QObject):
             if self._stopped:
                 return
             self._seed = state
-        subscription = self.backend.subscribe(self._receive, after_seq=state.last_seq)
+        subscription = self.backend.subscribe(
+            self._receive, after_seq=state.last_seq, on_reset=self._on_reset
+        )
         with self._lock:
             if self._stopped:
                 subscription.cancel()
             else:
                 self._subscription = subscription
+        self._schedule()
+
+    def _on_reset(self, state: CityState) -> None:
+        # Backend thread. What waits in the inbox is behind (or beside) the new state.
+        with self._lock:
+            if self._stopped:
+                return
+            self._seed = state
+            self._inbox.clear()
         self._schedule()
 
     def _receive(self, records: list[EventRecord]) -> None:
@@ -93,9 +106,11 @@ class EventStore(QObject):
             self._scheduled = False
             seed, self._seed = self._seed, None
         if seed is not None:
+            # Incidents of the state replaced too: their rows go or are refreshed.
+            changed = set(self.state.incidents) | set(seed.incidents)
             self.state = seed
             self.is_loaded = True
-            self.incidentsChanged.emit(set(seed.incidents))
+            self.incidentsChanged.emit(changed)
             self.loaded.emit()
         records = [r for batch in batches for r in batch]
         if not records:

@@ -30,8 +30,8 @@ class ViewStore(QObject):
     """The state the panels show, and signals when it changes (same names as ``EventStore``).
 
     ``loaded`` means the whole state was replaced (the first load, a seek, a switch between
-    live and replay): a panel rebuilds everything it shows from ``state``, dropping incidents
-    that are no longer in it.
+    live and replay, the live state replaced by the backend): a panel rebuilds everything it
+    shows from ``state``, dropping incidents that are no longer in it.
     """
 
     incidentsChanged = Signal(object)  # set[str]: incidents added or changed
@@ -143,5 +143,7 @@ class ViewStore(QObject):
             self.eventsApplied.emit(records)
 
     def _on_live_loaded(self) -> None:
+        # In replay the panels keep the instant shown; going back to live shows the live
+        # state as it is then (``leave_replay`` says ``loaded``), replaced or not.
         if self.origin is Origin.LIVE:
             self.loaded.emit()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.backend import BackendMode, EventsCallback, LogStats, Subscription
+from core.backend import BackendMode, EventsCallback, LogStats, ResetCallback, Subscription
 from core.commands import Command
 from core.errors import CityroomError
 from core.events import EventRecord, NewEvent
@@ -45,20 +45,48 @@ class _RemoteSubscription:
 
     callback: EventsCallback
     owner: RemoteBackend
+    on_reset: ResetCallback | None = None
     inner: Subscription | None = None
     active: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Bumped by every detach: a batch the old replica was already handing over when it was
+    # replaced must not reach a subscriber that has the new replica's state by then.
+    generation: int = 0
 
     def attach(self, replica: Replica, after_seq: int) -> None:
+        """Follow ``replica`` from ``after_seq``."""
         with self.lock:
             if self.active:
-                self.inner = replica.backend.subscribe(self.callback, after_seq)
+                self.inner = replica.backend.subscribe(
+                    self._relay(self.generation), after_seq, self.on_reset
+                )
+
+    def move_to(self, replica: Replica) -> None:
+        """Follow ``replica``, which holds another log: with ``on_reset``, from a copy of its
+        state; without, from its first event (the subscriber's state is then wrong)."""
+        if self.on_reset is None:
+            self.attach(replica, 0)
+            return
+        with self.lock:
+            if self.active:
+                self.inner = replica.backend.subscribe(
+                    self._relay(self.generation), on_reset=self.on_reset, from_state=True
+                )
 
     def detach(self) -> None:
+        """Stop following the replica."""
         with self.lock:
+            self.generation += 1
             if self.inner is not None:
                 self.inner.cancel()
                 self.inner = None
+
+    def _relay(self, generation: int) -> EventsCallback:
+        def deliver(records: list[EventRecord]) -> None:
+            if self.generation == generation:
+                self.callback(records)
+
+        return deliver
 
     def cancel(self) -> None:
         self.active = False
@@ -163,9 +191,19 @@ class RemoteBackend:
         actor = batch[0].actor
         return self._link.send(EntryKind.PUBLISH, body, actor)
 
-    def subscribe(self, callback: EventsCallback, after_seq: int = 0) -> Subscription:
-        """Deliver the replica's events after ``after_seq``, then each batch that arrives."""
-        subscription = _RemoteSubscription(callback, self)
+    def subscribe(
+        self,
+        callback: EventsCallback,
+        after_seq: int = 0,
+        on_reset: ResetCallback | None = None,
+    ) -> Subscription:
+        """Deliver the replica's events after ``after_seq``, then each batch that arrives.
+
+        ``on_reset`` gets the state when it is replaced wholesale: the server's state taken
+        while the replica was far behind, or the replica of another log (then the
+        subscription follows it from its state; without ``on_reset``, from its first event).
+        """
+        subscription = _RemoteSubscription(callback, self, on_reset)
         with self._lock:
             self._subscriptions.append(subscription)
             subscription.attach(self._replica, after_seq)
@@ -227,7 +265,8 @@ class RemoteBackend:
             self._replica = new
             for subscription in self._subscriptions:
                 # Sequence numbers start over in another log; an adopted one is still empty.
-                subscription.attach(new, 0)
+                subscription.move_to(new)
+            all_reset = all(s.on_reset is not None for s in self._subscriptions)
         # Outside the lock: retiring waits for the old replica's writer, whose callbacks may
         # subscribe (and so need the lock) before they return.
         self._store.retire(old)
@@ -235,12 +274,35 @@ class RemoteBackend:
             self.notices.post(
                 NoticeLevel.WARNING,
                 _NOTICE_SOURCE,
-                f"The backend at {self.location} now serves another event log ({log_id}) "
-                f"than this workstation's copy ({old.log_id}). Its events are copied into "
-                f"{new.folder}; the old copy is kept in {old.folder}. Restart Cityroom so "
-                "the screens show only the new log.",
+                self._switch_notice(old.log_id, old.folder, log_id, new.folder, all_reset),
             )
         return new
+
+    def _switch_notice(
+        self, old_key: str, old_folder: Path, new_key: str, new_folder: Path, all_reset: bool
+    ) -> str:
+        """What the operator is told when the replica ``old_key`` in ``old_folder`` was
+        replaced by ``new_key`` in ``new_folder`` (``all_reset``: every screen follows)."""
+        if _same_log(old_key, new_key):
+            if all_reset:
+                return (
+                    "Your account's districts changed; the screens now show what it may see. "
+                    f"The events it may see are copied into {new_folder}; the earlier copy is "
+                    f"kept in {old_folder}."
+                )
+            return (
+                "Your account's districts changed. The events it may see are copied into "
+                f"{new_folder}; the earlier copy is kept in {old_folder}. Restart Cityroom so "
+                "the screens show only what it may see."
+            )
+        text = (
+            f"The backend at {self.location} now serves another event log ({new_key}) "
+            f"than this workstation's copy ({old_key}). Its events are copied into "
+            f"{new_folder}; the old copy is kept in {old_folder}."
+        )
+        if all_reset:
+            return f"{text} The screens now show the new log."
+        return f"{text} Restart Cityroom so the screens show only the new log."
 
     def _report_status(self) -> None:
         if self._on_status is None:
@@ -257,6 +319,12 @@ class RemoteBackend:
             f"The server refused {entry.describe()}, which was saved while it could not be "
             f"reached: {message}",
         )
+
+
+def _same_log(old_key: str, new_key: str) -> bool:
+    """Whether two replica keys name the same server log (seen through other districts): a
+    key is the log's id, optionally followed by ``.v`` and the view's digest."""
+    return old_key.split(".v", 1)[0] == new_key.split(".v", 1)[0]
 
 
 def checked_url(url: str) -> str:

@@ -8,6 +8,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -19,11 +20,13 @@ import trustme
 from core.commands import Acknowledge, AddNote, ReportIncident
 from core.errors import ConflictError, IllegalTransition
 from core.eventlog import EventLog
-from core.events import CameraViewed, EventRecord, IncidentNoteAdded, NewEvent
+from core.events import CameraViewed, EventRecord, IncidentNoteAdded, NewEvent, SensorReading
+from core.local_backend import LocalBackend
 from core.notices import NoticeBoard, NoticeLevel
 from core.remote import link as link_module
 from core.remote.backend import LinkState, LinkStatus, RemoteBackend
 from core.remote.errors import AccessDenied, CommandQueued
+from core.remote.replica import REPLICA_FILE, ReplicaStore
 from core.remote.wire import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -434,6 +437,83 @@ def test_another_log_behind_the_url_gets_a_replica_of_its_own(
         )
     finally:
         a.close()
+
+
+class Screen:
+    """Follows a backend as the window's store does: seeded from a snapshot, reset when the
+    state is replaced, folding the batches that follow."""
+
+    def __init__(self, backend: RemoteBackend) -> None:
+        self._lock = threading.Lock()
+        self.resets = 0
+        self.state = backend.snapshot().result(5)
+        backend.subscribe(self._receive, self.state.last_seq, self._reset)
+
+    def _receive(self, batch: list[EventRecord]) -> None:
+        with self._lock:
+            self.state.apply_all(batch)
+
+    def _reset(self, state: CityState) -> None:
+        with self._lock:
+            self.resets += 1
+            self.state = state
+
+    def shows(self) -> bytes:
+        with self._lock:
+            return self.state.to_bytes()
+
+
+def test_a_screen_shows_the_new_log_not_the_old_one_folded_with_its_events(
+    running: BackendServer, tmp_path: Path
+) -> None:
+    data = tmp_path / "a"
+    folders = ReplicaStore(data, running.url, source="workstation", notices=NoticeBoard())
+    old_id = str(uuid.uuid4())  # a log this workstation copied before (a restored database)
+    origin = LocalBackend.open(tmp_path / "old.db")
+    try:
+        origin.submit(ReportIncident("E-BIN", 37.5, 127.0, "11140"), "agency:120").result(5)
+        readings = [SensorReading("S9", float(i)).to_new("t", "sensor:S9") for i in range(500)]
+        origin.publish(readings).result(10)
+    finally:
+        origin.close()
+    old_log = EventLog.open(tmp_path / "old.db", readonly=True)
+    folders.folder(old_id).mkdir(parents=True)
+    copy = EventLog.open(folders.folder(old_id) / REPLICA_FILE)
+    try:
+        copy.append_records(list(old_log.read()))
+    finally:
+        old_log.close()
+        copy.close()
+    folders.remember(old_id)
+    notices = NoticeBoard()
+    # A wrong password first: signed in only once the screen follows the old copy.
+    backend = RemoteBackend(
+        running.url, username="kim", password="not yet", data_dir=data, notices=notices
+    )
+    try:
+        wait_until(lambda: backend.status().state is LinkState.LOGIN_NEEDED, 10, "a login")
+        screen = Screen(backend)
+        assert len(screen.state.incidents) == 1 and screen.state.last_seq == 501
+        backend.login("kim", PASSWORD)
+        wait_until(lambda: backend.status().state is LinkState.ONLINE, 10, "the link")
+        reported = backend.submit(ReportIncident("P-ASL", 37.5, 127.0, "11230"), "kim").result(10)
+        wait_until(
+            lambda: backend.stats().result(5).last_seq == backend.status().last_seq > 0,
+            10,
+            "the new log downloaded",
+        )
+        wait_until(
+            lambda: screen.shows() == backend.snapshot().result(5).to_bytes(),
+            5,
+            "the screen to show the new log's state",
+        )
+    finally:
+        backend.close()
+    assert screen.resets >= 1
+    assert all(i.type_code != "E-BIN" for i in screen.state.incidents.values())
+    assert screen.state.incidents[str(reported[0].subject)].type_code == "P-ASL"
+    (notice,) = [n for n in notices.history if "another event log" in n.text]
+    assert old_id in notice.text and notice.text.endswith("The screens now show the new log.")
 
 
 def set_disabled(pg_url: str, username: str, disabled: bool) -> None:

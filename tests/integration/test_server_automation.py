@@ -276,6 +276,12 @@ def test_a_packet_queued_at_a_workstation_is_delivered_once_by_the_leader(
     assert "packet delivery: this process now delivers" in leader.log_text()
     assert "agency inbound: this process now listens" in leader.log_text()
     assert "contends for the centre's lock" in running.follower().log_text()
+    # Each process's health answer says which one leads.
+    healths = [
+        httpx.get(f"{server.url}/v1/health", timeout=5).json()
+        for server in (leader, running.follower())
+    ]
+    assert [h["leader"] for h in healths] == [True, False]
 
 
 def test_a_packet_cancelled_at_a_workstation_is_given_up_by_the_server(
