@@ -37,7 +37,7 @@ import websockets
 
 from bench.common import Result
 from core.commands import AddNote, ReportIncident
-from core.remote.wire import command_to_json
+from core.remote.wire import PROTOCOL_VERSION, command_to_json
 
 CLIENTS = 20
 PROCESSES = 4  # the workstations' processes, five workstations each
@@ -45,6 +45,9 @@ RATE_PER_CLIENT = 10.0  # commands per second
 FANOUT_SECONDS = 30.0
 OFFLINE_EVENTS = 720_000  # an hour at 200 commands a second
 PASSWORD = "bench password 2026"
+# Half the workstations are operators of one of these districts (their streams withhold the
+# others' events, encoded once per view), half supervisors who see every district.
+DISTRICTS = ("11230", "11220", "11240", "11250")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -53,7 +56,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _headers(token: str) -> dict[str, str]:
-    return {"Cityroom-Protocol": "1", "Authorization": f"Bearer {token}"}
+    return {"Cityroom-Protocol": str(PROTOCOL_VERSION), "Authorization": f"Bearer {token}"}
 
 
 class _Stations:
@@ -66,13 +69,13 @@ class _Stations:
         first: int,
         count: int,
         urls: list[str],
-        token: str,
+        tokens: tuple[str, list[str]],
         incidents: list[str],
         pipe: Connection,
     ) -> None:
         self.indices = range(first, first + count)
         self.urls = urls
-        self.token = token
+        self.token, self.stream_tokens = tokens  # commands: a supervisor's; streams: each's
         self.incidents = incidents
         self.pipe = pipe
         self.sent: dict[int, int] = {}
@@ -85,7 +88,7 @@ class _Stations:
         for index in self.indices:
             ws = await websockets.connect(
                 self._url(index).replace("http", "ws", 1) + "/v1/stream?after=0",
-                additional_headers=_headers(self.token),
+                additional_headers=_headers(self.stream_tokens[index]),
                 max_size=None,
                 compression=None,
             )
@@ -157,7 +160,7 @@ class _Http:
         reader, writer = await asyncio.open_connection(host, int(port))
         client = cls(reader, writer)
         client._head = (
-            f"Host: {host}:{port}\r\nCityroom-Protocol: 1\r\n"
+            f"Host: {host}:{port}\r\nCityroom-Protocol: {PROTOCOL_VERSION}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         )
         return client
@@ -187,15 +190,16 @@ def _stations_process(
     first: int,
     count: int,
     urls: list[str],
-    token: str,
+    tokens: tuple[str, list[str]],
     incidents: list[str],
     pipe: Connection,
 ) -> None:
-    asyncio.run(_Stations(first, count, urls, token, incidents, pipe).run())
+    asyncio.run(_Stations(first, count, urls, tokens, incidents, pipe).run())
 
 
-def fanout(urls: list[str], token: str, incidents: list[str]) -> list[Result]:
-    """Commands at 200 a second from 20 workstations; each command's event to all 20."""
+def fanout(urls: list[str], tokens: tuple[str, list[str]], incidents: list[str]) -> list[Result]:
+    """Commands at 200 a second from 20 workstations; each command's event to all 20 (in
+    full, or withheld for an operator of another district)."""
     context = multiprocessing.get_context("spawn")
     pipes: list[Connection] = []
     processes = []
@@ -204,7 +208,7 @@ def fanout(urls: list[str], token: str, incidents: list[str]) -> list[Result]:
         ours, theirs = context.Pipe()
         process = context.Process(
             target=_stations_process,
-            args=(n * per, per, urls, token, incidents, theirs),
+            args=(n * per, per, urls, tokens, incidents, theirs),
             daemon=True,
         )
         process.start()
@@ -244,7 +248,8 @@ def fanout(urls: list[str], token: str, incidents: list[str]) -> list[Result]:
     rate = len(sent) / FANOUT_SECONDS
     note = (
         f"{len(sent):,} commands ({rate:.0f}/s) through 2 server processes, "
-        f"{CLIENTS} streams in {PROCESSES} processes; median "
+        f"{CLIENTS} streams in {PROCESSES} processes (half of them operators of one of "
+        f"{len(DISTRICTS)} districts); median "
         f"{statistics.median(latencies):.0f} ms, p99.9 {_percentile(latencies, 0.999):.0f} ms; "
         f"{missing} deliveries missing, {failures} failed commands; a command's own round "
         f"trip: median {statistics.median(answered):.0f} ms, p99 "
@@ -395,19 +400,25 @@ def run() -> list[Result]:
         try:
             pg_url = cluster.create_database("bench")
             migrate(pg_url)
-            add_users(pg_url, [("bench", PASSWORD, "supervisor", ())])
+            operators = [(f"op{code}", PASSWORD, "operator", (code,)) for code in DISTRICTS]
+            add_users(pg_url, [("bench", PASSWORD, "supervisor", ()), *operators])
             servers = [BackendServer(pg_url, base / "servers", name=name).start() for name in "ab"]
             token = login(servers[0].url, "bench", PASSWORD)
+            views = [login(servers[0].url, name, PASSWORD) for name, *_ in operators]
+            stream_tokens = [
+                token if i % 2 == 0 else views[(i // 2) % len(views)] for i in range(CLIENTS)
+            ]
             incidents = []
             with httpx.Client(base_url=servers[0].url, timeout=30) as client:
-                headers = {"Cityroom-Protocol": "1", "Authorization": f"Bearer {token}"}
+                headers = _headers(token)
                 for n in range(50):
-                    report = ReportIncident("F-FIRE", 37.5 + n / 1000, 127.0, "11230")
+                    district = DISTRICTS[n % len(DISTRICTS)]
+                    report = ReportIncident("F-FIRE", 37.5 + n / 1000, 127.0, district)
                     answer = client.post(
                         "/v1/commands", json=command_to_json(report), headers=headers
                     )
                     incidents.append(answer.json()["records"][0]["subject"])
-            results = fanout([s.url for s in servers], token, incidents)
+            results = fanout([s.url for s in servers], (token, stream_tokens), incidents)
             results += catch_up(servers[0].url, pg_url, incidents, base / "workstation")
             return results
         finally:
