@@ -31,6 +31,7 @@ from tests.backend_server import (
     served_database,
     wait_until,
 )
+from tests.cli import cityroom
 from tests.pg_cluster import PgCluster
 
 PASSWORD = "correct horse battery"
@@ -155,6 +156,16 @@ def test_other_districts_events_reach_the_replica_withheld(
     out = io.StringIO()
     assert log_verify(str(station.replica_path), out=out) == 0
     assert f"{report.withheld} of another district's held as links only" in out.getvalue()
+    # The desk's tools read the replica as it is: the hand-over report lists the operator's
+    # incidents and nothing of the others'.
+    html = tmp_path / "handover.html"
+    done = cityroom(
+        "handover", "--db", str(station.replica_path), "--out", str(html), "--language", "en"
+    )
+    assert done.returncode == 0, done.stderr
+    text = html.read_text(encoding="utf-8")
+    assert mine_live in text and "live mine" in text
+    assert other_live not in text and "other" not in text
 
 
 def test_the_api_reads_only_the_accounts_districts(server: BackendServer) -> None:
