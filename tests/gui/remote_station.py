@@ -4,15 +4,12 @@ it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from core.eventlog import EventLog
-from core.events import EventRecord
 from core.notices import NoticeBoard
 from core.remote.backend import LinkState, RemoteBackend
 from core.remote.replica import REPLICA_FILE, UNBOUND
@@ -42,16 +39,6 @@ class RemoteStation:
 def unbound_replica(data_dir: Path) -> Path:
     """Where a remote backend keeps its replica before it ever reached the server."""
     return data_dir / UNBOUND / REPLICA_FILE
-
-
-def fill_replica(path: Path, records: Sequence[EventRecord]) -> None:
-    """Store the server's ``records`` in the replica at ``path`` as the link does."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    log = EventLog.open(path)
-    try:
-        log.append_records(records)
-    finally:
-        log.close()
 
 
 def open_remote_workstation(

@@ -28,7 +28,8 @@ from core.simulator import Simulator, SimulatorConfig
 from core.state import CityState, rebuild
 from panels.replay.panel import ReplayPanel
 from tests.gui.conftest import Workstation, _close, _open_workstation, lite_city
-from tests.gui.remote_station import fill_replica, open_remote_workstation, unbound_replica
+from tests.gui.remote_station import open_remote_workstation, unbound_replica
+from tests.logs import fill_replica
 from ui.replay import ReplayController
 from ui.replay_dialogs import AnnotationDialog, BookmarkDialog
 from ui.replay_time import date_time_text, parse_instant

@@ -32,7 +32,8 @@ from core.sop.commands import SkipStep
 from core.sop.starter import start_command
 from core.workload import RangeChoice
 from tests.gui.conftest import Workstation, lite_city
-from tests.gui.remote_station import fill_replica, open_remote_workstation, unbound_replica
+from tests.gui.remote_station import open_remote_workstation, unbound_replica
+from tests.logs import fill_replica
 from ui.shift import (
     HANDOVER_SHORTCUT,
     WORKLOAD_SHORTCUT,

@@ -11,12 +11,12 @@ from pytestqt.qtbot import QtBot
 
 from core.clock import FakeClock
 from core.commands import Acknowledge, ReportIncident
-from core.eventlog import EventLog
 from core.events import EventRecord, SensorReading
 from core.local_backend import LocalBackend
 from core.state import CityState
 from panels.incidents.model import INCIDENT_ID_ROLE
 from tests.gui.conftest import Workstation, lite_city
+from tests.logs import records_of
 from ui.store import EventStore
 
 
@@ -34,11 +34,7 @@ def server_log(path: Path, reports: list[tuple[str, str]], readings: int) -> lis
         origin.publish(batch).result()
     finally:
         origin.close()
-    log = EventLog.open(path, readonly=True)
-    try:
-        return list(log.read())
-    finally:
-        log.close()
+    return records_of(path)
 
 
 def blob_at(records: list[EventRecord], seq: int) -> bytes:

@@ -33,7 +33,8 @@ from core.remote.wire import record_from_json
 from core.replay import ReplaySession
 from core.state import CityState
 from tests.backend_server import BackendServer, add_users, bearer, login, wait_until
-from tests.gui.remote_station import fill_replica, open_remote_workstation, unbound_replica
+from tests.gui.remote_station import open_remote_workstation, unbound_replica
+from tests.logs import fill_replica
 from tests.pg_cluster import PgCluster
 
 PASSWORD = "correct horse battery"

@@ -11,7 +11,6 @@ import pytest
 from core.city import load_city
 from core.clock import FakeClock
 from core.commands import Acknowledge, AddNote, ReportIncident, Resolve
-from core.eventlog import EventLog
 from core.events import EventRecord, SensorReading
 from core.local_backend import LocalBackend
 from core.notices import NoticeBoard
@@ -19,6 +18,7 @@ from core.remote.backend import RemoteBackend
 from core.remote.replica import REPLICA_FILE, ReplicaStore
 from core.state import CityState
 from tests.backend_server import free_port
+from tests.logs import fill_replica, records_of
 
 
 class Screen:
@@ -59,11 +59,7 @@ def source_records(folder: Path) -> list[EventRecord]:
         origin.submit(Acknowledge(ids[2]), "operator:lee").result()
     finally:
         origin.close()
-    log = EventLog.open(folder / "origin.db", readonly=True)
-    try:
-        return list(log.read())
-    finally:
-        log.close()
+    return records_of(folder / "origin.db")
 
 
 def other_log_records(path: Path) -> list[EventRecord]:
@@ -77,21 +73,7 @@ def other_log_records(path: Path) -> list[EventRecord]:
         origin.publish(readings).result()
     finally:
         origin.close()
-    log = EventLog.open(path, readonly=True)
-    try:
-        return list(log.read())
-    finally:
-        log.close()
-
-
-def stored_as_replica(path: Path, records: list[EventRecord]) -> None:
-    """A replica file holding ``records``, as the link stores them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    log = EventLog.open(path)
-    try:
-        log.append_records(records)
-    finally:
-        log.close()
+    return records_of(path)
 
 
 def state_blob(records: list[EventRecord], seq: int) -> bytes:
@@ -205,8 +187,8 @@ def test_screens_follow_another_log_from_its_state_and_the_notice_says_so(
     # its state would skip them all.
     old = other_log_records(tmp_path / "old.db")
     assert old[-1].seq > records[-1].seq
-    stored_as_replica(folders.folder("log-a") / REPLICA_FILE, old)
-    stored_as_replica(folders.folder("log-b") / REPLICA_FILE, records[:6])
+    fill_replica(folders.folder("log-a") / REPLICA_FILE, old)
+    fill_replica(folders.folder("log-b") / REPLICA_FILE, records[:6])
     folders.remember("log-a")
     backend = RemoteBackend(url, username="kim", password="unused", data_dir=data)
     screen, plain = Screen(), Screen()

@@ -21,6 +21,7 @@ from core.remote.queue import EntryKind
 from core.remote.replica import ReplicaStore
 from core.remote.wire import WireError, chain_from_json, chain_message
 from core.state import CityState
+from tests.logs import records_of
 
 
 def server_records(tmp_path: Path, n_readings: int = 3) -> list[EventRecord]:
@@ -38,11 +39,7 @@ def server_records(tmp_path: Path, n_readings: int = 3) -> list[EventRecord]:
         origin.publish(readings).result()
     finally:
         origin.close()
-    log = EventLog.open(tmp_path / "origin.db", readonly=True)
-    try:
-        return list(log.read())
-    finally:
-        log.close()
+    return records_of(tmp_path / "origin.db")
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from core.remote.wire import (
 )
 from core.state import CityState, rebuild
 from server.visibility import EVERYTHING, DistrictResolver, DistrictView, as_seen, restricted_state
+from tests.logs import records_of
 
 MINE, OTHER = "11230", "11220"
 VIEW = DistrictView(frozenset({MINE}))
@@ -50,11 +51,7 @@ def origin_log(tmp_path: Path) -> list[EventRecord]:
         ).result()
     finally:
         backend.close()
-    log = EventLog.open(tmp_path / "origin.db", readonly=True)
-    try:
-        return list(log.read())
-    finally:
-        log.close()
+    return records_of(tmp_path / "origin.db")
 
 
 def seen(records: list[EventRecord], state: CityState) -> list[EventRecord]:
