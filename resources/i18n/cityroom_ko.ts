@@ -1244,6 +1244,14 @@
         <source>Commands the server refused: %1 (click to see them)</source>
         <translation>서버가 거부한 명령: %1건 (클릭하여 보기)</translation>
     </message>
+    <message>
+        <source>Districts: all</source>
+        <translation>관할 구역: 전체</translation>
+    </message>
+    <message>
+        <source>Districts: %1 (the server withholds other districts&apos; events)</source>
+        <translation>관할 구역: %1 (다른 구역의 이벤트는 서버가 보내지 않음)</translation>
+    </message>
 </context>
 <context>
     <name>LivePlaceholder</name>
