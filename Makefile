@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 QM := resources/i18n/cityroom_ko.qm
 ARGS ?=
 
-.PHONY: run test setup system lint check unit bench screenshots translations clean
+.PHONY: run test setup system lint check unit bench screenshots translations package clean
 
 ## run: set up, then open the workstation in standalone demo mode
 run: setup
@@ -53,6 +53,12 @@ bench: setup
 ## screenshots: refresh the screenshots in docs/ from the real application
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(PY) tools/docs_screenshots.py
+
+## package: set up, then build the Linux packages into dist/: the one-folder app cityroom/,
+## cityroom-VERSION-linux-x86_64.tar.gz and cityroom_VERSION_amd64.deb
+package: setup
+	$(PY) -m pip show -q pyinstaller pyinstaller-hooks-contrib >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check -e '.[package]'
+	$(PY) tools/package.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache $(QM)
