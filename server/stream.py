@@ -340,7 +340,9 @@ class _StreamSession:
         state = await asyncio.wrap_future(self.services.backend.snapshot())
         if state.last_seq == 0:
             return
-        blob = await asyncio.to_thread(lambda: restricted_state(state, self.view).to_bytes())
+        if not self.view.everything:
+            state = await asyncio.to_thread(restricted_state, state, self.view)
+        blob = await asyncio.to_thread(state.to_bytes)
         (event,) = await asyncio.wrap_future(self.services.backend.events_at([state.last_seq]))
         await self.websocket.send_text(
             json.dumps(

@@ -27,7 +27,7 @@ from core.readings import SensorHistory
 from core.remote.link import Link, LinkState, LinkStatus
 from core.remote.queue import EntryKind, QueuedEntry
 from core.remote.replica import Replica, ReplicaStore
-from core.remote.wire import command_to_json, new_event_to_json
+from core.remote.wire import command_to_json, new_event_to_json, same_log
 from core.state import CityState
 
 __all__ = ["LinkState", "LinkStatus", "RemoteBackend", "RemoteUrlError", "checked_url"]
@@ -283,7 +283,7 @@ class RemoteBackend:
     ) -> str:
         """What the operator is told when the replica ``old_key`` in ``old_folder`` was
         replaced by ``new_key`` in ``new_folder`` (``all_reset``: every screen follows)."""
-        if _same_log(old_key, new_key):
+        if same_log(old_key, new_key):
             if all_reset:
                 return (
                     "Your account's districts changed; the screens now show what it may see. "
@@ -319,12 +319,6 @@ class RemoteBackend:
             f"The server refused {entry.describe()}, which was saved while it could not be "
             f"reached: {message}",
         )
-
-
-def _same_log(old_key: str, new_key: str) -> bool:
-    """Whether two replica keys name the same server log (seen through other districts): a
-    key is the log's id, optionally followed by ``.v`` and the view's digest."""
-    return old_key.split(".v", 1)[0] == new_key.split(".v", 1)[0]
 
 
 def checked_url(url: str) -> str:

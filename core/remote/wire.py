@@ -223,6 +223,11 @@ def view_key(log_id: str, districts: Sequence[str] | None) -> str:
     return f"{log_id}.v{digest[:8]}"
 
 
+def same_log(key: str, other: str) -> bool:
+    """Whether two replica names (``view_key``) are views of the same server log."""
+    return key.split(".v", 1)[0] == other.split(".v", 1)[0]
+
+
 def view_from_json(data: Any) -> list[str] | None:
     """The ``view`` the server names (its districts, None for all); raises ``WireError``."""
     if data is None:

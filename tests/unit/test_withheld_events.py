@@ -24,6 +24,7 @@ from core.remote.wire import (
     chain_rows_json,
     record_from_json,
     record_to_json,
+    same_log,
     view_key,
 )
 from core.state import CityState, rebuild
@@ -142,3 +143,5 @@ def test_each_view_of_a_log_has_a_replica_of_its_own() -> None:
     assert view_key("abc", [MINE, OTHER]) == view_key("abc", [OTHER, MINE])
     assert view_key("abc", [MINE]) != view_key("abc", [MINE, OTHER])
     assert view_key("abc", [MINE]).startswith("abc.v")
+    assert same_log(view_key("abc", [MINE]), view_key("abc", None))
+    assert not same_log(view_key("abc", [MINE]), view_key("abd", [MINE]))
