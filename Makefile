@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 QM := resources/i18n/cityroom_ko.qm
 ARGS ?=
 
-.PHONY: run test setup system lint check unit bench screenshots translations package clean
+.PHONY: run test test-package setup system lint check unit bench screenshots translations package clean
 
 ## run: set up, then open the workstation in standalone demo mode
 run: setup
@@ -59,6 +59,11 @@ screenshots: setup
 package: setup
 	$(PY) -m pip show -q pyinstaller pyinstaller-hooks-contrib >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check -e '.[package]'
 	$(PY) tools/package.py
+
+## test-package: build the packages, then run the packaged application's tests (the frozen app
+## offscreen with --screenshot, its headless commands and server, the .tar.gz and the .deb)
+test-package: package
+	QT_QPA_PLATFORM=offscreen CITYROOM_TEST_PACKAGE=1 $(PY) -m pytest -q tests/package
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache $(QM)

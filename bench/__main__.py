@@ -15,6 +15,7 @@ from bench import (
     bench_ingest,
     bench_log,
     bench_map,
+    bench_package,
     bench_plots,
     bench_procedures,
     bench_raster,
@@ -86,6 +87,11 @@ def write_doc(results: list[Result]) -> None:
         "  publish to mosquitto through `MqttIngest`, background included.",
         "- **start**: wall time from launching `main.py` to the window shown with the incident",
         "  queue loaded, median of five warm starts.",
+        "- **package**: the packaged application (`make package`, dist/cityroom): from launching",
+        "  its executable to the window shown with the incident queue loaded, three times with",
+        "  every file of the bundle and the log evicted from the page cache first (as after a",
+        "  reboot; the system's own libraries stay cached), three times warm; and its unpacked",
+        '  size. Reports "not built" when there is no dist/cityroom.',
         "- **map**: the real main window with the full profile (29,477 cameras): from the page's",
         "  first message to every camera on the map; then 1,000 sensor readings/s for 10 s",
         "  while a ping goes through the web channel every 50 ms: the page's own time per update",
@@ -150,6 +156,7 @@ MODULES = {
     "dispatch": bench_dispatch,
     "replay": bench_replay,
     "backend": bench_backend,
+    "package": bench_package,
 }
 
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, median
+from bench.common import Result, median, seconds_until_ready
 
 TARGET_S = 2.0
 REPO = Path(__file__).resolve().parent.parent
@@ -42,16 +42,7 @@ def _start_once(db: Path, shot: Path) -> float:
         cwd=REPO,
         env=env,
     )
-    assert process.stdout is not None
-    ready = None
-    for line in process.stdout:
-        if line.strip() == "cityroom: ready":
-            ready = time.perf_counter() - start
-            break
-    process.communicate(timeout=60)
-    if ready is None:
-        raise RuntimeError("the window never reported ready")
-    return ready
+    return seconds_until_ready(process, start)
 
 
 def run() -> list[Result]:

@@ -134,3 +134,19 @@ def heartbeat_gaps(app: Any, seconds: float, interval_ms: int = 10) -> list[floa
     app.exec()
     heartbeat.stop()
     return [max(0.0, gap) for gap in gaps[1:]]
+
+
+def seconds_until_ready(process: subprocess.Popen[str], started: float) -> float:
+    """Seconds from ``started`` (a perf_counter time) until the workstation ``process`` printed
+    "cityroom: ready" (CITYROOM_REPORT_READY=1); waits for it to exit. Raises RuntimeError
+    if it never did."""
+    assert process.stdout is not None
+    ready = None
+    for line in process.stdout:
+        if line.strip() == "cityroom: ready":
+            ready = time.perf_counter() - started
+            break
+    process.communicate(timeout=120)
+    if ready is None:
+        raise RuntimeError(f"the window never reported ready (exit {process.returncode})")
+    return ready
