@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core.errors import CityroomError
+from core.logfiles import start_log_files
 
 
 def _data_home() -> Path:
@@ -102,6 +103,30 @@ def _backend_url(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _theme(text: str) -> str:
+    """An argparse type: one of the themes (ui.theme.THEMES)."""
+    from ui.theme import THEMES  # Qt only when the option is given
+
+    if text not in THEMES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a theme; give one of {', '.join(THEMES)}"
+        )
+    return text
+
+
+def _font_scale(text: str) -> float:
+    """An argparse type: a text size factor from 1.0 to 2.0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1.0 <= value <= 2.0:
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside 1.0 to 2.0 (e.g. 1.5 for a wall screen)"
+        )
+    return round(value, 1)
+
+
 def _instant(text: str) -> int:
     """An argparse type: an ISO-8601 time (Seoul time without an offset) as UTC ms."""
     from core.handover import parse_at
@@ -135,14 +160,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="work on the centre's operations backend at URL (https://HOST:PORT) instead of a "
         f"local log: sign in, keep a copy of its log and the commands made offline in "
-        f"{DEFAULT_REMOTE_DIR}. With --screenshot the password is read from the environment "
-        "variable CITYROOM_PASSWORD",
+        f"{DEFAULT_REMOTE_DIR}. Remembered: a start without --backend or --db signs in there "
+        "again. With --screenshot the password is read from the environment variable "
+        "CITYROOM_PASSWORD",
+    )
+    parser.add_argument(
+        "--standalone",
+        action="store_true",
+        help="work alone on a local log this once, even if this desk has an operations backend",
     )
     parser.add_argument(
         "--user",
         metavar="NAME",
         default=None,
-        help="with --backend: the account to sign in as (default: your login name)",
+        help="with --backend or the remembered backend: the account to sign in as (default: "
+        "your login name)",
     )
     parser.add_argument(
         "--ca-cert",
@@ -183,6 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("ko", "en"),
         default=None,
         help="user-interface language (default: settings, then system locale)",
+    )
+    parser.add_argument(
+        "--theme",
+        type=_theme,
+        metavar="NAME",
+        default=None,
+        help="colour theme for this run only, dark or high-contrast (default: settings)",
+    )
+    parser.add_argument(
+        "--font-scale",
+        type=_font_scale,
+        metavar="X",
+        default=None,
+        help="text size factor for this run only, 1.0 to 2.0, e.g. 1.5 for a wall screen "
+        "(default: settings)",
     )
     parser.add_argument(
         "--streams",
@@ -340,6 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
     cat_show = cat_commands.add_parser("show", help="one incident type")
     cat_show.add_argument("code")
     cat_show.add_argument("--json", action="store_true")
+    diagnostics = commands.add_parser(
+        "diagnostics",
+        help="write a support bundle (logs, settings, versions) without personal data",
+    )
+    diagnostics.add_argument(
+        "--out", type=Path, required=True, metavar="PATH", help="FILE.zip, or a folder for it"
+    )
+    diagnostics.add_argument(
+        "--db", type=Path, default=None, dest="sub_db", help="the event log to describe"
+    )
     handover = commands.add_parser(
         "handover", help="write the shift hand-over report of a log as HTML or PDF"
     )
@@ -532,6 +589,10 @@ def run_command(args: argparse.Namespace) -> int:
         from core.bundle.cli import run_bundle
 
         return run_bundle(args)
+    if args.command == "diagnostics":
+        from ui.diagnostics import cli_diagnostics
+
+        return cli_diagnostics(args.out, db=args.sub_db or DEFAULT_DB)
     if args.command == "serve":
         from server.serve import run_serve
 
@@ -559,6 +620,36 @@ def run_command(args: argparse.Namespace) -> int:
     return headless.incidents_list(db, args.status, args.json)
 
 
+def remembered_backend(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Without --backend, --db or --standalone, work on the operations backend this desk
+    remembers (saying so); --standalone with --backend exits 2."""
+    if args.standalone and args.backend is not None:
+        parser.error(
+            "--standalone and --backend cannot be used together: --standalone works alone on "
+            "a local log; give one of them"
+        )
+    args.backend_remembered = False
+    if args.standalone or args.backend is not None or args.db is not None:
+        return
+    from ui.settings import Settings
+    from ui.settings_file import checked_user_settings
+
+    checked_user_settings()  # a damaged or older file is dealt with before it is read
+    settings = Settings()
+    url = settings.backend_url
+    if url:
+        print(
+            f"cityroom: signing in to the operations backend {url} (from the settings; "
+            "--standalone to work alone)",
+            file=sys.stderr,
+        )
+        args.backend, args.backend_remembered = url, True
+    else:
+        for problem in settings.problems():
+            if "backend_url" in problem:
+                print(f"cityroom: {problem}; working standalone", file=sys.stderr)
+
+
 def check_window_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse options of the window that do not go together (exits 2, naming them)."""
     if args.backend is not None and args.db is not None:
@@ -578,9 +669,15 @@ def check_window_options(parser: argparse.ArgumentParser, args: argparse.Namespa
         )
     elif args.screenshot is not None and not os.environ.get("CITYROOM_PASSWORD"):
         # Said before the window's libraries load: nobody is there to type a password.
+        given = (
+            "the operations backend from the settings"
+            if getattr(args, "backend_remembered", False)
+            else "--backend"
+        )
         parser.error(
-            "--backend with --screenshot signs in without a window: put the password in the "
+            f"{given} with --screenshot signs in without a window: put the password in the "
             "environment variable CITYROOM_PASSWORD"
+            + (" (or add --standalone to work alone)" if given != "--backend" else "")
         )
 
 
@@ -590,12 +687,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command is None:
+            remembered_backend(parser, args)
             check_window_options(parser, args)
+            start_log_files()
             from panels import all_panels
             from ui.app import run_gui
 
             return run_gui(args, DEFAULT_DB, all_panels(), DEFAULT_REMOTE_DIR)
         if args.command == "review":
+            start_log_files()
             from panels import all_panels
             from ui.review import run_review
 
@@ -603,12 +703,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not an error of ours.
-        sys.stderr.close()
+        _quiet_stdout()
         return 0
     except CityroomError as exc:
         print(f"cityroom: {exc}", file=sys.stderr)
         return 1
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at the null device: its reader is gone, and Python's flush at
+    exit would otherwise print "Exception ignored ... BrokenPipeError"."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
+
+
+def _exit(status: int) -> None:
+    """Flush what is left for the reader, then exit with ``status``."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CityroomError
+from core.logfiles import start_log_files
 
 if TYPE_CHECKING:
     from core.city import City
@@ -153,6 +154,8 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # After basicConfig, which does nothing once the root logger has a handler.
+    start_log_files(name="cityroom-serve")
     try:
         config = load_server_config(args.config)
         running = start_services(config)

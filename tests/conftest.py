@@ -31,9 +31,15 @@ def pytest_configure(config: pytest.Config) -> None:
     # Settings written by GUI tests go to a scratch folder, never the developer's own; one
     # per test process, so parallel workers (pytest-xdist) never share a settings file ...
     worker = getattr(config, "workerinput", {}).get("workerid", "main")
-    # ... and so do recordings and evidence the wall keeps by default. (A worker inherits the
-    # controlling process's scratch folders, so those are replaced, a developer's are not.)
-    for variable, folder in (("XDG_CONFIG_HOME", "test-config"), ("XDG_DATA_HOME", "test-data")):
+    # ... and so do recordings and evidence the wall keeps by default, and the log files of
+    # every app the tests start. (A worker inherits the controlling process's scratch folders,
+    # so those are replaced, a developer's are not.)
+    scratch = (
+        ("XDG_CONFIG_HOME", "test-config"),
+        ("XDG_DATA_HOME", "test-data"),
+        ("XDG_STATE_HOME", "test-state"),
+    )
+    for variable, folder in scratch:
         current = os.environ.get(variable)
         if current is None or Path(current).parent == _SCRATCH / folder:
             os.environ[variable] = str(_SCRATCH / folder / worker)

@@ -36,9 +36,10 @@ from ui.main_window import MainWindow
 from ui.procedures import ProcedureService, user_procedure_dir
 from ui.selection import Selection
 from ui.settings import Settings
+from ui.settings_file import SettingsFileCheck, checked_user_settings
 from ui.situation_rules import SituationRules
 from ui.store import EventStore
-from ui.theme import apply_dark_theme
+from ui.theme import apply_theme
 from ui.view_store import ViewStore
 
 if TYPE_CHECKING:
@@ -176,6 +177,9 @@ def run_gui(
         return 2
     from ui.remote_start import remote_login, start_remote_workstation
 
+    settings_file = checked_user_settings()  # before anything reads it (main.py may have)
+    for _level, text in settings_file.notices():
+        print(f"cityroom: {text}", file=sys.stderr)
     remote_url: str | None = getattr(args, "backend", None)
     interactive = screenshot is None
     login: RemoteLogin | int | None = None
@@ -195,7 +199,7 @@ def run_gui(
             return 2
     language = resolve_language(args.language, settings.language)
     install_translators(app, language)
-    apply_dark_theme(app)
+    apply_theme(app, *desk_look(args, settings))
 
     notices = NoticeBoard()
     station: RunningWorkstation
@@ -204,6 +208,7 @@ def run_gui(
             login = remote_login(args, remote_url, interactive=True)
         if isinstance(login, int):
             return login
+        settings.backend_url = remote_url  # the desk's backend from now on
         station = start_remote_workstation(
             login,
             remote_dir or default_db.parent / "remote",
@@ -246,6 +251,8 @@ def run_gui(
             remember_layout=interactive,
         )
     window, context = station.window, station.context
+    # Once the window listens, so the status bar shows it (nothing modal at start).
+    report_settings_file(settings_file, notices)
     window.show_for_work()
     if os.environ.get("CITYROOM_REPORT_READY"):
         # For the start-up benchmark: say when the window is up and the queue is filled.
@@ -270,6 +277,20 @@ def run_gui(
 
         QTimer.singleShot(int(args.quit_after * 1000), finish)
     return int(app.exec())
+
+
+def desk_look(args: argparse.Namespace, settings: Settings) -> tuple[str, float]:
+    """The theme and text size to start with: the command line's for this run (--theme,
+    --font-scale), else the settings'."""
+    theme: str | None = getattr(args, "theme", None)
+    scale: float | None = getattr(args, "font_scale", None)
+    return (theme or settings.theme, scale or settings.font_scale)
+
+
+def report_settings_file(check: SettingsFileCheck, notices: NoticeBoard) -> None:
+    """Post what the start-up found in the settings file (set aside, migrated, newer)."""
+    for level, text in check.notices():
+        notices.post(level, "settings", text)
 
 
 class RunningWorkstation:

@@ -54,8 +54,8 @@ START_DRILL_SHORTCUT = "Ctrl+Shift+E"  # E for exercise; Ctrl+Shift+P/R/D/H are 
 _RUNNING = (SimulatorStatus.RUNNING, SimulatorStatus.PAUSED)
 _BANNER_STYLE = f"""
 #drillBanner {{ background: {EXERCISE_COLOUR.name()}; }}
-#drillBanner QLabel {{ color: #04262c; background: transparent; font-size: 11pt; }}
-#drillBanner QLabel#drillTitle {{ font-weight: bold; font-size: 12pt; }}
+#drillBanner QLabel {{ color: #04262c; background: transparent; }}
+#drillBanner QLabel#drillTitle {{ font-weight: bold; }}
 #drillBanner QPushButton {{
     background: #0b4650; border: 1px solid #04262c; color: #ffffff; padding: 3px 14px;
 }}

@@ -129,7 +129,6 @@ class DrillScoreDialog(QDialog):
         layout.addWidget(self.heading)
         self.score_label = QLabel()
         self.score_label.setObjectName("drillScore")
-        self.score_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
         layout.addWidget(self.score_label)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)

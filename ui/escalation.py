@@ -35,7 +35,7 @@ from ui.sound import AlertSound
 MAX_ROWS = 3  # more would push the docks down; the rest are counted
 _STYLE = """
 #escalationAlert, #escalationAlert QLabel { background: #9b1c1c; color: #ffffff; }
-#escalationAlert QLabel { font-weight: bold; font-size: 11pt; }
+#escalationAlert QLabel { font-weight: bold; }
 #escalationAlert QLabel#escalationWhat { font-weight: normal; color: #ffd7d7; padding-left: 8px; }
 #escalationAlert QPushButton {
     background: #6e1414; border: 1px solid #e8a0a0; color: #ffffff; padding: 3px 12px;

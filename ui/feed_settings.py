@@ -1,5 +1,6 @@
-"""Validated settings of the field-device feed, the situation rules file and sensor retention,
-and where the broker login comes from (never the plain settings file)."""
+"""Validated settings of the field-device feed, the situation rules file, sensor retention and
+the desk (theme, text size, operations backend), and where the broker login comes from (never
+the plain settings file)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from ui.theme import THEMES
+
 DEFAULT_TOPIC = "cityroom/sensors/{sensor_id}"
 USERNAME_ENV = "CITYROOM_MQTT_USERNAME"
 PASSWORD_ENV = "CITYROOM_MQTT_PASSWORD"
 TLS_PORT = 8883
+MIN_FONT_SCALE, MAX_FONT_SCALE = 1.0, 2.0
 
 
 class SettingsError(ValueError):
@@ -134,6 +138,51 @@ class RetentionSettings(BaseModel):
         description="per-minute minimum/maximum summaries of sensor readings are kept this "
         "many days",
     )
+
+
+class DeskSettings(BaseModel):
+    """How this desk looks and which operations backend it signs in to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    theme: str = Field(default="dark", description=f"colour theme: {' or '.join(THEMES)}")
+    font_scale: float = Field(
+        default=MIN_FONT_SCALE,
+        ge=MIN_FONT_SCALE,
+        le=MAX_FONT_SCALE,
+        description=f"text size factor for wall screens, {MIN_FONT_SCALE:.1f} to "
+        f"{MAX_FONT_SCALE:.1f} in steps of 0.1",
+    )
+    backend_url: str = Field(
+        default="",
+        description="the operations backend this desk signs in to, https://HOST:PORT; empty: "
+        "work standalone",
+    )
+
+    @field_validator("theme")
+    @classmethod
+    def _theme(cls, value: str) -> str:
+        value = value.strip()
+        if value not in THEMES:
+            raise ValueError(f"{value!r} is not a theme; the themes are {', '.join(THEMES)}")
+        return value
+
+    @field_validator("font_scale")
+    @classmethod
+    def _scale(cls, value: float) -> float:
+        return round(value, 1)  # the steps the dialog offers
+
+    @field_validator("backend_url")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        from core.remote.backend import RemoteUrlError, checked_url
+
+        try:
+            return checked_url(value)
+        except RemoteUrlError as error:
+            raise ValueError(str(error)) from None
 
 
 def validated(model: type[BaseModel], values: dict[str, Any], where: str = "") -> BaseModel:

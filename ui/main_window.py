@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
@@ -14,11 +14,13 @@ from core.backend import BackendMode
 from core.simulator import Simulator, SimulatorInfo
 from ui.bundle_actions import install_bundle_actions
 from ui.context import AppContext, PanelSpec
+from ui.desk_layout import DeskLayout, DockPlace
 from ui.dispatch import install_dispatch_actions
 from ui.drill import install_drill_mode
 from ui.replay import install_replay_mode
 from ui.settings import SettingsDialog
 from ui.shift import ShiftActions, install_shift_actions
+from ui.shortcut_overlay import install_shortcut_overlay
 from ui.status_bar import CityStatusBar
 
 if TYPE_CHECKING:
@@ -61,9 +63,6 @@ class MainWindow(QMainWindow):
         self.alert_bar = self._build_alert_bar()
         for spec in panels:
             self._add_panel(spec)
-        self._shares = [
-            (self.docks[s.id], s.share) for s in panels if s.share and s.id in self.docks
-        ]
         self._first_layout = True
         # Without a central panel the docks share the whole window (the map will take the
         # centre when it lands).
@@ -75,13 +74,19 @@ class MainWindow(QMainWindow):
             lambda notice: context.invoker.post(lambda: self.status.show_notice(notice))
         )
         self._remember_layout = remember_layout
-        self._restored = remember_layout and self._restore_layout()
-        self.alert_bar.hide()  # a saved layout may have it shown; alerts show it when due
+        self._restored = False  # the installers below lay out the first start (see _lay_out)
         self.drills = install_drill_mode(self, context, self.sim_menu)
         if context.backend.mode is BackendMode.REMOTE:
             self._leave_simulator_to_server()
         self.packet_action = install_dispatch_actions(self, self.tools_menu, context)
         self.replay = install_replay_mode(self, context)  # the Replay menu, F8, the banner
+        # Last, after the menus the installers above add; the lead fills it.
+        self.help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_menu.addAction(install_shortcut_overlay(self))
+        self.diagnostics_action = self._action(
+            self.help_menu, self.tr("Copy &diagnostics…"), self.copy_diagnostics
+        )
+        self._lay_out(panels)
         if not remember_layout:
             self.resize(1600, 900)
 
@@ -100,14 +105,25 @@ class MainWindow(QMainWindow):
         self.docks[spec.id] = dock
         self.view_menu.addAction(dock.toggleViewAction())
 
-    def _restore_layout(self) -> bool:
-        """Put the window and docks back where the operator left them; False if never saved."""
-        geometry, state = self.context.settings.window_state()
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
-        if state:
-            self.restoreState(QByteArray(state))
-        return bool(geometry and state)
+    def _lay_out(self, panels: Sequence[PanelSpec]) -> None:
+        """Note the first-start arrangement (what Reset layout goes back to), then restore
+        the operator's own over it."""
+        self.desk = DeskLayout(
+            self,
+            [
+                DockPlace(self.docks[spec.id], spec.area, spec.share)
+                for spec in panels
+                if spec.area is not None
+            ],
+            self.context.settings,
+            self.context.notices,
+            remember=self._remember_layout,
+        )
+        self.view_menu.addSeparator()
+        self.reset_layout_action = self._action(
+            self.view_menu, self.tr("&Reset layout"), self.desk.reset, "Ctrl+Shift+0"
+        )
+        self._restored = self.desk.restore()
 
     def show_for_work(self) -> None:
         """Show as the operator left it, or maximised the first time."""
@@ -121,29 +137,14 @@ class MainWindow(QMainWindow):
         self.showMaximized()
 
     def showEvent(self, event: QShowEvent) -> None:
-        """On the first layout, give each dock the share its panel asks for: of the width for
-        side docks, of the height for docks above or below the map."""
+        """On the first layout, give each dock the share its panel asks for (unless a saved
+        layout was restored); from then on, keep the layout saved as it changes."""
         super().showEvent(event)
-        if self._first_layout and not self._restored and self._shares:
+        if self._first_layout:
             self._first_layout = False
-            area = Qt.DockWidgetArea
-            vertical = (area.TopDockWidgetArea, area.BottomDockWidgetArea)
-            for orientation, size in (
-                (Qt.Orientation.Horizontal, self.width()),
-                (Qt.Orientation.Vertical, self.height()),
-            ):
-                chosen = [
-                    (dock, share)
-                    for dock, share in self._shares
-                    if (self.dockWidgetArea(dock) in vertical)
-                    == (orientation is Qt.Orientation.Vertical)
-                ]
-                if chosen:
-                    self.resizeDocks(
-                        [dock for dock, _ in chosen],
-                        [size * share // 100 for _, share in chosen],
-                        orientation,
-                    )
+            if not self._restored:
+                self.desk.apply_shares()
+            self.desk.watch()
 
     # -- menus ----------------------------------------------------------------------------
 
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         bar.setFloatable(False)
         bar.toggleViewAction().setVisible(False)  # not something to switch off by mistake
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        bar.hide()  # alerts show it when due
         return bar
 
     def set_alert_banner(self, banner: EscalationBanner) -> None:
@@ -210,6 +212,12 @@ class MainWindow(QMainWindow):
         self.alert_bar.addWidget(banner)
         banner.activeChanged.connect(self.alert_bar.setVisible)
         self.alert_bar.setVisible(banner.active)
+
+    def copy_diagnostics(self) -> None:
+        """Write a support bundle without personal data (ui.diagnostics)."""
+        from ui.diagnostics import copy_diagnostics
+
+        copy_diagnostics(self, self.context)
 
     def _open_settings(self) -> None:
         SettingsDialog(self.context.settings, self).exec()
@@ -282,10 +290,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout, then let the application shut down its workers."""
-        if self._remember_layout:
-            self.context.settings.save_window_state(
-                bytes(self.saveGeometry().data()), bytes(self.saveState().data())
-            )
+        self.desk.close()
         self._forget_notices()
         self.bundles.shutdown()  # an export under way is cancelled; nothing half-written stays
         self.closing.emit()

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 REPLAY_COLOUR = "#5b3cc4"
 _STYLE = f"""
 #replayBanner {{ background: {REPLAY_COLOUR}; }}
-#replayBanner QLabel {{ color: #f3efff; background: transparent; font-size: 11pt; }}
-#replayBanner QLabel#replayTitle {{ font-weight: bold; font-size: 12pt; color: #ffffff; }}
+#replayBanner QLabel {{ color: #f3efff; background: transparent; }}
+#replayBanner QLabel#replayTitle {{ font-weight: bold; color: #ffffff; }}
 #replayBanner QLabel#replayClock {{
-    font-weight: bold; font-size: 12pt; font-family: monospace; color: #ffffff;
+    font-weight: bold; font-family: monospace; color: #ffffff;
 }}
 #replayBanner QPushButton {{
     background: #2a1470; border: 1px solid #1a0b4d; color: #ffffff; padding: 3px 14px;

@@ -38,7 +38,7 @@ from ui.bridge import GuiInvoker
 from ui.context import PanelSpec
 from ui.i18n import install_translators, resolve_language
 from ui.settings import Settings
-from ui.theme import apply_dark_theme
+from ui.theme import apply_theme
 
 if TYPE_CHECKING:
     from core.bundle.opening import OpenedBundle
@@ -180,7 +180,7 @@ def _wait_for(future: Future[OpenedReview]) -> None:
 
 def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
     """Open the bundle named on the command line for review; return the exit status."""
-    from ui.app import build_context, has_display, make_application
+    from ui.app import build_context, desk_look, has_display, make_application
     from ui.main_window import MainWindow
 
     bundle: Path = args.bundle
@@ -195,7 +195,7 @@ def run_review(args: argparse.Namespace, panels: Sequence[PanelSpec]) -> int:
     settings = Settings()
     language = resolve_language(args.language, settings.language)
     install_translators(app, language)
-    apply_dark_theme(app)
+    apply_theme(app, *desk_look(args, settings))  # the reviewer's own look
 
     progress = QProgressDialog(
         QCoreApplication.translate("Review", "Verifying and opening %1…").replace(

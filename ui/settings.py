@@ -12,12 +12,14 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from core.sop.escalation import DEFAULT_AFTER_S, MAX_AFTER_S, MIN_AFTER_S
 from ui.feed_settings import (
+    DeskSettings,
     FieldFeedSettings,
     RetentionSettings,
     RulesSettings,
     SettingsError,
     validated,
 )
+from ui.settings_file import as_bytes, checked_user_settings, open_store
 
 
 class EscalationSettings(BaseModel):
@@ -40,14 +42,20 @@ _CHECKED: dict[str, tuple[type[BaseModel], str]] = {
     "rules_file": (RulesSettings, "rules/file"),
     **{name: (RetentionSettings, f"retention/{name}") for name in RetentionSettings.model_fields},
     "escalate_after_s": (EscalationSettings, "alerts/escalate_after_s"),
+    **{name: (DeskSettings, f"desk/{name}") for name in DeskSettings.model_fields},
 }
 
 
 class Settings:
-    """Typed access to the persistent settings (QSettings underneath)."""
+    """Typed access to the persistent settings: the user's settings file (an INI file on
+    every platform, see ui.settings_file) unless another ``store`` is given."""
 
     def __init__(self, store: QSettings | None = None) -> None:
-        self._store = store or QSettings("Cityroom", "Cityroom")
+        if store is None:
+            # The user's file is checked (and migrated or set aside) before anything reads
+            # it, whoever opens it first: the window, review mode or a tool.
+            checked_user_settings()
+        self._store = store or open_store()
 
     def _get(self, key: str, default: object) -> object:
         return self._store.value(key, default)
@@ -189,17 +197,46 @@ class Settings:
     def sensor_summary_days(self, value: int) -> None:
         self._set_checked("sensor_summary_days", value)
 
-    # -- plain settings -----------------------------------------------------------------------
+    # -- the desk ---------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> str:
+        """The colour theme (one of ui.theme.THEMES)."""
+        return str(self._checked("theme"))
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._set_checked("theme", value)
+
+    @property
+    def font_scale(self) -> float:
+        """The factor the interface's text is scaled by (1.0 to 2.0, for wall screens)."""
+        return float(str(self._checked("font_scale")))
+
+    @font_scale.setter
+    def font_scale(self, value: float) -> None:
+        self._set_checked("font_scale", value)
+
+    @property
+    def backend_url(self) -> str:
+        """The operations backend this desk signs in to; "" to work standalone."""
+        return str(self._checked("backend_url"))
+
+    @backend_url.setter
+    def backend_url(self, value: str) -> None:
+        self._set_checked("backend_url", value)
 
     @property
     def language(self) -> str | None:
         """Saved interface language ("ko"/"en") or None to follow the system."""
-        value = self._get("ui/language", "")
+        value = self._get("desk/language", "")
         return str(value) if value in ("ko", "en") else None
 
     @language.setter
     def language(self, value: str | None) -> None:
-        self._store.setValue("ui/language", value or "")
+        self._store.setValue("desk/language", value or "")
+
+    # -- plain settings -----------------------------------------------------------------------
 
     @property
     def tile_url(self) -> str | None:
@@ -407,12 +444,13 @@ class Settings:
         """Saved geometry and dock layout of the main window."""
         geometry = self._get("window/geometry", None)
         state = self._get("window/state", None)
-        return (_as_bytes(geometry), _as_bytes(state))
+        return (as_bytes(geometry), as_bytes(state))
 
     def save_window_state(self, geometry: bytes, state: bytes) -> None:
         """Remember the main window's geometry and dock layout."""
-        self._store.setValue("window/geometry", geometry)
-        self._store.setValue("window/state", state)
+        # As Qt byte arrays: Python bytes would be stored pickled (see ui.settings_file).
+        self._store.setValue("window/geometry", QByteArray(geometry))
+        self._store.setValue("window/state", QByteArray(state))
 
     def sync(self) -> None:
         """Write to disk now."""
@@ -431,15 +469,14 @@ def _key(path: str) -> str:
     return path.replace("\\", "|").replace("/", "|")
 
 
-def _as_bytes(value: object) -> bytes | None:
-    if isinstance(value, QByteArray):
-        return bytes(value.data())
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    return None
-
-
 # The dialog lived here first; callers still import it from this module.
 from ui.settings_dialog import SettingsDialog  # noqa: E402
 
-__all__ = ["EscalationSettings", "Settings", "SettingsDialog", "SettingsError", "default_data_dir"]
+__all__ = [
+    "DeskSettings",
+    "EscalationSettings",
+    "Settings",
+    "SettingsDialog",
+    "SettingsError",
+    "default_data_dir",
+]

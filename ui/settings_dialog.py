@@ -1,4 +1,5 @@
-"""The settings dialog: language, alerts, basemap and the field-device feed."""
+"""The settings dialog: the desk (theme, text size, language, backend), alerts, basemap and
+the field-device feed."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -21,27 +24,32 @@ from PySide6.QtWidgets import (
 )
 
 from core.sop.escalation import MAX_AFTER_S, MIN_AFTER_S
-from ui.feed_settings import DEFAULT_TOPIC, FieldFeedSettings, SettingsError, validated
+from ui.feed_settings import (
+    DEFAULT_TOPIC,
+    MAX_FONT_SCALE,
+    MIN_FONT_SCALE,
+    DeskSettings,
+    FieldFeedSettings,
+    SettingsError,
+    validated,
+)
+from ui.theme import THEMES, apply_theme
 
 if TYPE_CHECKING:
     from ui.settings import Settings
 
 
 class SettingsDialog(QDialog):
-    """Language, alert, basemap and field-device settings."""
+    """The desk's look, language and backend, and the alert, basemap and field-device
+    settings. A new theme or text size applies as soon as the dialog is accepted."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
         self._settings = settings
-        form = QFormLayout(self)
-        self.language = QComboBox()
-        self.language.addItem(self.tr("Follow the system"), "")
-        self.language.addItem("한국어", "ko")
-        self.language.addItem("English", "en")
-        self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
-        form.addRow(self.tr("Language"), self.language)
-        form.addRow(QLabel(self.tr("A new language applies when Cityroom starts again.")))
+        form = self._form = QFormLayout(self)
+        self._add_desk_rows(form)
+        form.addRow(self._heading(self.tr("Alerts and map")))
         self.sound = QCheckBox(self.tr("Sound for new critical incidents"))
         self.sound.setChecked(settings.alert_sound)
         form.addRow(self.sound)
@@ -86,11 +94,52 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def _heading(self, text: str) -> QLabel:
+        heading = QLabel(text)
+        heading.setStyleSheet("font-weight: bold; margin-top: 8px")
+        return heading
+
+    def _add_desk_rows(self, form: QFormLayout) -> None:
+        settings = self._settings
+        form.addRow(self._heading(self.tr("Desk")))
+        names = {"dark": self.tr("Dark"), "high-contrast": self.tr("High contrast")}
+        self.theme = QComboBox()
+        for theme in THEMES:
+            self.theme.addItem(names.get(theme, theme), theme)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        form.addRow(self.tr("Theme"), self.theme)
+        self.font_scale = QDoubleSpinBox()
+        self.font_scale.setRange(MIN_FONT_SCALE, MAX_FONT_SCALE)
+        self.font_scale.setSingleStep(0.1)
+        self.font_scale.setDecimals(1)
+        self.font_scale.setSuffix(" ×")
+        self.font_scale.setValue(settings.font_scale)
+        self.font_scale.setToolTip(
+            self.tr("Larger text for wall screens and for reading across the room.")
+        )
+        form.addRow(self.tr("Text size"), self.font_scale)
+        self.language = QComboBox()
+        self.language.addItem(self.tr("Follow the system"), "")
+        self.language.addItem("한국어", "ko")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
+        form.addRow(self.tr("Language"), self.language)
+        self.backend = QLineEdit(settings.backend_url)
+        self.backend.setPlaceholderText(self.tr("https://HOST:PORT — empty: work standalone"))
+        self.backend.setToolTip(
+            self.tr(
+                "The centre's operations backend this desk signs in to when Cityroom starts "
+                "without --backend or --db (--standalone works alone for one run)."
+            )
+        )
+        form.addRow(self.tr("Operations backend"), self.backend)
+        form.addRow(
+            QLabel(self.tr("A new language or backend applies when Cityroom starts again."))
+        )
+
     def _add_feed_rows(self, form: QFormLayout) -> None:
         settings = self._settings
-        heading = QLabel(self.tr("Field devices (MQTT)"))
-        heading.setStyleSheet("font-weight: bold; margin-top: 8px")
-        form.addRow(heading)
+        form.addRow(self._heading(self.tr("Field devices (MQTT)")))
         self.broker = QLineEdit(settings.mqtt_broker)
         self.broker.setPlaceholderText(self.tr("HOST:PORT, e.g. 10.0.0.7:1883 — empty: off"))
         form.addRow(self.tr("Broker"), self.broker)
@@ -137,8 +186,14 @@ class SettingsDialog(QDialog):
         return row
 
     def accept(self) -> None:
-        """Check the field-device settings, then save and close; a bad one is shown and the
-        dialog stays open with everything as typed."""
+        """Check the desk and field-device settings, then save, apply a new theme or text
+        size, and close; a bad one is shown and the dialog stays open with everything as
+        typed."""
+        desk = {
+            "theme": self.theme.currentData(),
+            "font_scale": round(self.font_scale.value(), 1),
+            "backend_url": self.backend.text().strip(),
+        }
         feed = {
             "mqtt_broker": self.broker.text().strip(),
             "mqtt_topic": self.topic.text().strip(),
@@ -147,12 +202,18 @@ class SettingsDialog(QDialog):
             "mqtt_credentials": _path(self.credentials),
         }
         try:
+            validated(DeskSettings, desk)
             validated(FieldFeedSettings, feed)
         except SettingsError as error:
             self.error.setText(str(error))
             self.error.show()
+            layout = self._form
+            layout.activate()
+            # Room for the whole message, however many lines it wraps to.
+            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
             return
-        for name, value in feed.items():
+        look = (self._settings.theme, self._settings.font_scale)
+        for name, value in (desk | feed).items():
             setattr(self._settings, name, value)
         self._settings.language = self.language.currentData() or None
         self._settings.alert_sound = self.sound.isChecked()
@@ -160,6 +221,11 @@ class SettingsDialog(QDialog):
         self._settings.video_auto_open = self.auto_open.isChecked()
         self._settings.tile_url = self.tiles.text().strip() or None
         self._settings.sync()
+        app = QApplication.instance()
+        new_look = (self._settings.theme, self._settings.font_scale)
+        # Only a change: a look given for this run on the command line stays otherwise.
+        if new_look != look and isinstance(app, QApplication):
+            apply_theme(app, *new_look)
         super().accept()
 
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from core.catalogue import SERVICE_NAMES, Service
 from core.model import STATUS_NAMES, Incident, IncidentStatus
@@ -21,11 +21,12 @@ from ui.formatting import format_age
 from ui.table_model import Index, TitledTableModel
 from ui.theme import (
     EXERCISE_COLOUR,
-    SEVERITY_COLOURS,
-    SEVERITY_ROW_TINT,
-    UNACKNOWLEDGED_CRITICAL,
+    severity_colour,
+    severity_row_tint,
+    unacknowledged_critical_colour,
 )
 
+WHITE = QColor("#ffffff")
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -175,14 +176,16 @@ class IncidentTableModel(TitledTableModel):
             return incident.id
         if role == SORT_ROLE:
             return self._sort_key(incident, column)
+        unacknowledged_critical = incident.severity == 1 and incident.status is IncidentStatus.NEW
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.SEVERITY:
-            return SEVERITY_COLOURS.get(incident.severity)
+            # Red on the red row of an unacknowledged critical incident would not read.
+            return WHITE if unacknowledged_critical else severity_colour(incident.severity)
         if role == Qt.ItemDataRole.ForegroundRole and incident.exercise:
             return EXERCISE_COLOUR
         if role == Qt.ItemDataRole.BackgroundRole and incident.status.is_open:
-            if incident.severity == 1 and incident.status is IncidentStatus.NEW:
-                return UNACKNOWLEDGED_CRITICAL
-            return SEVERITY_ROW_TINT.get(incident.severity)
+            if unacknowledged_critical:
+                return unacknowledged_critical_colour()
+            return severity_row_tint(incident.severity)
         if role == Qt.ItemDataRole.FontRole and (
             incident.status is IncidentStatus.NEW or column == Column.SEVERITY
         ):

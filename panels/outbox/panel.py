@@ -130,7 +130,7 @@ class OutboxPanel(QWidget):
         for action in self.row_actions:
             bar.addAction(action)
         row.addWidget(bar, 1)
-        find = QAction(self)
+        find = QAction(self.tr("Find in the outbox"), self)
         find.setShortcut(QKeySequence("Ctrl+F"))
         find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.triggered.connect(lambda: self.text_filter.setFocus())

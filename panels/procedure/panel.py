@@ -112,14 +112,16 @@ class ProcedurePanel(QWidget):
 
     def _build_keys(self) -> None:
         """Keys that work while the panel (or anything in it) has the focus."""
-        keys: list[tuple[list[str], Callable[[], object]]] = [
-            (["Return", "Enter"], self.done_current),
-            (["Ctrl+K"], self.skip_current),
+        # Named, so the shortcuts overlay (F1) can say what each does.
+        keys: list[tuple[str, list[str], Callable[[], object]]] = [
+            (self.tr("Mark the current step done"), ["Return", "Enter"], self.done_current),
+            (self.tr("Skip the current step"), ["Ctrl+K"], self.skip_current),
         ]
         for number in range(1, 10):
-            keys.append(([str(number)], partial(self.answer_current, number)))
-        for sequences, slot in keys:
-            action = QAction(self)
+            text = self.tr("Answer %1 to the current step's question").replace("%1", str(number))
+            keys.append((text, [str(number)], partial(self.answer_current, number)))
+        for text, sequences, slot in keys:
+            action = QAction(text, self)
             action.setShortcuts([QKeySequence(s) for s in sequences])
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)

@@ -58,14 +58,24 @@ def _place(
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     action.triggered.connect(bring_forward)
     window.addAction(action)
+    desk = getattr(window, "desk", None)
+    reset = getattr(desk, "layoutReset", None)
+    if reset is not None:
+        # "Reset layout" brings back the first-run arrangement, and the tab is part of it.
+        reset.connect(lambda: _tab_with_detail(window, dock))
+    _geometry, state = settings.window_state()
+    if state and OWN.encode("utf-16-be") in state:
+        return  # the operator's saved layout says where the dock goes
+    _tab_with_detail(window, dock)
+
+
+def _tab_with_detail(window: QMainWindow, dock: QDockWidget) -> None:
+    """Make ``dock`` a tab of the incident detail's dock when both share an area."""
     sibling = window.findChild(QDockWidget, SIBLING)
     if sibling is None or window.dockWidgetArea(sibling) != window.dockWidgetArea(dock):
         return
     if window.tabifiedDockWidgets(dock):
         return
-    _geometry, state = settings.window_state()
-    if state and OWN.encode("utf-16-be") in state:
-        return  # the operator's saved layout says where the dock goes
     window.tabifyDockWidget(sibling, dock)
     dock.show()
     dock.raise_()

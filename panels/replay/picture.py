@@ -18,7 +18,7 @@ from core.model import Bookmark
 from core.replay import IncidentSpan, MarkKind, ReplayIndex
 from panels.replay.kinds import DRAW_ORDER, KIND_COLOURS
 from ui.replay_time import local
-from ui.theme import EXERCISE_COLOUR, SEVERITY_COLOURS
+from ui.theme import EXERCISE_COLOUR, severity_colour
 
 SECOND_MS = 1_000
 MINUTE_MS = 60 * SECOND_MS
@@ -222,7 +222,7 @@ class TimelinePicture:
                 painter.drawRects(rects)
                 painter.setBrush(QBrush(EXERCISE_COLOUR, Qt.BrushStyle.BDiagPattern))
             else:
-                painter.setBrush(SEVERITY_COLOURS.get(look, SEVERITY_COLOURS[4]))
+                painter.setBrush(severity_colour(look))
             painter.drawRects(rects)
         # Still open: an arrow at the right end says it goes on.
         painter.setBrush(QColor(255, 255, 255, 170))

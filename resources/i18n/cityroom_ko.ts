@@ -364,6 +364,29 @@
     </message>
 </context>
 <context>
+    <name>DeskLayout</name>
+    <message>
+        <source>Layout</source>
+        <translation>배치</translation>
+    </message>
+    <message>
+        <source>Layout reset</source>
+        <translation>배치를 초기화했습니다</translation>
+    </message>
+    <message>
+        <source>main window</source>
+        <translation>주 창</translation>
+    </message>
+    <message>
+        <source>The screen the %1 was on is not connected; it is on the main screen now.</source>
+        <translation>%1이(가) 있던 화면이 연결되어 있지 않아 주 화면으로 옮겼습니다.</translation>
+    </message>
+    <message>
+        <source>The screen the %1 were on is not connected; they are on the main screen now.</source>
+        <translation>%1이(가) 있던 화면이 연결되어 있지 않아 주 화면으로 옮겼습니다.</translation>
+    </message>
+</context>
+<context>
     <name>DetectionBlock</name>
     <message>
         <source>#%1: the rule&apos;s record was not found in the log.</source>
@@ -392,6 +415,41 @@
     <message>
         <source>Events used</source>
         <translation>근거 이벤트</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsJob</name>
+    <message>
+        <source>Save diagnostics</source>
+        <translation>진단 정보 저장</translation>
+    </message>
+    <message>
+        <source>Zip archive (*.zip)</source>
+        <translation>Zip 압축 파일 (*.zip)</translation>
+    </message>
+    <message>
+        <source>Diagnostics saved</source>
+        <translation>진단 정보를 저장했습니다</translation>
+    </message>
+    <message>
+        <source>The diagnostics bundle was saved to %1.</source>
+        <translation>진단 묶음을 %1에 저장했습니다.</translation>
+    </message>
+    <message>
+        <source>Its path and a short summary are on the clipboard: paste them into your message to support and attach the file. Personal data was removed; manifest.txt inside lists what the bundle holds and what was removed.</source>
+        <translation>경로와 간단한 요약이 클립보드에 복사되었습니다. 지원 요청 메시지에 붙여 넣고 파일을 첨부하십시오. 개인정보는 제거되었으며, 묶음 안의 manifest.txt에 들어 있는 항목과 제거된 항목이 적혀 있습니다.</translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1. It was written to the log file.</source>
+        <translation>예기치 않은 오류: %1. 로그 파일에 기록했습니다.</translation>
+    </message>
+    <message>
+        <source>Diagnostics not saved</source>
+        <translation>진단 정보를 저장하지 못했습니다</translation>
+    </message>
+    <message>
+        <source>The diagnostics bundle could not be written.</source>
+        <translation>진단 묶음을 쓸 수 없습니다.</translation>
     </message>
 </context>
 <context>
@@ -1306,6 +1364,18 @@
         <translation>Cityroom — 도시통합운영센터</translation>
     </message>
     <message>
+        <source>&amp;Help</source>
+        <translation>도움말(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Copy &amp;diagnostics…</source>
+        <translation>진단 정보 복사(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>&amp;Reset layout</source>
+        <translation>배치 초기화(&amp;R)</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
@@ -1747,6 +1817,10 @@
     <message>
         <source>Go to incident</source>
         <translation>사건으로 이동</translation>
+    </message>
+    <message>
+        <source>Find in the outbox</source>
+        <translation>발신함에서 찾기</translation>
     </message>
     <message>
         <source>stopped</source>
@@ -2534,6 +2608,18 @@
         <translation>다시보기는 지난 상황을 보여 줍니다. 조치하려면 F8을 눌러 실시간으로 돌아가십시오.</translation>
     </message>
     <message>
+        <source>Mark the current step done</source>
+        <translation>현재 단계를 완료로 표시</translation>
+    </message>
+    <message>
+        <source>Skip the current step</source>
+        <translation>현재 단계 건너뛰기</translation>
+    </message>
+    <message>
+        <source>Answer %1 to the current step&apos;s question</source>
+        <translation>현재 단계의 질문에 %1번으로 답하기</translation>
+    </message>
+    <message>
         <source>Answer the question with its number key (1–%1).</source>
         <translation>질문에는 숫자 키(1–%1)로 답하십시오.</translation>
     </message>
@@ -3274,16 +3360,16 @@
         <translation>설정</translation>
     </message>
     <message>
+        <source>Alerts and map</source>
+        <translation>경보와 지도</translation>
+    </message>
+    <message>
         <source>Follow the system</source>
         <translation>시스템 설정 따름</translation>
     </message>
     <message>
         <source>Language</source>
         <translation>언어</translation>
-    </message>
-    <message>
-        <source>A new language applies when Cityroom starts again.</source>
-        <translation>언어 변경은 Cityroom을 다시 시작하면 적용됩니다.</translation>
     </message>
     <message>
         <source>Sound for new critical incidents</source>
@@ -3316,6 +3402,46 @@
     <message>
         <source>A new basemap applies when Cityroom starts again.</source>
         <translation>배경지도 변경은 Cityroom을 다시 시작하면 적용됩니다.</translation>
+    </message>
+    <message>
+        <source>Desk</source>
+        <translation>작업 화면</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>어두운 테마</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>고대비</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>테마</translation>
+    </message>
+    <message>
+        <source>Larger text for wall screens and for reading across the room.</source>
+        <translation>상황판 화면과 멀리서 읽기 위한 큰 글자.</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>글자 크기</translation>
+    </message>
+    <message>
+        <source>https://HOST:PORT — empty: work standalone</source>
+        <translation>https://호스트:포트 — 비워 두면 단독으로 작업</translation>
+    </message>
+    <message>
+        <source>The centre&apos;s operations backend this desk signs in to when Cityroom starts without --backend or --db (--standalone works alone for one run).</source>
+        <translation>--backend나 --db 없이 Cityroom을 시작할 때 이 작업대가 로그인하는 센터의 운영 백엔드입니다 (--standalone을 주면 그 실행만 단독으로 작업합니다).</translation>
+    </message>
+    <message>
+        <source>Operations backend</source>
+        <translation>운영 백엔드</translation>
+    </message>
+    <message>
+        <source>A new language or backend applies when Cityroom starts again.</source>
+        <translation>새 언어나 백엔드는 Cityroom을 다시 시작하면 적용됩니다.</translation>
     </message>
     <message>
         <source>Field devices (MQTT)</source>
@@ -3371,6 +3497,49 @@
     </message>
 </context>
 <context>
+    <name>SettingsFile</name>
+    <message>
+        <source>The settings of the earlier version were copied from the registry into %1; the registry was left as it was.</source>
+        <translation>이전 버전의 설정을 레지스트리에서 %1(으)로 복사했습니다. 레지스트리는 그대로 두었습니다.</translation>
+    </message>
+    <message>
+        <source>The settings file %1 was updated from version %2 to %3; the file as it was is kept as %4.</source>
+        <translation>설정 파일 %1을(를) 버전 %2에서 %3(으)로 갱신했습니다. 원래 파일은 %4(으)로 보관했습니다.</translation>
+    </message>
+    <message>
+        <source>The settings file %1 was written by a newer Cityroom (settings version %2; this one knows version %3). What this version understands is used; the rest is kept as it is and the file stays at version %2.</source>
+        <translation>설정 파일 %1은(는) 더 새로운 Cityroom이 썼습니다 (설정 버전 %2, 이 버전은 %3까지 압니다). 이 버전이 이해하는 설정만 사용하고 나머지는 그대로 두며 파일은 버전 %2로 유지됩니다.</translation>
+    </message>
+    <message>
+        <source>The settings file %1 is damaged (%2) and could not be moved aside (%3). Cityroom runs with the default layout and preferences; move or delete the file, then start Cityroom again.</source>
+        <translation>설정 파일 %1이(가) 손상되었고(%2) 옮겨 둘 수 없었습니다(%3). 기본 배치와 환경설정으로 실행합니다. 파일을 옮기거나 지운 뒤 Cityroom을 다시 시작하십시오.</translation>
+    </message>
+    <message>
+        <source>The settings file %1 is damaged (%2): your layout and preferences are back to the defaults; the old file is kept as %3 for support. Set your preferences again in Settings; nothing else (the event log, recordings, evidence) was affected.</source>
+        <translation>설정 파일 %1이(가) 손상되었습니다(%2). 배치와 환경설정이 기본값으로 돌아갔으며, 이전 파일은 지원을 위해 %3(으)로 보관했습니다. 설정에서 환경설정을 다시 지정하십시오. 그 밖의 것(이벤트 로그, 녹화, 증거)은 영향을 받지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>it cannot be read: %1</source>
+        <translation>읽을 수 없음: %1</translation>
+    </message>
+    <message>
+        <source>it holds binary data, not settings text</source>
+        <translation>설정 텍스트가 아닌 이진 데이터가 들어 있음</translation>
+    </message>
+    <message>
+        <source>its settings version %1 is not a number</source>
+        <translation>설정 버전 %1이(가) 숫자가 아님</translation>
+    </message>
+    <message>
+        <source>a stored value cannot be read: %1</source>
+        <translation>저장된 값을 읽을 수 없음: %1</translation>
+    </message>
+    <message>
+        <source>it is not in the settings format</source>
+        <translation>설정 형식이 아님</translation>
+    </message>
+</context>
+<context>
     <name>ShiftActions</name>
     <message>
         <source>S&amp;hift</source>
@@ -3383,6 +3552,57 @@
     <message>
         <source>Shift &amp;hand-over report…</source>
         <translation>근무 인수인계 보고서(&amp;H)…</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutOverlay</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>단축키</translation>
+    </message>
+    <message>
+        <source>Type to filter. Enter or a click runs the shortcut; Esc or F1 closes.</source>
+        <translation>입력하면 걸러집니다. Enter나 클릭으로 실행하고, Esc나 F1로 닫습니다.</translation>
+    </message>
+    <message>
+        <source>Filter by action, menu or key</source>
+        <translation>동작, 메뉴 또는 키로 거르기</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>키</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>동작</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>단축키(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Panels</source>
+        <translation>패널</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>창</translation>
+    </message>
+    <message>
+        <source>⚠ Keys given to two actions at once (neither runs): %1</source>
+        <translation>⚠ 두 동작에 함께 지정된 키 (어느 쪽도 실행되지 않음): %1</translation>
+    </message>
+    <message>
+        <source>(no description)</source>
+        <translation>(설명 없음)</translation>
+    </message>
+    <message>
+        <source>%1 (not available now)</source>
+        <translation>%1 (지금은 사용할 수 없음)</translation>
+    </message>
+    <message>
+        <source>These keys also run: %1</source>
+        <translation>이 키로도 실행: %1</translation>
     </message>
 </context>
 <context>

@@ -462,3 +462,18 @@ def test_a_drill_incident_is_marked_exercise_above_its_checklist(
     ws.context.selection.select_incident(live, origin="test")
     qtbot.waitUntil(lambda: not panel.subject.text().startswith("[EXERCISE]"))
     assert panel.subject.property("tone") == "dim"
+
+
+def test_reset_layout_puts_the_procedure_back_beside_the_incident_detail(
+    qtbot, workstation: Workstation
+) -> None:
+    window = workstation.window
+    dock = window.docks["procedure"]
+    qtbot.waitUntil(lambda: window.docks["incident_detail"] in window.tabifiedDockWidgets(dock))
+    # The operator dragged it to the left of the map.
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    assert not window.tabifiedDockWidgets(dock)
+
+    window.reset_layout_action.trigger()
+
+    assert window.docks["incident_detail"] in window.tabifiedDockWidgets(dock)
