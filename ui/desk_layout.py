@@ -320,6 +320,9 @@ class DeskLayout(QObject):
             if window.dockWidgetArea(place.dock) is Qt.DockWidgetArea.NoDockWidgetArea:
                 window.addDockWidget(place.area, place.dock)
             place.dock.show()
+        # Panels that arrange their docks themselves (the procedure's tab) do it now, so their
+        # moves are laid out with the reset's and not taken for the operator arranging.
+        self.layoutReset.emit()
         # Laid out now (not when the event loop gets to it), or it overrides the shares.
         layout = window.layout()
         if layout is not None:
@@ -337,7 +340,6 @@ class DeskLayout(QObject):
             self._watching = False
             QTimer.singleShot(0, self, self._watch_again)
         self.notices.post(NoticeLevel.INFO, self.tr("Layout"), self.tr("Layout reset"))
-        self.layoutReset.emit()
 
     @contextmanager
     def _toolbars_kept(self) -> Iterator[None]:
