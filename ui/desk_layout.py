@@ -30,6 +30,7 @@ MIN_SHARE = 0.5  # of a piece's frame that must lie on the screens
 GRIP_HEIGHT = 24  # the top of a frame, where its title bar is
 MIN_GRIP_WIDTH = 64  # of the title bar left on a screen to grab the piece by
 SAVE_DELAY_MS = 2000  # after the last move or resize
+SETTLE_MS = 300  # without a move or resize after a reset, before watching again
 
 # A saved state starts with this when it carries the desk record (older ones are Qt's alone).
 _MARK = b"CITYROOM-DESK/1\n"
@@ -207,8 +208,16 @@ class DeskLayout(QObject):
         self.save_timer.setSingleShot(True)
         self.save_timer.setInterval(SAVE_DELAY_MS)
         self.save_timer.timeout.connect(self.save)
+        # After a reset: watching waits until the reset's own moves have settled (a while
+        # without any), then takes that arrangement as the reset one.
+        self.settle_timer = QTimer(self)
+        self.settle_timer.setObjectName("layoutSettle")
+        self.settle_timer.setSingleShot(True)
+        self.settle_timer.setInterval(SETTLE_MS)
+        self.settle_timer.timeout.connect(self._watch_again)
         self._watching = False
         self._forgotten = False  # reset, and not arranged since: closing saves nothing
+        self._reset_arrangement = b""
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.screenRemoved.connect(self._on_app_screen_removed)
@@ -267,6 +276,7 @@ class DeskLayout(QObject):
 
     def close(self) -> None:
         """The window closes: save now, and stop watching."""
+        self.settle_timer.stop()
         self.save()
         self._watching = False
 
@@ -277,9 +287,23 @@ class DeskLayout(QObject):
         return False
 
     def _changed(self) -> None:
-        if self._watching and self.window.isVisible():
+        if self.settle_timer.isActive():
+            self.settle_timer.start()  # the reset is still settling: wait on
+            return
+        if not (self._watching and self.window.isVisible()):
+            return
+        if self._forgotten:
+            # Late layout events (a dock shown, a panel's content resizing) come after a reset
+            # too, under load seconds late; only a different arrangement is the operator's.
+            if self._arrangement() == self._reset_arrangement:
+                return
             self._forgotten = False
-            self.save_timer.start()
+        self.save_timer.start()
+
+    def _arrangement(self) -> bytes:
+        """The window's geometry and its docks' arrangement, to compare two moments."""
+        window = self.window
+        return bytes(window.saveGeometry().data()) + bytes(window.saveState().data())
 
     # -- first run and reset ----------------------------------------------------------------
 
@@ -338,7 +362,7 @@ class DeskLayout(QObject):
         if self._watching:
             # The moves the reset itself causes are not the operator arranging.
             self._watching = False
-            QTimer.singleShot(0, self, self._watch_again)
+            self.settle_timer.start()
         self.notices.post(NoticeLevel.INFO, self.tr("Layout"), self.tr("Layout reset"))
 
     @contextmanager
@@ -357,6 +381,7 @@ class DeskLayout(QObject):
 
     def _watch_again(self) -> None:
         if self.window.isVisible():
+            self._reset_arrangement = self._arrangement()
             self._watching = True
 
     def _place_unplaced(self, qt_state: bytes) -> None:

@@ -9,7 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRect, QSettings, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QKeySequence,
+    QMoveEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from pytestqt.qtbot import QtBot
 
 from core.local_backend import LocalBackend
@@ -205,6 +212,32 @@ def test_reset_layout_docks_and_shows_every_panel_and_forgets_the_saved_layout(
         assert not window.desk.save_timer.isActive()
     # Closing without arranging anew keeps it forgotten: the next start is a first start.
     assert station.context.settings.window_state() == (b"", b"")
+
+
+def test_late_layout_events_after_a_reset_are_not_the_operator_but_a_real_change_is(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with desk(qtbot, tmp_path) as (station, _notices):
+        window = station.window
+        qtbot.waitUntil(lambda: window.desk.watching)
+        window.reset_layout_action.trigger()
+        assert not window.desk.watching  # settling: the reset's own moves are coming
+        qtbot.waitUntil(lambda: window.desk.watching)
+        # What a busy machine delivers late: a dock's resize and show, the window's move,
+        # with the arrangement unchanged.
+        for dock in window.docks.values():
+            QCoreApplication.sendEvent(dock, QResizeEvent(dock.size(), dock.size()))
+            QCoreApplication.sendEvent(dock, QShowEvent())
+        QCoreApplication.sendEvent(window, QMoveEvent(window.pos(), window.pos()))
+        assert not window.desk.save_timer.isActive()
+        window.desk.save()  # as closing the window would
+        assert station.context.settings.window_state() == (b"", b"")
+        # The operator drags a splitter: that is arranging, and it is saved.
+        sensors = window.docks["sensors"]
+        window.resizeDocks([sensors], [sensors.height() + 120], Qt.Orientation.Vertical)
+        qtbot.waitUntil(window.desk.save_timer.isActive)
+        window.desk.save()
+        assert saved(station)[0]
 
 
 def test_the_reset_shortcut_is_ctrl_shift_0_and_no_other_action_has_it(
