@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--quit-after",
         type=_at_least(float, 0),
         metavar="SECONDS",
-        help="exit after SECONDS (with --screenshot: shoot just before)",
+        help="exit SECONDS after the panels are on screen (with --screenshot: shoot just before)",
     )
     parser.add_argument(
         "--no-simulator", action="store_true", help="do not start the built-in city simulator"

@@ -1,4 +1,5 @@
-"""Start to a usable window: the process starts, the window shows and the queue is filled."""
+"""Start to a usable window: the process starts, the window shows and the queue is filled
+(and, noted, how soon the window itself is on screen: the panels are built after it)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, median, seconds_until_ready
+from bench.common import Result, median, start_times
 
 TARGET_S = 2.0
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _start_once(db: Path, shot: Path) -> float:
+def _start_once(db: Path, shot: Path) -> tuple[float, float]:
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -42,16 +43,18 @@ def _start_once(db: Path, shot: Path) -> float:
         cwd=REPO,
         env=env,
     )
-    return seconds_until_ready(process, start)
+    return start_times(process, start)
 
 
 def run() -> list[Result]:
     """Median of five warm starts (after one cold start that fills the OS caches)."""
     with tempfile.TemporaryDirectory() as folder:
         db, shot = Path(folder) / "start.db", Path(folder) / "shot.png"
-        cold = _start_once(db, shot)
-        warm = [_start_once(db, shot) for _ in range(5)]
+        cold = _start_once(db, shot)[1]
+        runs = [_start_once(db, shot) for _ in range(5)]
+    warm = [ready for _shown, ready in runs]
     value = median(warm)
+    shown = median([seen for seen, _ready in runs])
     return [
         Result(
             "start to a usable window (warm, median of 5)",
@@ -59,6 +62,7 @@ def run() -> list[Result]:
             "s",
             f"<= {TARGET_S} s",
             value <= TARGET_S,
-            f"cold start {cold:.2f} s; warm runs " + ", ".join(f"{w:.2f}" for w in warm),
+            f"window on screen after {shown:.2f} s; cold start {cold:.2f} s; warm runs "
+            + ", ".join(f"{w:.2f}" for w in warm),
         )
     ]

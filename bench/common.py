@@ -136,17 +136,26 @@ def heartbeat_gaps(app: Any, seconds: float, interval_ms: int = 10) -> list[floa
     return [max(0.0, gap) for gap in gaps[1:]]
 
 
-def seconds_until_ready(process: subprocess.Popen[str], started: float) -> float:
-    """Seconds from ``started`` (a perf_counter time) until the workstation ``process`` printed
-    "cityroom: ready" (CITYROOM_REPORT_READY=1); waits for it to exit. Raises RuntimeError
-    if it never did."""
+def start_times(process: subprocess.Popen[str], started: float) -> tuple[float, float]:
+    """Seconds from ``started`` (a perf_counter time) until the workstation ``process``
+    (CITYROOM_REPORT_READY=1) showed its window ("cityroom: shown…", NaN if it never said)
+    and until it was usable ("cityroom: ready"); waits for it to exit. Raises RuntimeError if
+    it never got ready."""
     assert process.stdout is not None
-    ready = None
+    shown, ready = float("nan"), None
     for line in process.stdout:
-        if line.strip() == "cityroom: ready":
+        if line.startswith("cityroom: shown"):
+            shown = time.perf_counter() - started
+        elif line.strip() == "cityroom: ready":
             ready = time.perf_counter() - started
             break
     process.communicate(timeout=120)
     if ready is None:
         raise RuntimeError(f"the window never reported ready (exit {process.returncode})")
-    return ready
+    return shown, ready
+
+
+def seconds_until_ready(process: subprocess.Popen[str], started: float) -> float:
+    """Seconds from ``started`` until the workstation ``process`` was usable (see
+    :func:`start_times`)."""
+    return start_times(process, started)[1]

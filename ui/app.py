@@ -48,6 +48,18 @@ if TYPE_CHECKING:
     from ui.remote_login import RemoteLogin
 
 
+# What the panels need and the window does not: loaded only once it is on screen.
+HEAVY_MODULES = (
+    "PySide6.QtWebEngineWidgets",
+    "folium",
+    "pandas",
+    "pyqtgraph",
+    "cv2",
+    "rasterio",
+    "pyogrio",
+)
+
+
 def has_display() -> bool:
     """Whether Qt has a screen to show windows on (or was told which platform to use)."""
     if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
@@ -219,6 +231,7 @@ def run_gui(
             notices=notices,
             remember_layout=interactive,
             prompt_sign_in=interactive,
+            panels_after_show=True,
         )
     else:
         backend = _open_backend(
@@ -249,13 +262,18 @@ def run_gui(
             panels,
             simulator=simulator,
             remember_layout=interactive,
+            panels_after_show=True,
         )
     window, context = station.window, station.context
     # Once the window listens, so the status bar shows it (nothing modal at start).
     report_settings_file(settings_file, notices)
     window.show_for_work()
     if os.environ.get("CITYROOM_REPORT_READY"):
-        # For the start-up benchmark: say when the window is up and the queue is filled.
+        # For the start-up benchmark and tests: say when the window is on screen (and which
+        # heavy libraries were loaded by then), and when it is up and the queue is filled.
+        loaded = [name for name in HEAVY_MODULES if name in sys.modules]
+        print(f"cityroom: shown; heavy modules loaded: {', '.join(loaded) or 'none'}", flush=True)
+
         def ready() -> None:
             print("cityroom: ready", flush=True)
 
@@ -275,7 +293,16 @@ def run_gui(
             window.close()
             app.quit()
 
-        QTimer.singleShot(int(args.quit_after * 1000), finish)
+        # Counted from when the panels are all there (the screenshot shows the whole desk).
+        def count_down() -> None:
+            QTimer.singleShot(int(args.quit_after * 1000), finish)
+
+        if window.panel_loader.done:
+            count_down()
+        else:
+            window.panel_loader.finished.connect(
+                count_down, Qt.ConnectionType.SingleShotConnection
+            )
     return int(app.exec())
 
 
@@ -339,12 +366,28 @@ def open_workstation(
     simulator: Simulator | None = None,
     remember_layout: bool = True,
     actor: str | None = None,
+    panels_after_show: bool = False,
 ) -> RunningWorkstation:
-    """Build the window over ``backend`` and start what runs behind it (not shown yet)."""
+    """Build the window over ``backend`` and start what runs behind it (not shown yet).
+    ``panels_after_show``: the panels are built once the window is shown (the desk's start-up),
+    and the log is read once they are there."""
     context = build_context(backend, city, notices, settings, language, actor=actor)
-    window = MainWindow(context, panels, simulator, remember_layout=remember_layout)
+    window = MainWindow(
+        context,
+        panels,
+        simulator,
+        remember_layout=remember_layout,
+        panels_after_show=panels_after_show,
+    )
     services = start_live_services(context, window)
-    context.store.start()
+    if window.panel_loader.done:
+        context.store.start()
+    else:
+        # Panels take the replica's state as it loads, as they always have (none is built
+        # into an already loaded one).
+        window.panel_loader.finished.connect(
+            context.store.start, Qt.ConnectionType.SingleShotConnection
+        )
     # Once the replica has loaded, and not over a drill the log says is still on.
     window.drills.start_live_simulator()
     station = RunningWorkstation(context, window, services)

@@ -17,6 +17,7 @@ from ui.context import AppContext, PanelSpec
 from ui.desk_layout import DeskLayout, DockPlace
 from ui.dispatch import install_dispatch_actions
 from ui.drill import install_drill_mode
+from ui.panel_loading import PanelLoader, PanelPlaceholder
 from ui.replay import install_replay_mode
 from ui.settings import SettingsDialog
 from ui.shift import ShiftActions, install_shift_actions
@@ -46,7 +47,11 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         remember_layout: bool = True,
+        panels_after_show: bool = False,
     ) -> None:
+        """``panels_after_show``: the docks hold placeholders until the window is shown, then
+        the panels are built one by one (see :mod:`ui.panel_loading`); ``panel_loader`` says
+        when they are all there."""
         super().__init__(parent)
         self.context = context
         self.simulator = simulator
@@ -62,7 +67,10 @@ class MainWindow(QMainWindow):
         self.shift_actions: ShiftActions = install_shift_actions(self, context)
         self.alert_bar = self._build_alert_bar()
         for spec in panels:
-            self._add_panel(spec)
+            self._add_panel(spec, placeholder=panels_after_show)
+        self.panel_loader = PanelLoader(
+            self, context, panels if panels_after_show else (), self._place_panel
+        )
         self._first_layout = True
         # Without a central panel the docks share the whole window (the map will take the
         # centre when it lands).
@@ -92,9 +100,13 @@ class MainWindow(QMainWindow):
 
     # -- panels ---------------------------------------------------------------------------
 
-    def _add_panel(self, spec: PanelSpec) -> None:
-        widget = spec.factory(self.context)
-        self.panels[spec.id] = widget
+    def _add_panel(self, spec: PanelSpec, *, placeholder: bool) -> None:
+        widget: QWidget
+        if placeholder:
+            widget = PanelPlaceholder(spec.title())
+        else:
+            widget = spec.factory(self.context)
+            self.panels[spec.id] = widget
         if spec.area is None:
             self.setCentralWidget(widget)
             return
@@ -104,6 +116,18 @@ class MainWindow(QMainWindow):
         self.addDockWidget(spec.area, dock)
         self.docks[spec.id] = dock
         self.view_menu.addAction(dock.toggleViewAction())
+
+    def _place_panel(self, spec: PanelSpec, widget: QWidget) -> None:
+        """Put a panel built after the start where its placeholder was."""
+        self.panels[spec.id] = widget
+        if spec.area is None:
+            self.setCentralWidget(widget)  # the placeholder is deleted by Qt
+            return
+        dock = self.docks[spec.id]
+        placeholder = dock.widget()
+        dock.setWidget(widget)
+        if placeholder is not None:
+            placeholder.deleteLater()
 
     def _lay_out(self, panels: Sequence[PanelSpec]) -> None:
         """Note the first-start arrangement (what Reset layout goes back to), then restore
@@ -144,7 +168,20 @@ class MainWindow(QMainWindow):
             self._first_layout = False
             if not self._restored:
                 self.desk.apply_shares()
-            self.desk.watch()
+            if self.panel_loader.done:
+                self.desk.watch()
+                return
+            self.panel_loader.finished.connect(
+                self._on_panels_built, Qt.ConnectionType.SingleShotConnection
+            )
+            self.panel_loader.start()
+
+    def _on_panels_built(self) -> None:
+        """The panels built after the show are in: shares by their real sizes, then the
+        layout is the operator's to change (the panels' own arrival is not)."""
+        if not self._restored:
+            self.desk.apply_shares()
+        self.desk.watch()
 
     # -- menus ----------------------------------------------------------------------------
 

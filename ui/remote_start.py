@@ -38,11 +38,13 @@ def start_remote_workstation(
     notices: NoticeBoard | None = None,
     remember_layout: bool = True,
     prompt_sign_in: bool = True,
+    panels_after_show: bool = False,
 ) -> RunningWorkstation:
     """Open the window on the operations backend ``login.url``: its copy of the log and the
     command queue in ``data_dir``, no simulator and no field feed here (the server runs them),
     the link's state in the status bar and the Backend menu. ``prompt_sign_in``: open the
-    sign-in dialog by itself when the server asks for credentials."""
+    sign-in dialog by itself when the server asks for credentials. ``panels_after_show``: as
+    :func:`ui.app.open_workstation`."""
     from core.remote.backend import RemoteBackend
     from ui.remote_link import LinkWatch, install_backend_link
 
@@ -66,6 +68,7 @@ def start_remote_workstation(
         panels,
         remember_layout=remember_layout,
         actor=f"operator:{login.username}",
+        panels_after_show=panels_after_show,
     )
     station.link = install_backend_link(
         station.window,

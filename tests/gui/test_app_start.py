@@ -27,9 +27,12 @@ def test_screenshot_mode_runs_the_demo_and_saves_the_window(tmp_path: Path) -> N
         "3",
         "--language",
         "en",
-        env=OFFSCREEN,
+        env={**OFFSCREEN, "CITYROOM_REPORT_READY": "1"},
     )
     assert result.returncode == 0, result.stderr
+    # The window is on screen before the panels' heavy libraries are loaded; then it fills.
+    reports = [line for line in result.stdout.splitlines() if line.startswith("cityroom: ")]
+    assert reports == ["cityroom: shown; heavy modules loaded: none", "cityroom: ready"]
     image = QImage(str(shot))
     assert image.width() >= 1200 and image.height() >= 700
     colours = {
