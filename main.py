@@ -14,26 +14,18 @@ from pathlib import Path
 
 from core.errors import CityroomError
 from core.logfiles import start_log_files
-
-
-def _data_home() -> Path:
-    """The user's own data folder for Cityroom."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "Cityroom"
-    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "cityroom"
+from core.user_dirs import data_dir
 
 
 def _default_db() -> Path:
     """Where the standalone workstation keeps its event log unless --db says otherwise."""
-    return _data_home() / "cityroom.db"
+    return data_dir() / "cityroom.db"
 
 
 def _default_remote_dir() -> Path:
     """Where a workstation on the operations backend keeps its copy of the log and the
     commands waiting to be sent."""
-    return _data_home() / "remote"
+    return data_dir() / "remote"
 
 
 DEFAULT_DB = _default_db()

@@ -16,7 +16,6 @@ loads, so they are imported inside functions.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -31,6 +30,7 @@ from core.catalogue_file import (
     read_catalogue_file,
 )
 from core.errors import CityroomError
+from core.user_dirs import data_dir
 
 # Imported on every start: what only importing a catalogue needs (json, tomllib, hashlib,
 # datetime, re) is imported where it is used.
@@ -49,13 +49,6 @@ class Mode(StrEnum):
 
     MERGE = "merge"
     REPLACE = "replace"
-
-
-def data_dir() -> Path:
-    """Cityroom's folder for the data it keeps: where the default event log lives too."""
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Cityroom"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cityroom"
 
 
 def site_dir() -> Path:

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, 
 
 from core.backend import Backend, BackendMode, log_file
 from core.bundle.manifest import BundleError
-from core.catalogue_site import data_dir
 from core.errors import CityroomError
 from core.events import EventRecord, NewEvent
 from core.remote.errors import CommandQueued
+from core.user_dirs import data_dir
 from ui.context import AppContext
 from ui.reason_dialog import ReasonDialog
 

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from core.catalogue_site import data_dir
 from core.city import load_city
 from core.errors import CityroomError
 from core.notices import NoticeBoard
 from core.review_backend import ReviewBackend
+from core.user_dirs import data_dir
 from ui.bridge import GuiInvoker
 from ui.context import PanelSpec
 from ui.i18n import install_translators, resolve_language

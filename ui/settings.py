@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 from PySide6.QtCore import QByteArray, QSettings
 
 from core.sop.escalation import DEFAULT_AFTER_S, MAX_AFTER_S, MIN_AFTER_S
+from core.user_dirs import data_dir
 from ui.feed_settings import (
     DeskSettings,
     FieldFeedSettings,
@@ -457,11 +456,8 @@ class Settings:
         self._store.sync()
 
 
-def default_data_dir() -> Path:
-    """Cityroom's folder for data it keeps (the platform's application-data location)."""
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Cityroom"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cityroom"
+# Cityroom's folder for data it keeps (the platform's application-data location).
+default_data_dir = data_dir
 
 
 def _key(path: str) -> str:

@@ -133,8 +133,8 @@ def run_export_incident(
     """Run ``export-incident``; ``pdf_writer`` makes the PDF printer (Qt, from the caller)."""
     from core.bundle.export import export_incident
     from core.bundle.signing import KEY_ENV, signing_key_from
-    from core.catalogue_site import data_dir
     from core.errors import CityroomError
+    from core.user_dirs import data_dir
 
     out, err = out or sys.stdout, err or sys.stderr
     pdf: PdfWriter | None = None

@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
-from core.catalogue_site import data_dir
 from core.dispatch.model import DistributionStatus, Format
 from core.dispatch.pseudonym import SecretFileError, ensure_secret_file, read_secret_file
 from core.errors import CityroomError, UnknownNameError
 from core.sop.definitions import ID_PATTERN, DataClass, Recipient
 from core.tomlfile import ConfigFileError
+from core.user_dirs import data_dir
 
 DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "resources" / "agencies" / "seoul-demo.toml"
 """The registry of the Seoul demo's agencies (all on 127.0.0.1)."""

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from core.catalogue_site import data_dir
 from core.dispatch.agencies import (
     AUTH_KINDS,
     LOCAL_HOSTS,
@@ -35,6 +34,7 @@ from core.dispatch.agencies import (
 from core.dispatch.model import SENSITIVE, Format
 from core.sop.definitions import DataClass, Recipient
 from core.tomlfile import TomlLines, parse_config, read_config
+from core.user_dirs import data_dir
 
 Loc = tuple[str | int, ...]
 

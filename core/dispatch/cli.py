@@ -200,12 +200,12 @@ def render_or_send(
 def _prepare(
     args: argparse.Namespace, registry: Registry, backend: Any, err: TextIO
 ) -> Prepared | int:
-    from core.catalogue_site import data_dir
     from core.dispatch.compose import RelatedValue
     from core.dispatch.model import DistributionKind, Format, RelatedKind
     from core.dispatch.queueing import district_name, procedure_shares
     from core.dispatch.workflow import ComposeError, ComposeRequest, prepare
     from core.errors import UnknownNameError
+    from core.user_dirs import data_dir
 
     try:
         agency = registry.get(args.agency)

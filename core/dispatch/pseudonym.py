@@ -18,9 +18,9 @@ import secrets
 import stat
 from pathlib import Path
 
-from core.catalogue_site import data_dir
 from core.dispatch.model import RelatedKind
 from core.errors import CityroomError
+from core.user_dirs import data_dir
 
 log = logging.getLogger("cityroom.dispatch")
 

@@ -49,8 +49,8 @@ def derived_token(secret: bytes, distribution_id: str, camera_id: str) -> str:
 
 def live_share_key(folder: Path | None = None) -> bytes:
     """The share's secret, from the data folder (made on first use, owner-only)."""
-    from core.catalogue_site import data_dir
     from core.dispatch.pseudonym import ensure_secret_file
+    from core.user_dirs import data_dir
 
     return ensure_secret_file((data_dir() if folder is None else folder) / LIVE_SHARE_KEY_FILE)
 
