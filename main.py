@@ -384,7 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a support bundle (logs, settings, versions) without personal data",
     )
     diagnostics.add_argument(
-        "--out", type=Path, required=True, metavar="PATH", help="FILE.zip, or a folder for it"
+        # A string: a Path would drop the trailing separator that says "a folder".
+        "--out",
+        type=str,
+        required=True,
+        metavar="PATH",
+        help="FILE.zip, or a folder for it",
     )
     diagnostics.add_argument(
         "--db", type=Path, default=None, dest="sub_db", help="the event log to describe"

@@ -4,182 +4,107 @@ personal data.
 ``about.json`` (versions, platform, what the caller adds: screens, backend, event-log counts),
 the log files (newest first, capped), the settings file and ``manifest.txt``, which lists what
 is inside and how many things of each kind were removed. Every text is scrubbed line by line
-before it enters the zip (see :class:`Scrubber`); the originals are never changed. The zip is
-written next to its target as ``.part`` and renamed when complete.
+before it enters the zip (see :mod:`core.scrub`), with the people the event log and the agency
+registry know pseudonymised by name; the originals are never changed. The zip is written next
+to its target as ``.part`` and renamed when complete.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
+import importlib
 import json
 import os
 import platform
-import re
 import sys
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import IO
 
 from core.errors import CityroomError
+from core.scrub import KINDS as KINDS
+from core.scrub import Scrubber as Scrubber
 
 LOG_BYTES_CAP = 20 * 1024 * 1024
 """At most this much of the log files goes into a bundle (the newest records)."""
 MAX_LINE = 64 * 1024
 """Longer lines are cut (at a space) so memory stays bounded whatever a file holds."""
 
-# Read by version only, never imported: a bundle is made without loading Qt or GDAL.
+
+@dataclass(frozen=True)
+class KeyPackage:
+    """A package whose version the bundle reports: its distribution's metadata, else the
+    module's ``__version__`` (a PyInstaller build carries few ``.dist-info`` folders)."""
+
+    distribution: str
+    module: str
+    # False: Qt, or what loads Qt; core never imports it (its caller passes the version in).
+    imported_here: bool = True
+
+
 KEY_PACKAGES = (
-    "PySide6",
-    "shiboken6",
-    "pydantic",
-    "numpy",
-    "pyproj",
-    "shapely",
-    "geopandas",
-    "pyogrio",
-    "rasterio",
-    "opencv-contrib-python-headless",
-    "pyqtgraph",
-    "folium",
-    "lxml",
-    "httpx",
-    "paho-mqtt",
-    "websockets",
-    "cryptography",
-    "fastapi",
-    "uvicorn",
-    "psycopg",
+    KeyPackage("PySide6", "PySide6", imported_here=False),
+    KeyPackage("shiboken6", "shiboken6", imported_here=False),
+    KeyPackage("pydantic", "pydantic"),
+    KeyPackage("numpy", "numpy"),
+    KeyPackage("pyproj", "pyproj"),
+    KeyPackage("shapely", "shapely"),
+    KeyPackage("geopandas", "geopandas"),
+    KeyPackage("pyogrio", "pyogrio"),
+    KeyPackage("rasterio", "rasterio"),
+    KeyPackage("opencv-contrib-python-headless", "cv2"),
+    KeyPackage("pyqtgraph", "pyqtgraph", imported_here=False),
+    KeyPackage("folium", "folium"),
+    KeyPackage("lxml", "lxml"),
+    KeyPackage("httpx", "httpx"),
+    KeyPackage("paho-mqtt", "paho.mqtt"),
+    KeyPackage("websockets", "websockets"),
+    KeyPackage("cryptography", "cryptography"),
+    KeyPackage("fastapi", "fastapi"),
+    KeyPackage("uvicorn", "uvicorn"),
+    KeyPackage("psycopg", "psycopg"),
 )
 
-# What the manifest calls each kind of removed data, in the order it lists them.
-KINDS = {
-    "url_credentials": "user names and passwords in URLs",
-    "secrets": "passwords, tokens and authorisation headers",
-    "emails": "e-mail addresses",
-    "actors": "people named as actors (operator:, supervisor:, user:)",
-    "home_folders": "home folders (yours as ~, others' as <user>)",
-    "user_name": "your login name",
-    "plates": "vehicle licence plates",
-    "phones": "phone numbers",
-    "long_lines": "over-long lines cut",
-}
-
-_SECRET_KEY = (
-    r"(?<![A-Za-z])(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey"
-    r"|private[_-]?key|credentials?)"
-)
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]*(?:@[^\s/?#@]*)*@")
-_AUTHORIZATION = re.compile(
-    r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:(bearer|basic|digest|token)\s+)?(?!\*\*\*)"
-    r"[^\s\"',;]+"
-)
-_BEARER = re.compile(r"(?i)(?<![A-Za-z])(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
-_JWT = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
-_QUOTED_SECRET = re.compile(rf"(?i)({_SECRET_KEY}[\"']?\s*[=:]\s*)([\"'])(?!\*\*\*\2).*?(?<!\\)\2")
-_BARE_SECRET = re.compile(rf"(?i)({_SECRET_KEY}[\"']?\s*[=:]\s*)(?![\"'\s]|\*\*\*)[^\s&,;)}}\]]+")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_NAME = r"[^\s,;:'\"()\[\]{}<>/\\]*[^\s,;:'\"()\[\]{}<>/\\.]"
-_ACTOR = re.compile(rf"(?<![\w-])(operator|supervisor|user):(?!<)({_NAME})")
-_OTHER_HOME = re.compile(r"(?i)(/home/|/Users/|\b[a-z]:[\\/]+Users[\\/]+)(?!<)([^\s/\\\"':;,<]+)")
-# Only the letters Korean plates use (not 일, 년, 월...), so dates in Korean text stay.
-_PLATE_LETTERS = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주바사아자배하허호"
-_REGIONS = "서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주"
-_PLATE = re.compile(
-    rf"(?<!\d)(?:(?:{_REGIONS})\s?)?\d{{2,3}}\s?[{_PLATE_LETTERS}]\s?\d{{4}}(?!\d)"
-)
-_PHONE = re.compile(
-    r"(?<![\d-])(?:"
-    r"(?:\+82[-\s]?|0)1[016789][-\s.]?\d{3,4}[-\s.]?\d{4}"  # mobile
-    r"|(?:\+82[-\s]?|0)(?:2|[3-6][1-5])[-\s)]\d{3,4}-\d{4}"  # landline (area code, dashes)
-    r")(?![\d-])"
-)
-# Accounts that name a role, not a person; replacing them would garble ordinary words.
-_GENERIC_ACCOUNTS = frozenset(
-    {"root", "admin", "administrator", "user", "operator", "cityroom", "guest"}
-)
+_CHOOSE_FOLDER = "Choose a folder you can write to (and check there is free disk space)."
 
 
 class DiagnosticsError(CityroomError):
     """The bundle cannot be written where it was asked to go."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, fix: str = _CHOOSE_FOLDER) -> None:
         self.path = path
-        super().__init__(
-            f"Cannot write the diagnostics bundle {path}: {problem}. Choose a folder you can "
-            "write to (and check there is free disk space)."
+        super().__init__(f"Cannot write the diagnostics bundle {path}: {problem}. {fix}")
+
+
+def bundle_name(now: datetime | None = None) -> str:
+    """``cityroom-diagnostics-YYYYMMDD-HHMMSS.zip`` for ``now`` (default: the local time)."""
+    return f"cityroom-diagnostics-{now or datetime.now():%Y%m%d-%H%M%S}.zip"
+
+
+def bundle_target(out: str | os.PathLike[str], now: datetime | None = None) -> Path:
+    """Where ``--out`` puts the bundle: inside ``out`` under :func:`bundle_name` when it is an
+    existing folder, else ``out`` itself. ``out`` written with a trailing path separator means
+    a folder: one that does not exist raises :class:`DiagnosticsError` naming it."""
+    text = os.fspath(out)
+    path = Path(text)
+    if path.is_dir():
+        return path / bundle_name(now)
+    separators = tuple(s for s in (os.sep, os.altsep, "/") if s)
+    if text.endswith(separators):
+        if path.exists():
+            raise DiagnosticsError(path, f"{path.absolute()} is a file, not a folder")
+        raise DiagnosticsError(
+            path,
+            f"the folder {path.absolute()} does not exist",
+            "Create the folder first, or give an existing folder or a file name ending in .zip.",
         )
-
-
-class Scrubber:
-    """Removes personal data from text, counting what it removed by kind. One scrubber per
-    bundle: a person named as an actor gets the same pseudonym (``<user-1>``…) throughout."""
-
-    def __init__(self, user: str | None = None, home: Path | None = None) -> None:
-        self.counts: Counter[str] = Counter({kind: 0 for kind in KINDS})
-        self.actors: dict[str, str] = {}
-        home = Path.home() if home is None else home
-        user = getpass.getuser() if user is None else user
-        self._home = _home_pattern(home) if len(home.parts) > 1 else None
-        self._user = (
-            re.compile(rf"(?i)(?<![\w.-]){re.escape(user)}(?![\w-])")
-            if len(user) >= 3 and user.lower() not in _GENERIC_ACCOUNTS
-            else None
-        )
-
-    def line(self, text: str) -> str:
-        """``text`` with every kind of personal data replaced."""
-        text = self._sub("url_credentials", _URL_CREDENTIALS, r"\1***@", text)
-        text = self._sub("secrets", _AUTHORIZATION, _keep_scheme, text)
-        text = self._sub("secrets", _BEARER, r"\1***", text)
-        text = self._sub("secrets", _JWT, "***", text)
-        text = self._sub("secrets", _QUOTED_SECRET, r"\1\2***\2", text)
-        text = self._sub("secrets", _BARE_SECRET, r"\1***", text)
-        text = self._sub("emails", _EMAIL, "<email>", text)
-        text = self._sub("actors", _ACTOR, self._pseudonym, text)
-        if self._home is not None:
-            text = self._sub("home_folders", self._home, "~", text)
-        text = self._sub("home_folders", _OTHER_HOME, r"\1<user>", text)
-        if self._user is not None:
-            text = self._sub("user_name", self._user, "<user>", text)
-        text = self._sub("plates", _PLATE, "<plate>", text)
-        return self._sub("phones", _PHONE, "<phone>", text)
-
-    def _sub(
-        self,
-        kind: str,
-        pattern: re.Pattern[str],
-        by: str | Callable[[re.Match[str]], str],
-        text: str,
-    ) -> str:
-        text, n = pattern.subn(by, text)
-        self.counts[kind] += n
-        return text
-
-    def _pseudonym(self, match: re.Match[str]) -> str:
-        name = match.group(2)
-        if name not in self.actors:
-            self.actors[name] = f"<user-{len(self.actors) + 1}>"
-        return f"{match.group(1)}:{self.actors[name]}"
-
-
-def _keep_scheme(match: re.Match[str]) -> str:
-    scheme = match.group(2)
-    return f"{match.group(1)}{scheme} ***" if scheme else f"{match.group(1)}***"
-
-
-def _home_pattern(home: Path) -> re.Pattern[str]:
-    """The home folder as it appears in text: native, with forward slashes, JSON-escaped."""
-    native = str(home)
-    forms = sorted({native, home.as_posix(), native.replace("\\", "\\\\")}, key=len, reverse=True)
-    alternatives = "|".join(re.escape(form) for form in forms)
-    flags = "(?i)" if sys.platform == "win32" else ""
-    return re.compile(rf"{flags}(?<![\w./\\-])(?:{alternatives})(?![\w.-])")
+    return path
 
 
 @dataclass(frozen=True)
@@ -226,17 +151,30 @@ def write_bundle(
     log_dir: Path,
     settings_file: Path | None,
     extra: dict[str, object],
+    people: Iterable[str] = (),
+    versions: Mapping[str, str] | None = None,
     user: str | None = None,
     home: Path | None = None,
     log_cap: int = LOG_BYTES_CAP,
 ) -> BundleReport:
     """Write the support bundle to ``out`` (a zip): ``about.json`` (this Cityroom and its
     platform, with ``extra`` merged in), the log files of ``log_dir`` newest first up to
-    ``log_cap`` bytes, the settings file and ``manifest.txt``; all scrubbed of personal data
-    (``user`` and ``home`` default to this login's). Raises :class:`DiagnosticsError` naming
-    ``out`` when it cannot be written."""
-    packing = _Packing(Scrubber(user, home))
-    about = about_cityroom(extra)
+    ``log_cap`` bytes, the settings file and ``manifest.txt``; all scrubbed of personal data,
+    with ``people`` (names known to be people) pseudonymised wherever they appear. ``versions``
+    are those of packages core does not import (Qt; see :func:`package_versions`). ``user``
+    and ``home`` default to this login's. Raises :class:`DiagnosticsError` naming ``out`` (and
+    its folder, when that is missing) when it cannot be written."""
+    folder = out.parent
+    if folder.exists() and not folder.is_dir():
+        raise DiagnosticsError(out, f"{folder.absolute()} is a file, not a folder")
+    if not folder.exists():
+        raise DiagnosticsError(
+            out,
+            f"the folder {folder.absolute()} does not exist",
+            "Create the folder first, or choose one you can write to.",
+        )
+    packing = _Packing(Scrubber(user, home, people))
+    about = about_cityroom(extra, versions)
     part = out.with_name(out.name + ".part")
     try:
         with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
@@ -267,8 +205,11 @@ def _remove(part: Path) -> None:
         part.unlink()
 
 
-def about_cityroom(extra: dict[str, object]) -> dict[str, object]:
-    """This Cityroom, its Python and platform, the key packages' versions, and ``extra``."""
+def about_cityroom(
+    extra: dict[str, object], versions: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """This Cityroom, its Python and platform, the key packages' versions (``versions`` for
+    what core does not import), and ``extra``."""
     return {
         "cityroom": cityroom_version(),
         "written": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -279,7 +220,7 @@ def about_cityroom(extra: dict[str, object]) -> dict[str, object]:
         "platform": platform.platform(),
         "system": platform.system(),
         "machine": platform.machine(),
-        "packages": {name: _package_version(name) for name in KEY_PACKAGES},
+        "packages": package_versions(versions),
         **extra,
     }
 
@@ -311,11 +252,42 @@ def summary_line(about: dict[str, object]) -> str:
     )
 
 
-def _package_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+def package_versions(known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The version of each of :data:`KEY_PACKAGES` (see :func:`package_version`), then any
+    other entry of ``known`` (the Qt runtime's, from the caller)."""
+    known = known or {}
+    versions = {package.distribution: package_version(package, known) for package in KEY_PACKAGES}
+    for name, version in known.items():
+        versions.setdefault(name, version)
+    return versions
+
+
+def package_version(package: KeyPackage, known: Mapping[str, str] | None = None) -> str:
+    """The package's version: its distribution's metadata; else ``known`` (read by a caller
+    that may import it); else the module's ``__version__`` (imported when core may import
+    it); "not installed" only when the module cannot be found."""
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return metadata.version(package.distribution)
+    if known and package.distribution in known:
+        return known[package.distribution]
+    loaded = sys.modules.get(package.module)
+    if loaded is None and not package.imported_here:
+        top = package.module.partition(".")[0]
+        if find_spec(top) is None:
+            return "not installed"
+        return "present (version unknown: no package metadata)"
+    if loaded is None:
+        try:
+            loaded = importlib.import_module(package.module)
+        except ModuleNotFoundError as error:
+            missing = error.name or ""
+            if package.module == missing or package.module.startswith(missing + "."):
+                return "not installed"
+            return f"present but cannot be imported ({error})"
+        except Exception as error:  # a broken build: worth reporting, never worth failing
+            return f"present but cannot be imported ({type(error).__name__}: {error})"
+    version = getattr(loaded, "__version__", None)
+    return str(version) if version else "present (version unknown: no __version__)"
 
 
 def log_files(log_dir: Path) -> list[Path]:
@@ -372,7 +344,7 @@ def _pack_settings(archive: zipfile.ZipFile, packing: _Packing, path: Path | Non
     if path is None:
         packing.left_out.append("settings: none given")
         return
-    raw = _opened(packing, "settings", path)
+    raw = _opened(packing, "settings", path, "does not exist (nothing saved yet)")
     if raw is None:
         return
     with raw:
@@ -385,13 +357,16 @@ def _pack_settings(archive: zipfile.ZipFile, packing: _Packing, path: Path | Non
         _pack(archive, packing, f"settings/{path.name}", shown, lines)
 
 
-def _opened(packing: _Packing, what: str, path: Path) -> IO[bytes] | None:
-    """``path`` opened for reading, or None with the reason in the left-out list."""
+def _opened(
+    packing: _Packing, what: str, path: Path, missing: str = "gone before it could be read"
+) -> IO[bytes] | None:
+    """``path`` opened for reading, or None with the reason in the left-out list (``missing``
+    when there is no such file)."""
     try:
         return path.open("rb")
     except FileNotFoundError:
         # A log rolled over and removed between listing and opening: the next file has it.
-        reason = "gone before it could be read"
+        reason = missing
     except OSError as error:
         reason = f"cannot be read ({error.strerror or error})"
     packing.left_out.append(f"{what}: {packing.scrubber.line(str(path))} {reason}")
@@ -445,13 +420,16 @@ def _manifest(packing: _Packing, about: dict[str, object]) -> str:
     lines += ["", "Removed (occurrences replaced, by kind):"]
     counts = packing.scrubber.counts
     lines += [f"  {counts[kind]:>6}  {label}" for kind, label in KINDS.items()]
-    people = len(packing.scrubber.actors)
+    people = len(packing.scrubber.pseudonyms)
     lines += [
         "",
-        f"Actors are shown as <user-1>, <user-2>… (distinct people in this bundle: {people}), "
-        "the same person always under the same pseudonym. URL credentials read ***@host; "
-        "passwords and tokens ***; plates <plate>; phone numbers <phone>; e-mail addresses "
-        "<email>; your home folder ~; login names <user>.",
+        f"People are shown as <person-1>, <person-2>… (distinct people in this bundle: "
+        f"{people}), the same person always under the same pseudonym: actors (operator:…), "
+        "every name the event log and the agency registry know, and Korean names where the "
+        "text says a person is named (after 신고자, 성명, 담당, reporter…; before 님, 씨, a "
+        "title). URL credentials read ***@host; passwords and tokens ***; plates <plate>; "
+        "phone numbers <phone>; e-mail addresses <email>; your home folder ~; login names "
+        "<user>.",
         "",
     ]
     return "\n".join(lines)

@@ -1,8 +1,9 @@
 """Copy diagnostics: the support bundle (core.diagnostics) from the running workstation's Help
-menu, and from the command line (``cityroom diagnostics --out FILE``).
+menu, and from the command line (``cityroom diagnostics --out PATH``).
 
 Only QtCore is imported here at load time: the command-line bundle runs on servers that lack
 the graphics libraries QtGui and QtWidgets need; the window's part imports them when it runs.
+Qt's versions are read here and passed in: core never imports Qt.
 """
 
 from __future__ import annotations
@@ -19,9 +20,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDir, QObject, QStandardPaths, Qt, Signal
 
-from core.backend import Backend
-from core.diagnostics import BundleReport, DiagnosticsError, write_bundle
+from core.backend import Backend, log_file
+from core.diagnostics import (
+    BundleReport,
+    DiagnosticsError,
+    bundle_name,
+    bundle_target,
+    write_bundle,
+)
+from core.errors import CityroomError
 from core.logfiles import current_log_file, default_log_dir
+from core.scrub import people_in_event_log, people_known
 from ui.workers import run_in_thread
 
 if TYPE_CHECKING:
@@ -38,16 +47,33 @@ STATS_TIMEOUT_S = 10.0
 def default_bundle_path(now: datetime | None = None) -> Path:
     """``cityroom-diagnostics-YYYYMMDD-HHMMSS.zip`` in the user's Documents folder, or in the
     home folder when there is none."""
-    stamp = f"{now or datetime.now():%Y%m%d-%H%M%S}"
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     folder = Path(documents) if documents and Path(documents).is_dir() else Path(QDir.homePath())
-    return folder / f"cityroom-diagnostics-{stamp}.zip"
+    return folder / bundle_name(now)
 
 
 def log_folder() -> Path:
     """The folder this process logs to (the default one when it logs nowhere)."""
     current = current_log_file()
     return current.parent if current is not None else default_log_dir()
+
+
+def qt_versions() -> dict[str, str]:
+    """The versions core may not read itself: PySide6, shiboken6, the Qt runtime, and
+    pyqtgraph when it is loaded (importing it would load QtGui)."""
+    import PySide6
+    import shiboken6
+    from PySide6.QtCore import qVersion
+
+    versions = {
+        "PySide6": PySide6.__version__,
+        "shiboken6": shiboken6.__version__,
+        "Qt": qVersion(),
+    }
+    pyqtgraph = sys.modules.get("pyqtgraph")
+    if pyqtgraph is not None:
+        versions["pyqtgraph"] = str(getattr(pyqtgraph, "__version__", "unknown"))
+    return versions
 
 
 def clipboard_text(report: BundleReport) -> str:
@@ -106,11 +132,13 @@ class DiagnosticsJob(QObject):
         context.settings.sync()  # the file on disk holds what the window shows
         # Read here, on the GUI thread: the folded state and the screens live on it.
         extra = window_facts(self._window, context)
+        registry = context.dispatch.registry if context.dispatch is not None else None
+        people = people_known(context.store.state, registry)
         settings_file = Path(context.settings.location)
         backend = context.backend
         QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
         future = run_in_thread(
-            lambda: bundle_with_stats(out, backend, settings_file, extra), "diagnostics"
+            lambda: bundle_with_stats(out, backend, settings_file, extra, people), "diagnostics"
         )
         context.invoker.when_done(future, self._on_bundle_written, self._on_bundle_failed)
 
@@ -172,10 +200,8 @@ class DiagnosticsJob(QObject):
 
 
 def window_facts(window: QWidget, context: AppContext) -> dict[str, object]:
-    """What the running workstation adds to the bundle: Qt, the screens, the backend, the
+    """What the running workstation adds to the bundle: the screens, the backend, the
     incidents by status (numbers only). GUI thread only."""
-    import PySide6
-    from PySide6.QtCore import qVersion
     from PySide6.QtGui import QGuiApplication
 
     current = window.screen()
@@ -199,7 +225,6 @@ def window_facts(window: QWidget, context: AppContext) -> dict[str, object]:
     ]
     statuses = Counter(i.status.value for i in context.store.state.incidents.values())
     return {
-        "qt": {"qt": qVersion(), "pyside6": PySide6.__version__},
         "screens": screens,
         "backend": {"mode": context.backend.mode.value, "location": context.backend.location},
         "language": context.language,
@@ -209,14 +234,29 @@ def window_facts(window: QWidget, context: AppContext) -> dict[str, object]:
 
 
 def bundle_with_stats(
-    out: Path, backend: Backend, settings_file: Path | None, extra: dict[str, object]
+    out: Path,
+    backend: Backend,
+    settings_file: Path | None,
+    extra: dict[str, object],
+    people: set[str] | None = None,
 ) -> BundleReport:
-    """Add the event log's counts to ``extra`` and write the bundle (worker thread)."""
+    """Add the event log's counts to ``extra`` and write the bundle, pseudonymising
+    ``people`` and everyone the event log file names (worker thread)."""
+    people = set(people or ())
+    path = log_file(backend)
+    if path is not None:
+        # The folded state knows only the current assignee; the file knows every one.
+        try:
+            people |= people_in_event_log(path)
+        except CityroomError as error:
+            log.warning("diagnostics: the people of %s not read: %s", path, error)
     return write_bundle(
         out,
         log_dir=log_folder(),
         settings_file=settings_file,
         extra={**extra, "event_log": event_log_counts(backend)},
+        people=people,
+        versions=qt_versions(),
     )
 
 
@@ -232,31 +272,70 @@ def event_log_counts(backend: Backend) -> dict[str, object]:
     return asdict(counts)
 
 
-def cli_diagnostics(out: Path, *, db: Path | None = None, log_dir: Path | None = None) -> int:
-    """``cityroom diagnostics --out FILE``: write the support bundle to ``out`` (a folder:
-    a new file in it) and print what it holds; 2 with a message naming the problem when it
-    cannot be written. ``db`` is the standalone event log whose size is reported; ``log_dir``
-    the log folder (default: this process's, else the user's)."""
+def cli_diagnostics(
+    out: str | Path, *, db: Path | None = None, log_dir: Path | None = None
+) -> int:
+    """``cityroom diagnostics --out PATH``: write the support bundle to ``out`` and print what
+    it holds; 2 with a message naming the problem and the fix when it cannot be written
+    (nothing is written then). ``out`` is a file, or an existing folder to put a new
+    ``cityroom-diagnostics-….zip`` in; given as text, a trailing separator says it must be a
+    folder. ``db`` is the standalone event log whose size is reported and whose people are
+    pseudonymised; ``log_dir`` the log folder (default: this process's, else the user's)."""
     # Not ui.settings: it brings the settings dialog, hence QtWidgets, with it.
-    from ui.settings_file import settings_path
+    from ui.settings_file import open_store, settings_path
 
-    if out.is_dir():
-        out = out / f"cityroom-diagnostics-{datetime.now():%Y%m%d-%H%M%S}.zip"
+    try:
+        target = bundle_target(out)
+    except DiagnosticsError as error:
+        print(f"cityroom diagnostics: {error}", file=sys.stderr)
+        return 2
+    settings = settings_path()
     extra: dict[str, object] = {
         "backend": {"mode": "unknown (made from the command line)"},
         "log_file": "none: made from the command line",
     }
     if db is not None:
         extra["event_log"] = _file_facts(db)
+    registry_setting = str(open_store(settings).value("dispatch/registry", "") or "")
+    people, sources = _cli_people(db, Path(registry_setting) if registry_setting else None)
+    extra["people_pseudonymised_from"] = sources
     try:
         report = write_bundle(
-            out, log_dir=log_dir or log_folder(), settings_file=settings_path(), extra=extra
+            target,
+            log_dir=log_dir or log_folder(),
+            settings_file=settings,
+            extra=extra,
+            people=people,
+            versions=qt_versions(),
         )
     except DiagnosticsError as error:
         print(f"cityroom diagnostics: {error}", file=sys.stderr)
         return 2
     print(report.describe())
     return 0
+
+
+def _cli_people(db: Path | None, registry_file: Path | None) -> tuple[set[str], list[str]]:
+    """The people the event log and the agency registry name, and where they came from (or
+    why a source was not read: the bundle is still worth having)."""
+    from core.dispatch.agencies import Registry
+
+    people: set[str] = set()
+    sources: list[str] = []
+    if db is not None and db.is_file():
+        try:
+            people |= people_in_event_log(db)
+            sources.append(f"the event log {db}")
+        except CityroomError as error:
+            sources.append(f"not the event log: {error}")
+    try:
+        registry = Registry.load(registry_file)
+    except CityroomError as error:
+        sources.append(f"not the agency registry: {error}")
+    else:
+        people |= people_known(registry=registry)
+        sources.append(f"the agency registry {registry.path}")
+    return people, sources
 
 
 def _file_facts(path: Path) -> dict[str, object]:

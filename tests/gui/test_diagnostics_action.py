@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from core.commands import Acknowledge, Assign
 from core.diagnostics import BundleReport
 from core.logfiles import start_log_files, stop_log_files
 from tests.gui.conftest import Workstation
@@ -52,9 +53,18 @@ def message_box(station: Workstation) -> QMessageBox:
 def test_the_bundle_is_saved_where_the_dialog_suggests_and_described_on_the_clipboard(
     qtbot: QtBot, workstation: Workstation, logs: Path, home: Path
 ) -> None:
-    workstation.report("F-FIRE")
-    qtbot.waitUntil(lambda: len(workstation.context.store.state.incidents) == 1)
+    incident = workstation.report("F-FIRE")
+    workstation.backend.submit(Acknowledge(incident), "supervisor:han").result()
+    workstation.backend.submit(Assign(incident, assignee="최유진"), "supervisor:han").result()
+
+    def assigned() -> bool:
+        found = workstation.context.store.state.incidents.get(incident)
+        return found is not None and found.assignee == "최유진"
+
+    qtbot.waitUntil(assigned)
     logging.getLogger("cityroom.lpr").warning("plate 12가3456 read for operator:kim")
+    # People the event log knows, named in free text with no label: still pseudonymised.
+    logging.getLogger("cityroom.shift").warning("최유진 현장 도착, han 확인")
 
     job = copy_diagnostics(workstation.window, workstation.context)
     dialog = workstation.window.findChild(QFileDialog)
@@ -80,15 +90,16 @@ def test_the_bundle_is_saved_where_the_dialog_suggests_and_described_on_the_clip
         log = archive.read("logs/cityroom.log").decode("utf-8")
         names = archive.namelist()
     assert about["backend"]["mode"] == "standalone"
-    assert about["incidents_by_status"] == {"new": 1}
-    assert about["event_log"]["incidents_by_status"] == {"new": 1}
+    assert about["incidents_by_status"] == {"assigned": 1}
+    assert about["event_log"]["incidents_by_status"] == {"assigned": 1}
     assert about["event_log"]["events"] >= 1
-    assert about["qt"]["qt"].startswith("6.")
+    assert about["packages"]["Qt"].startswith("6.") and about["packages"]["PySide6"]
     screen = about["screens"][0]
     assert screen["geometry"][2] > 0 and screen["logical_dpi"] > 0
     assert any(s["has_window"] for s in about["screens"])
-    assert "plate <plate> read for operator:<user-1>" in log
-    assert "12가3456" not in log
+    assert "plate <plate> read for operator:<person-1>" in log
+    assert "<person-2> 현장 도착, <person-3> 확인" in log
+    assert "12가3456" not in log and "최유진" not in log
     assert "settings/settings.ini" in names and "manifest.txt" in names
     box.close()
 
@@ -131,14 +142,14 @@ CLI = """
 import sys
 from pathlib import Path
 from ui.diagnostics import cli_diagnostics
-status = cli_diagnostics(Path(sys.argv[1]), log_dir=Path(sys.argv[2]))
+status = cli_diagnostics(sys.argv[1], log_dir=Path(sys.argv[2]))
 loaded = [m for m in ("PySide6.QtGui", "PySide6.QtWidgets") if m in sys.modules]
 print("loaded:", loaded)
 sys.exit(status)
 """
 
 
-def run_cli(tmp_path: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(tmp_path: Path, out: Path | str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -187,4 +198,12 @@ def test_the_command_line_says_why_it_cannot_write_and_exits_2(tmp_path: Path) -
     result = run_cli(tmp_path, out)
     assert result.returncode == 2
     assert f"cityroom diagnostics: Cannot write the diagnostics bundle {out}" in result.stderr
-    assert "Choose a folder you can write to" in result.stderr
+    assert f"{tmp_path / 'taken'} is a file, not a folder" in result.stderr
+
+
+def test_the_command_line_refuses_a_missing_folder_written_as_one(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, f"{tmp_path / 'missing-folder'}{os.sep}")
+    assert result.returncode == 2
+    assert f"the folder {tmp_path / 'missing-folder'} does not exist" in result.stderr
+    assert "Create the folder first" in result.stderr
+    assert not (tmp_path / "missing-folder").exists()

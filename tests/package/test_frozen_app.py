@@ -7,10 +7,12 @@ build.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,6 +149,21 @@ def test_headless_commands_run_from_the_bundle(
         helped = run(frozen_app, home, *command)
         assert helped.returncode == 0, f"{command}: {helped.stderr}"
         assert "usage: cityroom" in helped.stdout
+
+
+def test_the_support_bundle_names_the_bundled_versions(
+    frozen_app: Path, seeded_log: Path, home: Path
+) -> None:
+    out = home / "support"
+    out.mkdir(exist_ok=True)
+    made = run(frozen_app, home, "diagnostics", "--out", f"{out}/", "--db", str(seeded_log))
+    assert made.returncode == 0, made.stderr
+    [bundle] = out.glob("cityroom-diagnostics-*.zip")
+    with zipfile.ZipFile(bundle) as archive:
+        packages = json.loads(archive.read("about.json"))["packages"]
+    # Read from the metadata the bundle carries (not "not installed", as before).
+    for name in ("PySide6", "numpy", "rasterio", "pyogrio", "opencv-contrib-python-headless"):
+        assert packages[name][:1].isdigit(), f"{name}: {packages[name]}"
 
 
 def test_window_shows_the_map_and_the_queue(
