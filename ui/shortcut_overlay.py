@@ -1,15 +1,12 @@
 """The keyboard shortcuts overlay (F1): every shortcut the window offers at that moment, grouped
-by menu, with a filter; two actions on one key are flagged.
+by menu and by panel, with a filter; two actions on one key are flagged.
 
-The list is collected live from the window's actions and buttons each time the overlay opens,
-so a panel's shortcuts, a replay's, or a disabled one show as they are now.
+The list is collected live from the window's actions and buttons each time the overlay opens
+(``ui.shortcut_catalogue``), so a panel's shortcuts, a replay's, or a disabled one show as they
+are now.
 """
 
 from __future__ import annotations
-
-import enum
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt
@@ -23,23 +20,43 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
-    QDockWidget,
     QFrame,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from ui.shortcut_catalogue import (
+    OwnKeys,
+    ShortcutEntry,
+    Where,
+    collect_shortcuts,
+    find_clashes,
+    own_keys,
+    shortcut_clashes,
+)
+
+__all__ = [
+    "CLASH_COLOUR",
+    "OwnKeys",
+    "ShortcutEntry",
+    "ShortcutOverlay",
+    "Where",
+    "collect_shortcuts",
+    "find_clashes",
+    "install_shortcut_overlay",
+    "own_keys",
+    "shortcut_clashes",
+    "shortcut_overlay",
+]
 
 OVERLAY_KEY = "F1"
 TEXT_FACTOR = 1.6  # the overlay's text against the application font: read across a room
@@ -47,224 +64,6 @@ TITLE_FACTOR = 1.3  # the title against the overlay's text
 BACKDROP = QColor(0, 0, 0, 190)
 CLASH_COLOUR = QColor("#ffd66b")  # 12:1 on the dark theme's base, 15:1 on black
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
-_NATIVE = QKeySequence.SequenceFormat.NativeText
-
-
-class Where(enum.Enum):
-    """Where a shortcut lives when no menu offers it."""
-
-    MENU = "menu"
-    PANEL = "panel"
-    WINDOW = "window"
-
-
-@dataclass(frozen=True, eq=False)
-class ShortcutEntry:
-    """One shortcut the window offers: its keys (as this platform writes them), what it is
-    called, where it lives, and what runs it."""
-
-    keys: tuple[str, ...]
-    portable: tuple[str, ...]  # the keys in portable text: the same on every platform
-    name: str  # "" when the action has no text
-    where: Where
-    menu: str  # "File", "Simulator › Speed" for Where.MENU; "" otherwise
-    menu_order: int  # the menu's place in the menu bar (sub-menus after their menu)
-    place: str  # the panel's title for a panel's shortcut; "" otherwise
-    enabled: bool
-    source: QAction | QAbstractButton | QShortcut
-    scopes: tuple[QWidget, ...]  # where the keys work: the window, or widgets of a panel
-
-    @property
-    def label(self) -> str:
-        """The name with the panel's title, as a list of clashes shows it."""
-        name = self.name or "?"
-        return f"{name} ({self.place})" if self.place else name
-
-    def run(self) -> None:
-        """Do what the keys do."""
-        if isinstance(self.source, QAction):
-            self.source.trigger()
-        elif isinstance(self.source, QAbstractButton):
-            self.source.click()
-        else:
-            self.source.activated.emit()
-
-
-def plain(text: str) -> str:
-    """A menu text without its mnemonic marks ("&Quit" → "Quit", "A && B" → "A & B")."""
-    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
-
-
-def _inside(widget: QWidget, window: QMainWindow) -> bool:
-    """Whether ``widget`` is part of ``window`` (a floating dock of it too; a dialog not)."""
-    current: QWidget | None = widget
-    while current is not None:
-        if current is window:
-            return True
-        if current.isWindow() and not isinstance(current, QDockWidget):
-            return False
-        current = current.parentWidget()
-    return False
-
-
-def _menu_paths(window: QMainWindow) -> dict[int, tuple[int, str]]:
-    """The path of each menu of the window's menu bar ("File", "Simulator › Speed") with
-    its place in the bar's order, by the menu's address."""
-    # Walked down from the menu bar: asking a menu for its own action (QMenu.menuAction)
-    # would tie that action's Python wrapper to a passing wrapper of the menu, and the
-    # action's wrapper would die with it.
-    paths: dict[int, tuple[int, str]] = {}
-
-    def walk(widget: QWidget, path: str) -> None:
-        for action in widget.actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu):
-                address = shiboken6.getCppPointer(menu)[0]
-                if address not in paths:
-                    title = plain(menu.title())
-                    paths[address] = (len(paths), f"{path} › {title}" if path else title)
-                    walk(menu, paths[address][1])
-
-    walk(window.menuBar(), "")
-    return paths
-
-
-def _panel_title(widget: QWidget) -> str:
-    current: QWidget | None = widget
-    while current is not None:
-        if isinstance(current, QDockWidget):
-            return plain(current.windowTitle())
-        current = current.parentWidget()
-    return ""
-
-
-def _entry(
-    source: QAction | QAbstractButton | QShortcut,
-    sequences: Iterable[QKeySequence],
-    name: str,
-    owners: list[QWidget],
-    window: QMainWindow,
-    window_wide: bool,
-    menu_paths: dict[int, tuple[int, str]],
-) -> ShortcutEntry | None:
-    """The entry for ``source`` if its keys work in ``window`` now, else None."""
-    keys = [s for s in sequences if not s.isEmpty()]
-    if not keys:
-        return None
-    order, menu = next(
-        (
-            menu_paths[address]
-            for o in owners
-            if isinstance(o, QMenu) and (address := shiboken6.getCppPointer(o)[0]) in menu_paths
-        ),
-        (0, ""),
-    )
-    widgets = [w for w in owners if not isinstance(w, QMenu) and _inside(w, window)]
-    if not menu and not any(w.isVisible() for w in widgets):
-        return None  # not in this window, or its panel is closed: the keys do nothing now
-    scopes: tuple[QWidget, ...] = (window,) if window_wide else tuple(widgets)
-    place = _panel_title(widgets[0]) if widgets and not menu else ""
-    where = Where.MENU if menu else (Where.PANEL if place else Where.WINDOW)
-    return ShortcutEntry(
-        keys=tuple(k.toString(_NATIVE) for k in keys),
-        portable=tuple(k.toString(QKeySequence.SequenceFormat.PortableText) for k in keys),
-        name=plain(name).strip(),
-        where=where,
-        menu=menu,
-        menu_order=order,
-        place=place,
-        enabled=source.isEnabled(),
-        source=source,
-        scopes=scopes if scopes else (window,),
-    )
-
-
-def collect_shortcuts(window: QMainWindow) -> list[ShortcutEntry]:
-    """Every shortcut ``window`` offers at this moment: its visible actions with keys (the
-    menus', the panels'), buttons with keys and shortcut objects in it."""
-    entries: list[ShortcutEntry] = []
-    paths = _menu_paths(window)
-    wide = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
-    for action in window.findChildren(QAction):
-        if not action.isVisible() or action.isSeparator():
-            continue
-        owners = [o for o in action.associatedObjects() if isinstance(o, QWidget)]
-        entry = _entry(
-            action,
-            action.shortcuts(),
-            action.text() or action.toolTip(),
-            owners,
-            window,
-            action.shortcutContext() in wide,
-            paths,
-        )
-        if entry is not None:
-            entries.append(entry)
-    for button in window.findChildren(QAbstractButton):
-        # A button's keys work across its window while it is shown.
-        entry = _entry(button, [button.shortcut()], button.text(), [button], window, True, paths)
-        if entry is not None:
-            entries.append(entry)
-    for shortcut in window.findChildren(QShortcut):
-        parent = shortcut.parent()
-        if not isinstance(parent, QWidget):
-            continue
-        entry = _entry(
-            shortcut,
-            shortcut.keys(),
-            shortcut.whatsThis(),
-            [parent],
-            window,
-            shortcut.context() in wide,
-            paths,
-        )
-        if entry is not None:
-            entries.append(entry)
-    return entries
-
-
-def _within(widget: QWidget, scope: QWidget) -> bool:
-    """Whether ``widget`` is ``scope`` or inside it (a floating dock inside its window too,
-    as Qt counts it for the window's shortcuts)."""
-    current: QWidget | None = widget
-    while current is not None:
-        if current is scope:
-            return True
-        current = current.parentWidget()
-    return False
-
-
-def _overlap(first: ShortcutEntry, second: ShortcutEntry) -> bool:
-    """Whether there is a focus at which the keys of both work."""
-    return any(_within(a, b) or _within(b, a) for a in first.scopes for b in second.scopes)
-
-
-def find_clashes(entries: list[ShortcutEntry]) -> list[tuple[str, list[ShortcutEntry]]]:
-    """Keys that two enabled shortcuts working at the same focus share (Qt then runs
-    neither), with those shortcuts, by key."""
-    by_key: dict[str, list[tuple[str, ShortcutEntry]]] = {}
-    for entry in entries:
-        if entry.enabled:
-            for native, portable in zip(entry.keys, entry.portable, strict=True):
-                by_key.setdefault(portable, []).append((native, entry))
-    clashes: list[tuple[str, list[ShortcutEntry]]] = []
-    for _portable, shared in sorted(by_key.items()):
-        involved = [
-            entry
-            for entry in dict.fromkeys(e for _, e in shared)
-            if any(other is not entry and _overlap(entry, other) for _, other in shared)
-        ]
-        if len(involved) > 1:
-            clashes.append((shared[0][0], involved))
-    return clashes
-
-
-def shortcut_clashes(window: QMainWindow) -> list[tuple[str, list[str]]]:
-    """Keys ``window`` gives to two enabled actions at once, each with the actions' names."""
-    return [
-        (key, [entry.label for entry in entries])
-        for key, entries in find_clashes(collect_shortcuts(window))
-    ]
 
 
 class ShortcutOverlay(QWidget):
@@ -297,12 +96,15 @@ class ShortcutOverlay(QWidget):
         self.clash_note.setObjectName("shortcutClash")
         self.clash_note.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels([self.tr("Keys"), self.tr("Action")])
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels([self.tr("Keys"), self.tr("Action"), self.tr("Works")])
         self.tree.setRootIsDecorated(False)
         self.tree.setItemsExpandable(False)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setStretchLastSection(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         self.tree.itemActivated.connect(self._on_tree_item_clicked)
         layout = QVBoxLayout(self.card)
@@ -373,8 +175,18 @@ class ShortcutOverlay(QWidget):
         if entry.where is Where.MENU:
             return entry.menu
         if entry.where is Where.PANEL:
-            return self.tr("Panels")
+            return entry.place  # each panel's keys under its title
         return self.tr("Window")
+
+    def works_text(self, entry: ShortcutEntry) -> str:
+        """When or where the keys of ``entry`` work, if not everywhere in the window."""
+        if entry.note:
+            return entry.note
+        if not entry.focus_only:
+            return ""
+        if entry.place:
+            return self.tr("when the panel has the focus")
+        return self.tr("when its control has the focus")
 
     def _order(self, entry: ShortcutEntry) -> tuple[int, int, str]:
         rank = {Where.MENU: 0, Where.PANEL: 1, Where.WINDOW: 2}[entry.where]
@@ -421,22 +233,25 @@ class ShortcutOverlay(QWidget):
         bold: QFont,
     ) -> QTreeWidgetItem:
         name = entry.name or self.tr("(no description)")
-        if entry.place:
-            name = f"{name} — {entry.place}"
         if not entry.enabled:
             name = self.tr("%1 (not available now)").replace("%1", name)
         keys = ", ".join(entry.keys)
-        item = QTreeWidgetItem(group, [f"⚠ {keys}" if partners else keys, name])
+        item = QTreeWidgetItem(
+            group, [f"⚠ {keys}" if partners else keys, name, self.works_text(entry)]
+        )
         item.setData(0, _ENTRY_ROLE, entry)
         flags = Qt.ItemFlag.ItemIsSelectable
         if entry.enabled:
             flags |= Qt.ItemFlag.ItemIsEnabled
         item.setFlags(flags)
+        if not entry.runnable:
+            # Keys that work in another window: listed so the operator learns them.
+            item.setToolTip(1, self.tr("Press these keys there; the list cannot run them."))
         if partners:
             tip = self.tr("These keys also run: %1").replace(
                 "%1", ", ".join(p.label for p in partners)
             )
-            for column in (0, 1):
+            for column in (0, 1, 2):
                 item.setForeground(column, CLASH_COLOUR)
                 item.setFont(column, bold)
                 item.setToolTip(column, tip)
@@ -453,18 +268,23 @@ class ShortcutOverlay(QWidget):
             shown = 0
             for item in rows:
                 haystack = " ".join(
-                    (item.text(0), item.text(1), group.text(0), self._portable(item))
+                    (item.text(0), item.text(1), item.text(2), group.text(0), self._portable(item))
                 ).casefold()
                 match = all(word in haystack for word in words)
                 item.setHidden(not match)
                 shown += match
-                if match and first is None and not item.isDisabled():
+                if match and first is None and self._can_run(item):
                     first = item
             group.setHidden(shown == 0)
         if first is not None:
             self.tree.setCurrentItem(first)  # Enter runs the first match
         else:
             self.tree.setCurrentIndex(QModelIndex())
+
+    @staticmethod
+    def _can_run(item: QTreeWidgetItem) -> bool:
+        entry = item.data(0, _ENTRY_ROLE)
+        return isinstance(entry, ShortcutEntry) and entry.enabled and entry.runnable
 
     @staticmethod
     def _portable(item: QTreeWidgetItem) -> str:
@@ -474,8 +294,9 @@ class ShortcutOverlay(QWidget):
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         entry = item.data(0, _ENTRY_ROLE)
         # Some platforms activate on a single click too: the first of the two signals runs it.
-        if not self.isVisible() or not isinstance(entry, ShortcutEntry) or not entry.enabled:
+        if not self.isVisible() or not self._can_run(item):
             return
+        assert isinstance(entry, ShortcutEntry)
         self.close_overlay()
         if shiboken6.isValid(entry.source):
             entry.run()

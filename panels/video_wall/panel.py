@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
@@ -37,8 +35,11 @@ from core.video.clips import ClipRecord
 from core.video.evidence import StillRecord
 from core.video.registry import StreamRegistryError
 from layers.queries import nearest_cameras
+from panels.video_wall.camera_list import CameraListWidget
 from panels.video_wall.evidence import EvidenceDesk
 from panels.video_wall.frames import FramePool, NewestOnly
+from panels.video_wall.grid import LAYOUTS, decode_rate, layout_for, place_tiles
+from panels.video_wall.keys import WallKeys
 from panels.video_wall.playback import ScrubController, recording_key
 from panels.video_wall.popout import PopOutWindow, other_screen
 from panels.video_wall.recorded import ClipVideo, RingVideo
@@ -51,29 +52,12 @@ from panels.video_wall.replay import (
 )
 from panels.video_wall.scrub import ScrubBar, clock
 from panels.video_wall.services import WallServices
-from panels.video_wall.tile import CAMERA_MIME_PREFIX, VideoTile
+from panels.video_wall.tile import VideoTile
 from panels.video_wall.tour import CameraTour
 from ui.context import AppContext
 from ui.visibility import timer_while_visible
 
-LAYOUTS = (1, 4, 9, 16, 25, 36, 64)
-LIST_LIMIT = 500  # camera list rows shown at once; the filter narrows the rest
 TOUR_DWELL_CHOICES = (5, 10, 20, 30, 60)
-
-
-class CameraListWidget(QListWidget):
-    """The camera list; a camera dragged out of it can be dropped on any tile."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDragEnabled(True)
-
-    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
-        """The dragged camera's id, in a form only the tiles accept."""
-        data = QMimeData()
-        if items:
-            data.setText(CAMERA_MIME_PREFIX + str(items[0].data(Qt.ItemDataRole.UserRole)))
-        return data
 
 
 class VideoWallPanel(QWidget):
@@ -113,6 +97,7 @@ class VideoWallPanel(QWidget):
         self.showing_past = False
         self.live_only = PastControls(self.still_button, self.tour_button)
         self.cameras_only = PastControls(self.near_incident, self.saved_layouts)
+        self.keys = WallKeys(self)
         self.set_layout_size(4)
         context.selection.cameraSelected.connect(self._on_selection_camera_selected)
         # New incidents offer cameras only live: the view reports none while it replays.
@@ -231,31 +216,15 @@ class VideoWallPanel(QWidget):
         self._fill_camera_list()
 
     def _fill_camera_list(self) -> None:
-        text = self.filter.text().strip().casefold()
-        self.camera_list.clear()
-        shown = 0
         cameras: Sequence[Camera] = self.context.city.cameras
         if self.context.review_dir is not None:
             # A review has no cameras to stream: only those with clips in the bundle.
             clips = getattr(self, "review_clips", None)
             found = clips.cameras() if clips is not None else []
             cameras = [review_camera(self.context.city, camera_id) for camera_id in found]
-        for camera in cameras:
-            if (
-                text
-                and text not in camera.id.casefold()
-                and text not in camera.name.casefold()
-                and text not in camera.name_en.casefold()
-            ):
-                continue
-            item = QListWidgetItem(
-                f"{camera.id}  {self.context.pick(camera.name, camera.name_en)}"
-            )
-            item.setData(Qt.ItemDataRole.UserRole, camera.id)
-            self.camera_list.addItem(item)
-            shown += 1
-            if shown >= LIST_LIMIT:
-                break
+        self.camera_list.fill(
+            cameras, self.filter.text(), lambda c: self.context.pick(c.name, c.name_en)
+        )
 
     def set_layout_size(self, size: int) -> None:
         """Show ``size`` tiles (1, 4, 9 … 64); cameras beyond the new size are closed."""
@@ -275,6 +244,7 @@ class VideoWallPanel(QWidget):
             self.tiles.append(tile)
         del self.tiles[size:]
         self.full_index = None
+        self.keys.refresh()
         if self.layout_choice.currentData() != size:
             self.layout_choice.blockSignals(True)
             self.layout_choice.setCurrentIndex(LAYOUTS.index(size))
@@ -285,16 +255,8 @@ class VideoWallPanel(QWidget):
         self._adapt_decoding()
 
     def _place_tiles(self) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.setParent(None)
         shown = [self.tiles[self.full_index]] if self.full_index is not None else self.tiles
-        columns = math.ceil(math.sqrt(len(shown)))
-        for i, tile in enumerate(shown):
-            self.grid.addWidget(tile, i // columns, i % columns)
-            tile.show()
+        place_tiles(self.grid, shown)
 
     def _mark_active(self) -> None:
         for tile in self.tiles:
@@ -302,6 +264,11 @@ class VideoWallPanel(QWidget):
             tile.update()
 
     def _on_tile_activated(self, index: int) -> None:
+        self.highlight_tile(index)
+
+    def highlight_tile(self, index: int) -> None:
+        """Highlight tile ``index`` (its camera becomes the selected one) and take the focus,
+        so the wall's keys act on it."""
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         self.active_index = index
         self._mark_active()
@@ -310,7 +277,12 @@ class VideoWallPanel(QWidget):
             self.context.selection.select_camera(camera.id, origin=self)
 
     def _on_tile_toggled_full(self, index: int) -> None:
+        self.toggle_enlarged(index)
+
+    def toggle_enlarged(self, index: int) -> None:
+        """Enlarge tile ``index`` to the whole wall, or back to every tile when one is."""
         self.full_index = None if self.full_index is not None else index
+        self.keys.refresh()
         self._place_tiles()
         self._adapt_decoding()
         if self.showing_past:
@@ -437,7 +409,7 @@ class VideoWallPanel(QWidget):
             self.notice.setText(self.tr("Select an incident first."))
             return []
         if count is not None and count > len(self.tiles):
-            self.set_layout_size(next((s for s in LAYOUTS if s >= count), LAYOUTS[-1]))
+            self.set_layout_size(layout_for(count))
         wanted = len(self.tiles) if count is None else min(count, len(self.tiles))
         hits = nearest_cameras(self.context.city, incident.lat, incident.lon, wanted)
         if radius_m is not None:
@@ -619,7 +591,7 @@ class VideoWallPanel(QWidget):
     def _on_camera_list_double_clicked(self, item: QListWidgetItem) -> None:
         self.open_camera(str(item.data(Qt.ItemDataRole.UserRole)))
 
-    # -- saved layouts, tours, pop-outs, keys ---------------------------------------------
+    # -- saved layouts, tours, pop-outs ---------------------------------------------------
 
     def save_layout(self, name: str) -> None:
         """Remember the wall (tile count and cameras) under ``name`` for this operator."""
@@ -682,10 +654,7 @@ class VideoWallPanel(QWidget):
 
     def listed_camera_ids(self) -> list[str]:
         """The cameras the list shows now (the filter applied)."""
-        return [
-            str(self.camera_list.item(row).data(Qt.ItemDataRole.UserRole))
-            for row in range(self.camera_list.count())
-        ]
+        return self.camera_list.camera_ids()
 
     def _on_tour_toggled(self, on: bool) -> None:
         if on and self.showing_past:
@@ -782,7 +751,7 @@ class VideoWallPanel(QWidget):
             ),
             (
                 self.tr("Enlarge in the wall (Enter)"),
-                lambda: self._on_tile_toggled_full(tile.index),
+                lambda: self.toggle_enlarged(tile.index),
                 True,
                 False,
             ),
@@ -816,51 +785,9 @@ class VideoWallPanel(QWidget):
         menu.popup(where)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Arrows move the highlight, Enter enlarges, Del closes, F11 full screen, Esc back."""
-        key = event.key()
-        columns = math.ceil(math.sqrt(len(self.tiles)))
-        moves = {
-            Qt.Key.Key_Left: -1,
-            Qt.Key.Key_Right: 1,
-            Qt.Key.Key_Up: -columns,
-            Qt.Key.Key_Down: columns,
-        }
-        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        recording_keys = (
-            Qt.Key.Key_F11,
-            Qt.Key.Key_Space,
-            Qt.Key.Key_End,
-            Qt.Key.Key_I,
-            Qt.Key.Key_O,
-        )
-        if self.showing_past and (key in recording_keys or (ctrl and key in moves)):
-            # The live recording's keys do nothing in the past (replay has its own keys).
-            super().keyPressEvent(event)
-        elif key in moves and self.full_index is None and not ctrl:
-            target = self.active_index + moves[Qt.Key(key)]
-            if 0 <= target < len(self.tiles):
-                self._on_tile_activated(target)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or (
-            key == Qt.Key.Key_Escape and self.full_index is not None
-        ):
-            self._on_tile_toggled_full(self.active_index)
-        elif key == Qt.Key.Key_Delete:
-            self.close_camera(self.active_index)
-        elif key == Qt.Key.Key_F11:
-            self.pop_out(full_screen=True)
-        elif key == Qt.Key.Key_Left and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.scrubber.step(-10_000)
-        elif key == Qt.Key.Key_Right and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.scrubber.step(10_000)
-        elif key == Qt.Key.Key_Space:
-            self.scrub.play.toggle()
-        elif key == Qt.Key.Key_End:
-            self.scrubber.seek(None)
-        elif key == Qt.Key.Key_I:
-            self.mark_clip("in")
-        elif key == Qt.Key.Key_O:
-            self.mark_clip("out")
-        else:
+        """A key a part of the wall let through (the camera list, a button) does what it
+        does on the wall itself (``keys.WallKeys``)."""
+        if not self.keys.handle(event):
             super().keyPressEvent(event)
 
     # -- decoding and painting ------------------------------------------------------------
@@ -875,9 +802,7 @@ class VideoWallPanel(QWidget):
         return self.full_index is None and len(self.tiles) > 4
 
     def _adapt_decoding(self) -> None:
-        # Many small tiles do not need every frame; a full-screen tile gets them all.
-        shown = 1 if self.full_index is not None else len(self.tiles)
-        rate = None if shown <= 16 else 12.0 if shown <= 36 else 6.0
+        rate = decode_rate(1 if self.full_index is not None else len(self.tiles))
         if self.showing_past:
             rate = min(rate or REPLAY_DECODE_FPS, REPLAY_DECODE_FPS)
         small = self._small_tiles()
@@ -982,6 +907,7 @@ class VideoWallPanel(QWidget):
         if self.context.review_dir is not None:
             self.cameras_only.set_off(reason)
         self.scrub.set_off(reason)
+        self.keys.refresh()
         self.offer.hide()
         for tile in self.tiles:
             tile.set_replay(True)
@@ -1003,6 +929,7 @@ class VideoWallPanel(QWidget):
                 self._log_view(tile.camera.id, "replay", "close", None)
         self.live_only.set_off(None)
         self.scrub.set_off(None)
+        self.keys.refresh()
         self.scrubber.refresh()
         self._adapt_decoding()
 
@@ -1043,7 +970,7 @@ class VideoWallPanel(QWidget):
             self.notice.setText(self.tr("This bundle has no video clips."))
             return
         shown = cameras[: LAYOUTS[-1]]
-        self.set_layout_size(next(size for size in LAYOUTS if size >= len(shown)))
+        self.set_layout_size(layout_for(len(shown)))
         for index, camera_id in enumerate(shown):
             self._open_review_camera(camera_id, index)
         self.active_index = 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QScreen
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.city import Camera
@@ -22,9 +23,40 @@ def other_screen(current: QScreen | None) -> QScreen | None:
     return current
 
 
+class PopOutKey(enum.Enum):
+    """What a key of a camera's own window does."""
+
+    FULL_SCREEN = "full screen"
+    LEAVE_FULL_SCREEN = "leave full screen"
+    CLOSE = "close"
+
+
+def popout_key_sequences(key: PopOutKey) -> list[QKeySequence]:
+    """The keys that do ``key`` in a camera's own window."""
+    if key is PopOutKey.FULL_SCREEN:
+        return [QKeySequence("F11")]
+    if key is PopOutKey.LEAVE_FULL_SCREEN:
+        return [QKeySequence("Esc")]
+    return QKeySequence.keyBindings(QKeySequence.StandardKey.Close)  # Ctrl+W, Ctrl+F4 …
+
+
+class PopOutKeyNames(QObject):
+    """The names of a camera window's keys: its actions', and the wall's list of them for
+    the shortcuts overlay (F1) of the main window."""
+
+    def name(self, key: PopOutKey) -> str:
+        """What ``key`` does, in the operator's language."""
+        if key is PopOutKey.FULL_SCREEN:
+            return self.tr("Full screen, or back to a window")
+        if key is PopOutKey.LEAVE_FULL_SCREEN:
+            return self.tr("Leave full screen")
+        return self.tr("Close the camera window")
+
+
 class PopOutWindow(QWidget):
     """One live tile in a top-level window: F11 toggles full screen, Esc leaves it,
-    Ctrl+W closes. Decodes at the stream's full rate and size."""
+    Ctrl+W closes (as actions, in ``key_actions``). Decodes at the stream's full rate and
+    size."""
 
     closed = Signal(object)  # self, once the window is closed and its worker told to stop
 
@@ -47,6 +79,20 @@ class PopOutWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tile)
         self.resize(960, 540)
+        names = PopOutKeyNames(self)
+        slots: dict[PopOutKey, Callable[[], object]] = {
+            PopOutKey.FULL_SCREEN: self.toggle_full_screen,
+            PopOutKey.LEAVE_FULL_SCREEN: self.leave_full_screen,
+            PopOutKey.CLOSE: self.close,
+        }
+        self.key_actions: dict[PopOutKey, QAction] = {}
+        for key, slot in slots.items():
+            action = QAction(names.name(key), self)
+            action.setShortcuts(popout_key_sequences(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            self.addAction(action)
+            self.key_actions[key] = action
         self._paint_timer = timer_while_visible(self, 15, self._paint)
         self._state_timer = timer_while_visible(self, 500, self.tile.refresh_state)
 
@@ -67,6 +113,11 @@ class PopOutWindow(QWidget):
         else:
             self.showFullScreen()
 
+    def leave_full_screen(self) -> None:
+        """Back to a window when full screen (nothing otherwise)."""
+        if self.isFullScreen():
+            self.showNormal()
+
     def _paint(self) -> None:
         if self.tile.take_frame():
             self.tile.update()
@@ -85,17 +136,6 @@ class PopOutWindow(QWidget):
         if self.tile.worker is not None:
             self.tile.worker.request_stop()
         super().hideEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """F11 full screen, Esc out of full screen, Ctrl+W close."""
-        if event.key() == Qt.Key.Key_F11:
-            self.toggle_full_screen()
-        elif event.key() == Qt.Key.Key_Escape and self.isFullScreen():
-            self.showNormal()
-        elif event.matches(QKeySequence.StandardKey.Close):
-            self.close()
-        else:
-            super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Tell the wall (decoding stops as the window hides)."""

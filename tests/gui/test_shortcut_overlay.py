@@ -4,21 +4,25 @@ running an entry, closing, duplicate keys flagged, and its size on a wall screen
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTreeWidgetItem, QWidget
 
+from panels.video_wall.panel import VideoWallPanel
 from tests.gui.conftest import Workstation
 from ui.shortcut_overlay import (
     CLASH_COLOUR,
     ShortcutOverlay,
     collect_shortcuts,
     install_shortcut_overlay,
+    own_keys,
     shortcut_clashes,
     shortcut_overlay,
 )
@@ -31,16 +35,29 @@ def native(keys: str) -> str:
     return QKeySequence(keys).toString(NATIVE)
 
 
-@pytest.fixture
-def overlay(qtbot, workstation: Workstation) -> Iterator[ShortcutOverlay]:  # type: ignore[no-untyped-def]
-    """The overlay on the real window, which is active (so its keys reach it)."""
-    window = workstation.window
+def _active_overlay(qtbot, window: QMainWindow) -> ShortcutOverlay:  # type: ignore[no-untyped-def]
     action = install_shortcut_overlay(window)
     assert install_shortcut_overlay(window) is action  # once per window
     found = shortcut_overlay(window)
     assert found is not None
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+    return found
+
+
+@pytest.fixture
+def overlay(qtbot, workstation: Workstation) -> Iterator[ShortcutOverlay]:  # type: ignore[no-untyped-def]
+    """The overlay on the real window, which is active (so its keys reach it)."""
+    found = _active_overlay(qtbot, workstation.window)
+    yield found
+    if found.isVisible():
+        found.close_overlay()
+
+
+@pytest.fixture
+def wall_overlay(qtbot, wall_station: Workstation) -> Iterator[ShortcutOverlay]:  # type: ignore[no-untyped-def]
+    """The overlay on the real window with the video wall, which is active."""
+    found = _active_overlay(qtbot, wall_station.window)
     yield found
     if found.isVisible():
         found.close_overlay()
@@ -69,11 +86,15 @@ def test_f1_lists_the_windows_shortcuts_by_menu(qtbot, overlay: ShortcutOverlay)
     assert ("Replay", native("F8"), "Enter replay") in rows
     # Actions live now but not usable yet are listed and say so.
     assert ("Replay", native("Ctrl+Left"), "Step back 10 s (not available now)") in rows
-    # A panel's own keys, with the panel named; the overlay's own key in the Help menu.
-    assert ("Panels", "A", "Acknowledge — Incident queue (not available now)") in rows
+    # A panel's own keys under the panel's title; the overlay's own key in the Help menu.
+    assert ("Incident queue", "A", "Acknowledge (not available now)") in rows
     assert ("Help", native("F1"), "Keyboard shortcuts") in rows
     headings = [heading for heading, _, _ in rows]
-    assert headings.index("File") < headings.index("Help") < headings.index("Panels")
+    assert headings.index("File") < headings.index("Help") < headings.index("Incident queue")
+    # Where each works: a panel's keys only when it has the focus, a menu's anywhere.
+    works = {(i.text(0), i.text(1)): i.text(2) for i in overlay.entry_items()}
+    assert works[("A", "Acknowledge (not available now)")] == "when the panel has the focus"
+    assert works[(native("Ctrl+Q"), "Quit")] == ""
     assert overlay.geometry() == overlay.main_window.rect()  # over the whole window
     assert not overlay.clash_note.isVisible()  # the real window gives no key twice
 
@@ -240,6 +261,17 @@ def test_keys_clash_only_where_both_work(qtbot) -> None:  # type: ignore[no-unty
     names = [e.label for e in collect_shortcuts(window)]
     assert "Retry (Right)" not in names  # a closed panel's keys do nothing now
     assert shortcut_clashes(window) == [("R", ["Resolve (Left)", "Refresh"])]
+    whole.setEnabled(False)
+    # Keys a widget handles itself clash where they work; keys of a window it opens not.
+    own_keys(panels[0]).add(["F5"], "Redraw", "while drawing")
+    own_keys(panels[0]).add(["Ctrl+R"], "Reload the window", "in its window", in_widget=False)
+    assert own_keys(panels[0]) is own_keys(panels[0])
+    assert shortcut_clashes(window) == []
+    for name, keys in (("Refresh all", "F5"), ("Reload", "Ctrl+R")):
+        action = QAction(name, window)
+        action.setShortcut(QKeySequence(keys))
+        window.addAction(action)
+    assert shortcut_clashes(window) == [("F5", ["Refresh all", "Redraw (Left)"])]
 
 
 def test_collecting_leaves_every_action_usable(overlay: ShortcutOverlay) -> None:
@@ -251,6 +283,160 @@ def test_collecting_leaves_every_action_usable(overlay: ShortcutOverlay) -> None
     assert all(shiboken6.isValid(action) for action in actions)
     for action in actions:
         action.shortcuts()  # the Python side still reaches each one
+
+
+# -- the video wall's keys ------------------------------------------------------------------
+
+FOCUS = "when the panel has the focus"
+CAMERA_WINDOW = "in a camera's own window"
+
+
+def wall_rows(overlay: ShortcutOverlay) -> set[tuple[str, str, str]]:
+    """(keys, action, where it works) of each row under the video wall's heading."""
+    return {
+        (i.text(0), i.text(1), i.text(2))
+        for i in overlay.entry_items()
+        if (group := i.parent()) is not None and group.text(0) == "Video wall"
+    }
+
+
+def focus_wall(qtbot, wall: VideoWallPanel, index: int = 0) -> None:  # type: ignore[no-untyped-def]
+    wall.highlight_tile(index)
+    qtbot.waitUntil(wall.hasFocus)
+
+
+def test_f1_lists_the_video_walls_keys_under_the_wall_and_flags_a_key_given_twice(  # type: ignore[no-untyped-def]
+    qtbot, wall_overlay: ShortcutOverlay, wall_station: Workstation
+) -> None:
+    window, wall = wall_station.window, wall_station.wall
+    focus_wall(qtbot, wall)
+    open_with_f1(qtbot, wall_overlay)
+    close_keys = ", ".join(
+        k.toString(NATIVE) for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Close)
+    )
+    assert {
+        (native("Left"), "Highlight the tile to the left", FOCUS),
+        (native("Right"), "Highlight the tile to the right", FOCUS),
+        (native("Up"), "Highlight the tile above", FOCUS),
+        (native("Down"), "Highlight the tile below", FOCUS),
+        (
+            f"{native('Return')}, {native('Enter')}",
+            "Enlarge the highlighted tile, or back to the whole wall",
+            FOCUS,
+        ),
+        # Esc only restores an enlarged tile: nothing to do on the whole wall.
+        (native("Esc"), "Back to the whole wall (not available now)", FOCUS),
+        (native("Del"), "Close the highlighted tile", FOCUS),
+        (native("F11"), "Highlighted camera full screen", FOCUS),
+        (native("Ctrl+Left"), "Back 10 s in the highlighted camera's recording", FOCUS),
+        (native("Ctrl+Right"), "Forward 10 s in the highlighted camera's recording", FOCUS),
+        (native("Space"), "Play or pause the highlighted camera's recording", FOCUS),
+        (native("End"), "Back to the live picture", FOCUS),
+        ("I", "Clip starts here (in)", FOCUS),
+        ("O", "Clip ends here (out)", FOCUS),
+        (native("Ctrl+T"), "Still", ""),  # a button's key works across the window
+        (native("F11"), "Full screen, or back to a window", CAMERA_WINDOW),
+        (native("Esc"), "Leave full screen", CAMERA_WINDOW),
+        (close_keys, "Close the camera window", CAMERA_WINDOW),
+    } <= wall_rows(wall_overlay)
+    assert not wall_overlay.clash_note.isVisible()
+    # A camera window's keys are listed to be learnt, not run from here.
+    item = _item(wall_overlay, "Leave full screen")
+    wall_overlay.tree.scrollToItem(item)
+    where = wall_overlay.tree.visualItemRect(item).center()
+    qtbot.mouseClick(wall_overlay.tree.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert wall_overlay.isVisible()
+    qtbot.keyClick(wall_overlay.filter, Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is wall
+    # Space given to the window too: both work at the wall's focus, so Qt runs neither.
+    ran: list[bool] = []
+    twin = QAction("Quick pause", window)
+    twin.setShortcut(QKeySequence("Space"))
+    twin.triggered.connect(lambda: ran.append(True))
+    window.addAction(twin)
+    wall_play = "Play or pause the highlighted camera's recording (Video wall)"
+    assert shortcut_clashes(window) == [(native("Space"), [wall_play, "Quick pause"])]
+    qtbot.keyClick(wall, Qt.Key.Key_Space)
+    assert ran == [] and not wall.scrub.play.isChecked()
+    open_with_f1(qtbot, wall_overlay)
+    flagged = {i.text(1) for i in wall_overlay.entry_items() if i.text(0).startswith("⚠")}
+    assert flagged == {"Play or pause the highlighted camera's recording", "Quick pause"}
+    wall_overlay.close_overlay()
+    # The same key in another panel's focus takes nothing from the wall.
+    twin.setEnabled(False)
+    queue = wall_station.queue
+    elsewhere = QAction("Mark", queue)
+    elsewhere.setShortcut(QKeySequence("Space"))
+    elsewhere.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    queue.addAction(elsewhere)
+    assert shortcut_clashes(window) == []
+
+
+def test_play_chosen_in_the_overlay_pauses_the_highlighted_camera_as_space_does(  # type: ignore[no-untyped-def]
+    qtbot, wall_overlay: ShortcutOverlay, wall_station: Workstation
+) -> None:
+    wall = wall_station.wall
+    camera = wall_station.context.city.cameras[2]
+    start = time.time_ns() // 1_000_000 - 8_000
+    recorder = wall.services.ring.recorder(camera.id)
+    for i in range(20):  # what the camera recorded eight seconds ago
+        assert recorder.offer(np.full((90, 160, 3), 5 * i, np.uint8), start + 200 * i)
+    recorder.close()
+    tile = wall.open_camera(camera.id, 0)
+    qtbot.waitUntil(lambda: wall.services.ready_ring() is not None)
+    focus_wall(qtbot, wall)
+    qtbot.keyClick(wall, Qt.Key.Key_Space)
+    assert wall.scrub.play.isChecked()  # plays the recording, from ten seconds back at most
+    assert tile.playback_ms is not None
+    open_with_f1(qtbot, wall_overlay)
+    qtbot.keyClicks(wall_overlay.filter, "play or pause")
+    chosen = wall_overlay.tree.currentItem()
+    group = chosen.parent() if chosen is not None else None
+    assert group is not None and group.text(0) == "Video wall"
+    qtbot.keyClick(wall_overlay.filter, Qt.Key.Key_Return)
+    assert not wall_overlay.isVisible()
+    assert not wall.scrub.play.isChecked()  # paused, on the recorded picture
+    assert tile.playback_ms is not None
+    # And Space plays on again from there: the overlay ran the key's own action.
+    assert QApplication.focusWidget() is wall
+    qtbot.keyClick(wall, Qt.Key.Key_Space)
+    assert wall.scrub.play.isChecked()
+    wall.scrub.play.setChecked(False)
+    wall.close_camera(0)
+
+
+def test_the_walls_recording_keys_give_way_to_replays_and_no_key_is_given_twice(  # type: ignore[no-untyped-def]
+    qtbot, wall_overlay: ShortcutOverlay, wall_station: Workstation
+) -> None:
+    window, wall = wall_station.window, wall_station.wall
+    assert shortcut_clashes(window) == []
+    wall_station.report("F-FIRE")  # something to replay
+    qtbot.waitUntil(lambda: wall_station.queue.model.row_total() == 1)
+    replay = window.replay.actions
+    assert replay is not None
+    stepped: list[bool] = []
+    replay.back_action.triggered.connect(lambda: stepped.append(True))
+    replay.toggle_action.trigger()
+    qtbot.waitUntil(lambda: wall_station.context.view.is_replay, timeout=10_000)
+    assert wall.showing_past
+    # Ctrl+Left is replay's now (a step back through the log), the wall's is off.
+    assert shortcut_clashes(window) == []
+    focus_wall(qtbot, wall)
+    qtbot.keyClick(wall, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert stepped == [True]
+    open_with_f1(qtbot, wall_overlay)
+    rows = wall_rows(wall_overlay)
+    assert (native("Space"), "Play or pause the highlighted camera's recording", FOCUS) not in rows
+    assert (
+        native("Space"),
+        "Play or pause the highlighted camera's recording (not available now)",
+        FOCUS,
+    ) in rows
+    wall_overlay.close_overlay()
+    replay.toggle_action.trigger()  # back to live
+    qtbot.waitUntil(lambda: not wall.showing_past)
+    assert wall.keys.step_back.isEnabled()
+    assert shortcut_clashes(window) == []
 
 
 # -- how it looks -----------------------------------------------------------------------------

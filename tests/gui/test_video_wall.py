@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt
 
 from core.events import EventType
+from panels.video_wall.panel import VideoWallPanel
 from tests.gui.conftest import Workstation, _close, _open_workstation
 from tests.video_servers import MjpegServer
 
@@ -201,22 +202,89 @@ def test_a_tour_cycles_the_listed_cameras_page_by_page(qtbot, wall_station: Work
         wall.close_camera(index)
 
 
-def test_keys_move_the_highlight_enlarge_and_close(qtbot, wall_station: Workstation) -> None:
-    from PySide6.QtCore import Qt
+def focused_wall(qtbot, station: Workstation, index: int = 0) -> VideoWallPanel:  # type: ignore[no-untyped-def]
+    """The wall with the focus in an active window, tile ``index`` highlighted: as the
+    operator has it after clicking a tile."""
+    window, wall = station.window, station.wall
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    wall.highlight_tile(index)
+    qtbot.waitUntil(wall.hasFocus)
+    return wall
 
+
+def test_keys_move_the_highlight_enlarge_and_close(qtbot, wall_station: Workstation) -> None:  # type: ignore[no-untyped-def]
     wall = wall_station.wall
     wall.set_layout_size(9)
-    wall.open_camera(wall_station.context.city.cameras[0].id, 4)
-    wall.active_index = 0
+    camera = wall_station.context.city.cameras[0]
+    tile = wall.open_camera(camera.id, 4)
+    focused_wall(qtbot, wall_station, 0)
     qtbot.keyClick(wall, Qt.Key.Key_Right)
     qtbot.keyClick(wall, Qt.Key.Key_Down)
     assert wall.active_index == 4
+    qtbot.keyClick(wall, Qt.Key.Key_Left)
+    qtbot.keyClick(wall, Qt.Key.Key_Left)  # from a row's first tile: the row above's last
+    assert wall.active_index == 2
+    qtbot.keyClick(wall, Qt.Key.Key_Up)  # past the top: stays
+    assert wall.active_index == 2
+    wall.highlight_tile(4)
+    qtbot.keyClick(wall, Qt.Key.Key_Escape)  # nothing enlarged: nothing to restore
+    assert wall.full_index is None
     qtbot.keyClick(wall, Qt.Key.Key_Return)
     assert wall.full_index == 4
+    qtbot.keyClick(wall, Qt.Key.Key_Right)  # an enlarged tile keeps the highlight
+    assert wall.active_index == 4
     qtbot.keyClick(wall, Qt.Key.Key_Escape)
     assert wall.full_index is None
+    qtbot.keyClick(wall, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert wall.full_index == 4
+    qtbot.keyClick(wall, Qt.Key.Key_Return)
+    assert wall.full_index is None
+    # I and O mark the highlighted camera's clip where it is; End goes back to live.
+    qtbot.keyClick(wall, Qt.Key.Key_I)
+    assert wall.notice.text().startswith("Clip: in ")
+    qtbot.keyClick(wall, Qt.Key.Key_O)
+    assert " · out " in wall.notice.text()
+    tile.playback_ms = tile.frame_ms or 1
+    qtbot.keyClick(wall, Qt.Key.Key_End)
+    assert tile.playback_ms is None
+    # F11: the highlighted camera full screen in a window of its own.
+    qtbot.keyClick(wall, Qt.Key.Key_F11)
+    assert len(wall.popouts) == 1 and wall.popouts[0].isFullScreen()
+    wall.popouts[0].close()
     qtbot.keyClick(wall, Qt.Key.Key_Delete)
     assert wall.tiles[4].camera is None
+
+
+def test_the_walls_parts_keep_their_own_keys(qtbot, wall_station: Workstation) -> None:  # type: ignore[no-untyped-def]
+    wall = wall_station.wall
+    wall.open_camera(wall_station.context.city.cameras[0].id, 1)
+    focused_wall(qtbot, wall_station, 1)
+    # The camera list's arrows move through the list, not the wall's highlight.
+    wall.camera_list.setFocus()
+    wall.camera_list.setCurrentRow(0)
+    qtbot.waitUntil(wall.camera_list.hasFocus)
+    qtbot.keyClick(wall.camera_list, Qt.Key.Key_Down)
+    assert wall.camera_list.currentRow() == 1 and wall.active_index == 1
+    # Typing in the filter types ("i" and "o" are no clip marks there).
+    wall.filter.setFocus()
+    qtbot.waitUntil(wall.filter.hasFocus)
+    qtbot.keyClicks(wall.filter, "io")
+    assert wall.filter.text() == "io" and not wall.notice.text().startswith("Clip")
+    wall.filter.clear()
+    # Space on a focused button presses it.
+    played = wall.scrub.play.isChecked()
+    wall.close_tile.setFocus()
+    qtbot.waitUntil(wall.close_tile.hasFocus)
+    qtbot.keyClick(wall.close_tile, Qt.Key.Key_Space)
+    assert wall.tiles[1].camera is None and wall.scrub.play.isChecked() == played
+    # A key the list lets through does what it does on the wall: Del closes the tile.
+    wall.open_camera(wall_station.context.city.cameras[0].id, 1)
+    wall.highlight_tile(1)
+    wall.camera_list.setFocus()
+    qtbot.waitUntil(wall.camera_list.hasFocus)
+    qtbot.keyClick(wall.camera_list, Qt.Key.Key_Delete)
+    assert wall.tiles[1].camera is None
 
 
 def test_a_tile_pops_out_to_its_own_window_and_closing_it_is_logged(
@@ -228,9 +296,17 @@ def test_a_tile_pops_out_to_its_own_window_and_closing_it_is_logged(
     window = wall.pop_out(0)
     assert window is not None and window.isWindow() and window.isVisible()
     qtbot.waitUntil(lambda: window.tile.painted >= 3, timeout=10_000)
-    window.toggle_full_screen()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    # Its keys: F11 full screen and back, Esc out of full screen, Ctrl+W closes.
+    qtbot.keyClick(window, Qt.Key.Key_F11)
     assert window.isFullScreen()
-    window.close()
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    assert not window.isFullScreen()
+    window.toggle_full_screen()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isFullScreen()
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert wall.popouts == []
     purposes = [
         (r.payload["action"], r.payload["purpose"])
