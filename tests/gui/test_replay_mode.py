@@ -561,7 +561,7 @@ def test_screenshot_in_replay(qtbot, tmp_path: Path) -> None:  # type: ignore[no
         panel = ws.window.panels["replay"]
         assert isinstance(panel, ReplayPanel)
         qtbot.waitUntil(lambda: panel.marks.count() == 2)
-        ws.window.grab().save("/tmp/replay-shot.png")
+        ws.window.grab().save(str(tmp_path / "replay-shot.png"))
     finally:
         _close(ws)
         app.setStyleSheet(sheet)

@@ -44,7 +44,6 @@ from ui.theme import apply_dark_theme
 REPLAY_TIP = "Replay shows the past: press F8 to go back to live to act."
 FIRE_SOP = "fire-blocked-access"
 ACTION = {a.key: a for a in ACTIONS}
-SCREENSHOT = Path("/tmp/replay-panels.png")
 
 
 @dataclass(frozen=True)
@@ -475,9 +474,10 @@ def test_retry_and_cancel_are_off_in_replay(qtbot, workstation: Workstation) -> 
 
 
 def test_a_screenshot_of_the_queue_detail_and_procedure_in_replay(
-    qtbot, workstation: Workstation
+    qtbot, workstation: Workstation, tmp_path: Path
 ) -> None:
     ws = workstation
+    screenshot = tmp_path / "replay-panels.png"
     story = tell(qtbot, ws)
     ws.backend.submit(
         MarkTimeline(story.t0 + 130_000, "smoke seen on CAM-3", incident_id=story.fire),
@@ -505,8 +505,8 @@ def test_a_screenshot_of_the_queue_detail_and_procedure_in_replay(
         qtbot.waitUntil(lambda: procedure(ws).isVisible() and ws.detail.isVisible())
         qtbot.waitExposed(window)
         QApplication.processEvents()  # the theme's sizes laid out before the picture
-        window.grab().save(str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 10_000
+        window.grab().save(str(screenshot))
+    assert screenshot.stat().st_size > 10_000
     ws.context.view.leave_replay()
 
 

@@ -184,7 +184,9 @@ def test_entering_replay_with_the_wall_hidden_reads_nothing_until_it_shows(
     wall.close_camera(0)
 
 
-def test_the_wall_in_replay_looks_right(qtbot, wall_station: Workstation) -> None:
+def test_the_wall_in_replay_looks_right(
+    qtbot, wall_station: Workstation, tmp_path: Path
+) -> None:
     wall = wall_station.wall
     wall_station.window.resize(1920, 1080)
     city = wall_station.context.city
@@ -201,7 +203,7 @@ def test_the_wall_in_replay_looks_right(qtbot, wall_station: Workstation) -> Non
     qtbot.waitUntil(lambda: all(t.absence for t in wall.tiles[2:]), timeout=5_000)
     assert "Nearest recording" in wall.tiles[2].absence
     assert "Nearest" not in wall.tiles[3].absence
-    wall.grab().save("/tmp/replay-video.png")
+    wall.grab().save(str(tmp_path / "replay-video.png"))
     wall_station.context.view.leave_replay()
     for index in range(4):
         wall.close_camera(index)
