@@ -60,7 +60,8 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
         _ROLE.HighlightedText: "#ffffff",
         _ROLE.ToolTipBase: "#1c232d",
         _ROLE.ToolTipText: "#e5ecf4",
-        _ROLE.PlaceholderText: "#5d6b7c",
+        # 5.4:1 on the inputs' ground (AA): a hint must read at 3 a.m. as well.
+        _ROLE.PlaceholderText: "#7d8b9c",
     },
     # Near-black ground, white text, cyan selection with black text, yellow links; the
     # stylesheet adds the borders and the yellow focus rectangle.
@@ -87,13 +88,25 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
         _ROLE.Shadow: "#ffffff",
     },
 }
-# Disabled text in high contrast: plainly dimmer than white, still 8:1 on black.
-_HIGH_CONTRAST_DISABLED = "#a6a6a6"
+# Disabled text: plainly dimmer than the text, yet readable. WCAG exempts disabled controls,
+# but an operator must still read a disabled button's label to know what it would do, so it
+# stays at 3:1 or more on every ground (the stylesheets use the same colours): 3.6:1 on the
+# dark theme's disabled button, 8:1 on black in high contrast.
+_DISABLED = {"dark": "#6e7884", "high-contrast": "#a6a6a6"}
 
 # A length in a stylesheet: a number followed by px or pt (not part of a colour or a name).
 _LENGTH = re.compile(r"(?<![\w#.-])(-?)(\d+(?:\.\d+)?)(px|pt)\b")
 # Where Qt keeps a table's own row height (set by its panel) before the scale changed it.
 _OWN_ROW_HEIGHT = "cityroomOwnRowHeight"
+# Set on a table's vertical header whose rows are measured in lines of text (see
+# ui/table_sizing.py): they follow the font by themselves, the theme leaves them alone.
+ROWS_FOLLOW_TEXT = "cityroomRowsFollowText"
+
+# Object names of small print whose size and colour the stylesheets give (a size a widget
+# sets itself would not follow the font scale): the mark of the replay instant a panel shows,
+# and captions (column titles, ids under names).
+REPLAY_MARK = "replayInstant"  # not "replayMark": the map has its own, styled by itself
+CAPTION = "caption"
 
 
 @dataclass
@@ -151,10 +164,9 @@ def palette(theme: str = "dark") -> QPalette:
     result = QPalette()
     for role, colour in _PALETTES[theme].items():
         result.setColor(role, QColor(colour))
-    if theme == "high-contrast":
-        disabled = QColor(_HIGH_CONTRAST_DISABLED)
-        for role in (_ROLE.WindowText, _ROLE.Text, _ROLE.ButtonText):
-            result.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    disabled = QColor(_DISABLED[theme])
+    for role in (_ROLE.WindowText, _ROLE.Text, _ROLE.ButtonText):
+        result.setColor(QPalette.ColorGroup.Disabled, role, disabled)
     return result
 
 
@@ -212,6 +224,8 @@ def _fit_row_heights(app: QApplication, previous_scale: float) -> None:
     get that, or what the font needs if more."""
     for widget in app.allWidgets():
         if not isinstance(widget, QHeaderView) or widget.orientation() != Qt.Orientation.Vertical:
+            continue
+        if widget.property(ROWS_FOLLOW_TEXT):
             continue
         own = widget.property(_OWN_ROW_HEIGHT)
         if not isinstance(own, int):

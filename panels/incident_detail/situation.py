@@ -37,6 +37,7 @@ from panels.incident_detail.formatting import (
 )
 from panels.incident_detail.lookup import read_events
 from ui.context import AppContext
+from ui.theme import CAPTION
 
 SITUATION_REFERENCE = "situation"  # ReportIncident.reference = "situation:SEQ" (rules runner)
 LINK_COLOUR = "#8fb8ff"
@@ -392,7 +393,7 @@ class DetectionBlock(QFrame):
         grid.setVerticalSpacing(3)
         for column, title in enumerate((self.tr("Sensor"), self.tr("Value"), self.tr("Time"))):
             label = QLabel(title)
-            label.setStyleSheet(f"color: {DIM_TEXT}; font-size: 9pt;")
+            label.setObjectName(CAPTION)  # small dim print, sized by the theme
             if column == 1:
                 label.setAlignment(Qt.AlignmentFlag.AlignRight)
             grid.addWidget(label, 0, column)
@@ -463,7 +464,7 @@ class DetectionBlock(QFrame):
             grid.addWidget(label, row, column)
         if not named:
             ident = QLabel(identity)
-            ident.setStyleSheet(f"color: {DIM_TEXT}; font-size: 9pt;")
+            ident.setObjectName(CAPTION)
             ident.setWordWrap(True)
             ident.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             ident.setToolTip("\n".join(tooltip))

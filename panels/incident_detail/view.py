@@ -27,7 +27,8 @@ from panels.incident_detail.formatting import clock_time, local_time
 from panels.incident_detail.packets import PacketsSection
 from panels.incident_detail.situation import SituationArea, SituationSection
 from ui.context import AppContext
-from ui.theme import EXERCISE_COLOUR
+from ui.table_sizing import TextSizing
+from ui.theme import EXERCISE_COLOUR, REPLAY_MARK
 
 _PROCEDURE_STEPS = frozenset(
     {
@@ -55,7 +56,6 @@ _MARK_TYPES = frozenset({EventType.REPLAY_BOOKMARKED.value, EventType.REPLAY_ANN
 MARK_COLOUR = QColor("#ffd66b")  # bookmarks and annotations stand apart from the events
 # While a replay plays, what depends on its instant is repainted at most this often.
 REPAINT_EVERY_S = 0.25
-REPLAY_MARK_STYLE = "color: #ffd66b; font-size: 9pt;"
 
 # A line of the timeline: where it goes (time, then sequence number) and the row itself.
 Line = tuple[tuple[int, int], QTreeWidgetItem]
@@ -76,7 +76,7 @@ class IncidentDetailView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         # A small mark of the instant shown; the window's banner says replay loudly.
         self.replay_mark = QLabel()
-        self.replay_mark.setStyleSheet(REPLAY_MARK_STYLE)
+        self.replay_mark.setObjectName(REPLAY_MARK)  # the theme's small amber print
         self.replay_mark.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.replay_mark.hide()
         layout.addWidget(self.replay_mark)
@@ -113,10 +113,9 @@ class IncidentDetailView(QWidget):
         # Details wrap in their column; the full event is also in each row's tooltip.
         self.timeline.setWordWrap(True)
         self.timeline.setUniformRowHeights(False)
-        self.timeline.setColumnWidth(0, 70)
-        self.timeline.setColumnWidth(1, 80)
-        self.timeline.setColumnWidth(2, 110)
         self.timeline.header().setStretchLastSection(True)
+        # Widths in characters: they grow with the text size, live (rows fit their text).
+        self.timeline_sizing = TextSizing(self.timeline, {0: 10, 1: 11.5, 2: 16})
         self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.timeline, 1)
         self._event_names = {

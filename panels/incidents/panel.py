@@ -50,12 +50,15 @@ from panels.incidents.model import (
 from ui.context import AppContext
 from ui.sound import AlertSound
 from ui.table_model import select_source_row
+from ui.table_sizing import TextSizing
+from ui.theme import REPLAY_MARK
 from ui.visibility import timer_while_visible
 
 # While a replay plays, the ages follow its instant at most this often (the instant moves
 # about ten times a second; a repaint of every row each time is wasted on the eye).
 REPAINT_EVERY_S = 0.25
-REPLAY_MARK_STYLE = "color: #ffd66b; font-size: 9pt;"
+# Table row height, in lines of the table's text.
+ROW_LINES = 1.6
 
 
 class IncidentQueuePanel(QWidget):
@@ -108,7 +111,7 @@ class IncidentQueuePanel(QWidget):
         counts.addWidget(self.count_label, 1)
         # A small mark of the instant shown; the window's banner says replay loudly.
         self.replay_mark = QLabel()
-        self.replay_mark.setStyleSheet(REPLAY_MARK_STYLE)
+        self.replay_mark.setObjectName(REPLAY_MARK)  # the theme's small amber print
         self.replay_mark.hide()
         counts.addWidget(self.replay_mark)
         layout.addLayout(counts)
@@ -122,20 +125,23 @@ class IncidentQueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The type name is what the operator reads: it takes the spare width.
         header.setSectionResizeMode(Column.TYPE, QHeaderView.ResizeMode.Stretch)
-        for column, width in (
-            (Column.SEVERITY, 66),
-            (Column.DISTRICT, 92),
-            (Column.STATUS, 80),
-            (Column.AGE, 70),
-            (Column.ASSIGNEE, 70),
-            (Column.ID, 98),
-        ):
-            self.table.setColumnWidth(column, width)
+        # Widths in characters and rows in lines: they grow with the text size, live.
+        self.sizing = TextSizing(
+            self.table,
+            {
+                Column.SEVERITY: 9.5,
+                Column.DISTRICT: 13,
+                Column.STATUS: 11.5,
+                Column.AGE: 10,
+                Column.ASSIGNEE: 10,
+                Column.ID: 14,
+            },
+            row_lines=ROW_LINES,
+        )
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)

@@ -14,17 +14,21 @@ from PySide6.QtWidgets import (
 )
 
 from panels.outbox.model import Column
+from ui.table_sizing import TextSizing, Width
 
-# Narrow enough for a bottom dock beside the sensors; the details take the rest.
-_WIDTHS = {
-    Column.QUEUED: 66,
-    Column.INCIDENT: 98,
-    Column.AGENCY: 216,
-    Column.FORMAT: 64,
-    Column.STATUS: 76,
-    Column.STATE: 126,
-    Column.ATTEMPTS: 46,
+# Widths in characters of the table's font (they grow with the text size): narrow enough for
+# a bottom dock beside the sensors; the details take the rest.
+_WIDTHS: dict[int, Width] = {
+    Column.QUEUED: 9.5,
+    Column.INCIDENT: 14,
+    Column.AGENCY: 31,
+    Column.FORMAT: 9,
+    Column.STATUS: 11,
+    Column.STATE: 18,
+    Column.ATTEMPTS: 6.5,
 }
+# Row height, in lines of the table's text.
+ROW_LINES = 1.6
 
 
 class _LeftElideDelegate(QStyledItemDelegate):
@@ -53,13 +57,11 @@ class PacketTableView(QTableView):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(24)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)  # a narrow dock may want the details further left
-        for column, width in _WIDTHS.items():
-            self.setColumnWidth(column, width)
+        self.sizing = TextSizing(self, _WIDTHS, row_lines=ROW_LINES)
         self.setItemDelegateForColumn(Column.AGENCY, _LeftElideDelegate(self))
         self._keep_scroll: int | None = None
         proxy.rowsAboutToBeInserted.connect(self._on_proxy_rows_about_to_be_inserted)

@@ -20,12 +20,17 @@ from core.sop.definitions import (
 from core.sop.progress import StepStatus, StepView, TimerLevel, TimerView
 from panels.procedure.lookup import clock_time, mm_ss, who
 
-# Colours on the dark theme: green done, amber warning, red late, blue for "now".
+# Colours on the dark theme: green done, amber warning, red late, blue for "now". The chips'
+# read on the panel's ground in both themes (tests/gui/test_theme.py measures them).
 GREEN, AMBER, RED, BLUE, DIM = "#7ee2a8", "#ffd66b", "#ff8b8b", "#7fb2ff", "#8a9bb0"
-OFF_PATH = "#4f5b6a"
+# A step on a branch the answers did not take: dimmer than the steps on the path, in italics
+# (the theme's "offpath" tone), yet readable (5.4:1); the high-contrast theme has its own grey.
+OFF_PATH = "#858e99"
 
+# A chip's border tells its state apart from the panel (3:1 or more, as WCAG asks of a state
+# indicator): a timer not started yet wears a dashed one in its text's grey.
 CHIP_STYLES: dict[TimerLevel, str] = {
-    TimerLevel.WAITING: f"color: {DIM}; border: 1px dashed #31435a;",
+    TimerLevel.WAITING: f"color: {DIM}; border: 1px dashed {DIM};",
     TimerLevel.OK: "color: #d8dee9; border: 1px solid #3d8f6a;",
     TimerLevel.WARN: "color: #ffe08a; background: #4d3a00; border: 1px solid #d6a700;",
     TimerLevel.OVER: (

@@ -26,12 +26,15 @@ from panels.sensors.registry import (
     SensorRegistryModel,
 )
 from ui.context import AppContext
+from ui.table_sizing import TextSizing
 from ui.visibility import timer_while_visible
 
 if TYPE_CHECKING:
     from panels.sensors.plot import SensorPlotView
 
 REFRESH_MS = 1000
+ROW_LINES = 1.45  # row height, in lines of the table's text: a compact table under the map
+ID_CHARS = 24  # the sensor id column holds this many characters of the longest id
 
 
 class SensorsPanel(QWidget):
@@ -108,23 +111,26 @@ class SensorsPanel(QWidget):
         # Ids differ at their end (district and number): elide their middle, not their end.
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.setMinimumSectionSize(48)
-        metrics = self.table.fontMetrics()
         longest_id = max((s.id for s in self.context.city.sensors), key=len, default="")
-        for column, width in (
-            (Column.ID, min(metrics.horizontalAdvance(longest_id) + 16, 200)),
-            (Column.KIND, 128),
-            (Column.DISTRICT, 66),
-            (Column.OWNER, 96),
-            (Column.VALUE, 92),
-            (Column.LEVEL, 76),
-            (Column.FRESHNESS, 72),
-        ):
-            self.table.setColumnWidth(column, width)
+        # Widths in characters (or of a sample text) and rows in lines: they grow with the
+        # text size, live. An id longer than its first ID_CHARS characters is elided.
+        self.sizing = TextSizing(
+            self.table,
+            {
+                Column.ID: longest_id[:ID_CHARS],
+                Column.KIND: 18,
+                Column.DISTRICT: 9.5,
+                Column.OWNER: 14,
+                Column.VALUE: 13,
+                Column.LEVEL: 11,
+                Column.FRESHNESS: 10,
+            },
+            row_lines=ROW_LINES,
+            minimum_chars=7,
+        )
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         layout.addWidget(self.table, 1)
         return box

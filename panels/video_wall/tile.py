@@ -25,13 +25,15 @@ from core.video.registry import CameraStream
 
 CAMERA_MIME_PREFIX = "cityroom-camera:"
 
+# The badges carry white text: each colour gives it at least 4.5:1 (WCAG), and stands out from
+# the tile at 3:1 or more.
 STATE_COLOURS = {
-    StreamState.LIVE: QColor("#2e9d5b"),
-    StreamState.CONNECTING: QColor("#4e7cff"),
-    StreamState.RECONNECTING: QColor("#d68a00"),
-    StreamState.STALLED: QColor("#d68a00"),
+    StreamState.LIVE: QColor("#1e7a45"),
+    StreamState.CONNECTING: QColor("#3a64d8"),
+    StreamState.RECONNECTING: QColor("#9a5f00"),
+    StreamState.STALLED: QColor("#9a5f00"),
     StreamState.OFFLINE: QColor("#c0392b"),
-    StreamState.STOPPED: QColor("#5d6b7c"),
+    StreamState.STOPPED: QColor("#56606c"),
 }
 
 
@@ -235,7 +237,7 @@ class VideoTile(QWidget):
                 )
                 colour = PLAYBACK_COLOUR
             else:
-                badge, colour = self._state_text, STATE_COLOURS.get(self._state, QColor("#5d6b7c"))
+                badge, colour = self._state_text, STATE_COLOURS.get(self._state, QColor("#56606c"))
             self._text_box(painter, 4, self.height() - 20, badge, colour)
         else:
             painter.setPen(QColor("#3d4b5c"))

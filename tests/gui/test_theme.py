@@ -9,11 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QToolButton, QWidget
 
+from core.sop.progress import StepStatus
+from panels.procedure.panel import ProcedurePanel
+from panels.procedure.widgets import CHIP_STYLES
+from panels.sensors.panel import SensorsPanel
+from panels.sensors.registry import Column
+from panels.video_wall.tile import STATE_COLOURS
 from tests.gui.conftest import Workstation
+from tests.gui.test_procedure_panel import start_fire
 from ui.theme import (
     BASE_POINT_SIZE,
     SEVERITY_COLOURS,
@@ -26,6 +33,7 @@ from ui.theme import (
     contrast_ratio,
     normal_font_size,
     palette,
+    relative_luminance,
     scale_lengths,
     severity_colour,
     severity_row_tint,
@@ -34,10 +42,17 @@ from ui.theme import (
 )
 
 AA = 4.5  # WCAG AA for text
+STATE_MARK = 3.0  # WCAG 1.4.11 for what tells a state apart (borders, chips, marks)
 BLACK = QColor("#000000")
 # Where text sits in the high-contrast theme: the ground, alternate rows, a hovered button,
 # the procedure's current step.
 HIGH_CONTRAST_GROUNDS = ("#000000", "#1a1a1a", "#262626", "#001a33")
+# ... and in the dark theme: the ground, inputs and tables, alternate rows, headers, menus and
+# tooltips, the procedure's current step.
+DARK_GROUNDS = ("#14181f", "#0f1318", "#141a21", "#1c232d", "#17243a")
+GROUNDS = {"dark": DARK_GROUNDS, "high-contrast": HIGH_CONTRAST_GROUNDS}
+# Disabled text: WCAG exempts it, the themes keep it readable (high contrast at AA even).
+DISABLED_MINIMUM = {"dark": 3.0, "high-contrast": AA}
 
 
 @pytest.fixture
@@ -110,26 +125,29 @@ def _colour(value: str | None) -> QColor | None:
     return QColor(match.group(0)) if match else None
 
 
-def test_every_text_colour_of_the_high_contrast_stylesheet_meets_wcag_aa() -> None:
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_text_colour_of_each_stylesheet_meets_wcag_aa(theme: str) -> None:
     checked, failures = 0, []
-    for selector, declarations in _rules(stylesheet("high-contrast")):
+    for selector, declarations in _rules(stylesheet(theme)):
         ground = _colour(declarations.get("background-color") or declarations.get("background"))
         pairs = [
             (_colour(declarations.get("color")), ground),
+            (_colour(declarations.get("placeholder-text-color")), ground),
             (
                 _colour(declarations.get("selection-color")),
                 _colour(declarations.get("selection-background-color")),
             ),
         ]
+        minimum = DISABLED_MINIMUM[theme] if ":disabled" in selector else AA
         for text, own_ground in pairs:
             if text is None:
                 continue
             # Without a ground of its own, text may sit on any of the theme's grounds.
-            grounds = [own_ground] if own_ground else [QColor(g) for g in HIGH_CONTRAST_GROUNDS]
+            grounds = [own_ground] if own_ground else [QColor(g) for g in GROUNDS[theme]]
             for ground in grounds:
                 ratio = contrast_ratio(text, ground)
                 checked += 1
-                if ratio < AA:
+                if ratio < minimum:
                     failures.append(f"{selector}: {text.name()} on {ground.name()} {ratio:.1f}")
     assert checked > 40
     assert not failures
@@ -154,6 +172,26 @@ def test_the_high_contrast_palette_meets_wcag_aa() -> None:
     disabled = colours.color(group.Disabled, role.Text)
     assert disabled != colours.color(group.Active, role.Text)  # disabled looks disabled ...
     assert contrast_ratio(disabled, colours.color(role.Base)) >= AA  # ... and still reads
+
+
+def test_the_dark_palette_meets_wcag_aa_and_disabled_text_still_reads() -> None:
+    colours = palette("dark")
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    pairs = [
+        (role.Text, role.Base),
+        (role.Text, role.AlternateBase),
+        (role.WindowText, role.Window),
+        (role.ButtonText, role.Button),
+        (role.HighlightedText, role.Highlight),
+        (role.ToolTipText, role.ToolTipBase),
+        (role.PlaceholderText, role.Base),  # 3.4:1 before
+    ]
+    for text, ground in pairs:
+        assert contrast_ratio(colours.color(text), colours.color(ground)) >= AA, text
+    for text, ground in ((role.Text, role.Base), (role.WindowText, role.Window)):
+        disabled = colours.color(group.Disabled, text)
+        assert disabled != colours.color(group.Active, text)  # disabled looks disabled ...
+        assert contrast_ratio(disabled, colours.color(ground)) >= 3  # ... and still reads
 
 
 def test_severity_colours_read_on_high_contrast_and_stay_apart(app: QApplication) -> None:
@@ -307,3 +345,70 @@ def test_screenshots_in_high_contrast_and_at_one_and_a_half(  # type: ignore[no-
         colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in (40, 200, 400)}
         assert len(colours) > 4, "the window looks blank"
     assert app.font().pointSizeF() == pytest.approx(normal_font_size(app) * 1.5)
+
+
+# -- dim text and state marks on the real panels -----------------------------------------------
+
+
+def test_chip_borders_and_a_stopped_camera_badge_stand_out_in_both_themes() -> None:
+    for level, style in CHIP_STYLES.items():
+        declarations = _rules(f"QLabel {{ {style} }}")[0][1]
+        border, text = _colour(declarations["border"]), _colour(declarations["color"])
+        own = _colour(declarations.get("background"))
+        assert border is not None and text is not None
+        for ground in (QColor(DARK_GROUNDS[0]), BLACK):  # the procedure panel's, each theme
+            # The waiting chip's border was 1.8:1 on the dark ground.
+            assert contrast_ratio(border, ground) >= STATE_MARK, level
+            assert contrast_ratio(text, own or ground) >= AA, level
+    # Every camera state's badge: white text on it, and the badge on the tile's black (live,
+    # connecting and reconnecting were 3.5, 3.7 and 2.8:1).
+    for state, badge in STATE_COLOURS.items():
+        assert contrast_ratio(QColor("#ffffff"), badge) >= AA, state
+        assert contrast_ratio(badge, QColor("#05070a")) >= STATE_MARK, state
+
+
+def test_dim_text_reads_on_the_real_panels_in_both_themes(  # type: ignore[no-untyped-def]
+    qtbot, app: QApplication, workstation: Workstation
+) -> None:
+    ws = workstation
+    start_fire(qtbot, ws)
+    procedure = ws.window.panels["procedure"]
+    assert isinstance(procedure, ProcedurePanel)
+    off_path, pending = procedure.rows["hospital"], procedure.rows["still"]
+    assert off_path.view is not None and off_path.view.status is StepStatus.OFF_PATH
+    sensors = ws.window.panels["sensors"]
+    assert isinstance(sensors, SensorsPanel)
+    no_data = next(
+        sensors.proxy.index(row, Column.FRESHNESS)
+        for row in range(sensors.proxy.rowCount())
+        if sensors.proxy.index(row, Column.FRESHNESS).data() == "no data"
+    )
+    disabled = next(
+        b for b in ws.queue.findChildren(QToolButton) if b.text() and not b.isEnabled()
+    )
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for theme in THEMES:
+        apply_theme(app, theme)
+        QApplication.processEvents()
+        # Off the path the answers took: readable, yet dimmer than a step on it, and italic.
+        ground = procedure.palette().color(role.Window)
+        for label in (off_path.title, off_path.mark):
+            text = label.palette().color(role.WindowText)
+            assert contrast_ratio(text, ground) >= AA, (theme, text.name())  # 2.6:1 before
+            assert label.font().italic()
+        on_path = pending.title.palette().color(role.WindowText)
+        assert relative_luminance(text) < relative_luminance(on_path)
+        # "no data" in the sensors table, on its rows and alternate rows.
+        colour = no_data.data(Qt.ItemDataRole.ForegroundRole)
+        table = sensors.table.palette()
+        for row_ground in (table.color(role.Base), table.color(role.AlternateBase)):
+            assert contrast_ratio(colour, row_ground) >= AA, (theme, row_ground.name())
+        # A filter box's hint, as Qt draws it (the stylesheet, not only the palette).
+        edit = sensors.filter_edit.palette()
+        hint = edit.color(role.PlaceholderText)
+        assert contrast_ratio(hint, edit.color(role.Base)) >= AA, (theme, hint.name())
+        # A disabled button's label: dimmer than an enabled one's, and still readable.
+        button = disabled.palette()
+        caption = button.color(group.Disabled, role.ButtonText)
+        assert caption != button.color(group.Active, role.ButtonText)
+        assert contrast_ratio(caption, button.color(group.Disabled, role.Button)) >= 3, theme
