@@ -2330,6 +2330,26 @@
     </message>
 </context>
 <context>
+    <name>PanelLoader</name>
+    <message>
+        <source>The %1 panel could not be opened: %2</source>
+        <translation>%1 패널을 열 수 없습니다: %2</translation>
+    </message>
+</context>
+<context>
+    <name>PanelPlaceholder</name>
+    <message>
+        <source>Loading %1…</source>
+        <translation>%1 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>The %1 panel could not be opened: %2
+The rest of the desk works. Help &gt; Copy diagnostics collects the log for support.</source>
+        <translation>%1 패널을 열 수 없습니다: %2
+나머지 화면은 정상 동작합니다. 도움말 &gt; 진단 정보 복사로 지원용 로그를 모을 수 있습니다.</translation>
+    </message>
+</context>
+<context>
     <name>Panels</name>
     <message>
         <source>Incident queue</source>
@@ -2373,6 +2393,21 @@
     <message>
         <source>Could not read older readings: %1</source>
         <translation>이전 측정값을 읽을 수 없습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PopOutKeyNames</name>
+    <message>
+        <source>Full screen, or back to a window</source>
+        <translation>전체 화면, 또는 창으로 돌아가기</translation>
+    </message>
+    <message>
+        <source>Leave full screen</source>
+        <translation>전체 화면 끝내기</translation>
+    </message>
+    <message>
+        <source>Close the camera window</source>
+        <translation>카메라 창 닫기</translation>
     </message>
 </context>
 <context>
@@ -3577,16 +3612,24 @@
         <translation>동작</translation>
     </message>
     <message>
+        <source>Works</source>
+        <translation>동작 위치</translation>
+    </message>
+    <message>
         <source>&amp;Keyboard shortcuts</source>
         <translation>단축키(&amp;K)</translation>
     </message>
     <message>
-        <source>Panels</source>
-        <translation>패널</translation>
-    </message>
-    <message>
         <source>Window</source>
         <translation>창</translation>
+    </message>
+    <message>
+        <source>when the panel has the focus</source>
+        <translation>패널에 포커스가 있을 때</translation>
+    </message>
+    <message>
+        <source>when its control has the focus</source>
+        <translation>해당 컨트롤에 포커스가 있을 때</translation>
     </message>
     <message>
         <source>⚠ Keys given to two actions at once (neither runs): %1</source>
@@ -3599,6 +3642,10 @@
     <message>
         <source>%1 (not available now)</source>
         <translation>%1 (지금은 사용할 수 없음)</translation>
+    </message>
+    <message>
+        <source>Press these keys there; the list cannot run them.</source>
+        <translation>해당 위치에서 이 키를 누르십시오. 목록에서는 실행할 수 없습니다.</translation>
     </message>
     <message>
         <source>These keys also run: %1</source>
@@ -4235,6 +4282,69 @@
     <message>
         <source>Offline review: clips of %1 cameras.</source>
         <translation>오프라인 검토: 카메라 %1대의 영상 클립</translation>
+    </message>
+</context>
+<context>
+    <name>WallKeys</name>
+    <message>
+        <source>Highlight the tile to the left</source>
+        <translation>왼쪽 타일 선택</translation>
+    </message>
+    <message>
+        <source>Highlight the tile to the right</source>
+        <translation>오른쪽 타일 선택</translation>
+    </message>
+    <message>
+        <source>Highlight the tile above</source>
+        <translation>위쪽 타일 선택</translation>
+    </message>
+    <message>
+        <source>Highlight the tile below</source>
+        <translation>아래쪽 타일 선택</translation>
+    </message>
+    <message>
+        <source>Enlarge the highlighted tile, or back to the whole wall</source>
+        <translation>선택한 타일 확대, 또는 전체 월로 돌아가기</translation>
+    </message>
+    <message>
+        <source>Back to the whole wall</source>
+        <translation>전체 월로 돌아가기</translation>
+    </message>
+    <message>
+        <source>Close the highlighted tile</source>
+        <translation>선택한 타일 닫기</translation>
+    </message>
+    <message>
+        <source>Highlighted camera full screen</source>
+        <translation>선택한 카메라 전체 화면</translation>
+    </message>
+    <message>
+        <source>Back 10 s in the highlighted camera&apos;s recording</source>
+        <translation>선택한 카메라 녹화에서 10초 뒤로</translation>
+    </message>
+    <message>
+        <source>Forward 10 s in the highlighted camera&apos;s recording</source>
+        <translation>선택한 카메라 녹화에서 10초 앞으로</translation>
+    </message>
+    <message>
+        <source>Play or pause the highlighted camera&apos;s recording</source>
+        <translation>선택한 카메라 녹화 재생 또는 일시 정지</translation>
+    </message>
+    <message>
+        <source>Back to the live picture</source>
+        <translation>실시간 영상으로 돌아가기</translation>
+    </message>
+    <message>
+        <source>Clip starts here (in)</source>
+        <translation>클립 시작 지점 (시작)</translation>
+    </message>
+    <message>
+        <source>Clip ends here (out)</source>
+        <translation>클립 끝 지점 (끝)</translation>
+    </message>
+    <message>
+        <source>in a camera&apos;s own window</source>
+        <translation>카메라 개별 창에서</translation>
     </message>
 </context>
 <context>
