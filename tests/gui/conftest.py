@@ -68,6 +68,17 @@ class Workstation:
         return str(records[0].subject)
 
 
+def folder_settings(folder: Path) -> Settings:
+    """Settings in ``folder``'s own file, silent, with everything the video wall keeps (its
+    recordings, masks, evidence) in that folder too."""
+    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+    settings.alert_sound = False
+    settings.recording_dir = folder / "recordings"
+    settings.mask_file = folder / "privacy-masks.json"
+    settings.evidence_dir = folder / "evidence"
+    return settings
+
+
 def _open_workstation(  # type: ignore[no-untyped-def]
     qtbot,
     folder: Path,
@@ -79,13 +90,8 @@ def _open_workstation(  # type: ignore[no-untyped-def]
 ) -> Workstation:
     folder.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend.open(folder / "events.db")
-    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    settings.alert_sound = False
+    settings = folder_settings(folder)
     settings.tile_url = tile_url
-    # Everything the video wall keeps goes to the test's own folder.
-    settings.recording_dir = folder / "recordings"
-    settings.mask_file = folder / "privacy-masks.json"
-    settings.evidence_dir = folder / "evidence"
     settings.stream_registry = streams
     context = build_context(backend, lite_city(), NoticeBoard(), settings, language)
     # The map (a web engine page) only where a test is about it: it costs a second per test.

@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from core.local_backend import LocalBackend
 from core.notices import NoticeBoard
 from panels import all_panels
-from tests.gui.conftest import Workstation, lite_city
+from tests.gui.conftest import Workstation, folder_settings, lite_city
 from ui.app import build_context
 from ui.desk_layout import (
     MAIN,
@@ -98,11 +98,7 @@ def desk(
     wall and the panels ``without`` left out), shown as the app shows it."""
     folder.mkdir(parents=True, exist_ok=True)
     backend = LocalBackend.open(folder / "events.db")
-    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    settings.alert_sound = False
-    settings.recording_dir = folder / "recordings"
-    settings.mask_file = folder / "privacy-masks.json"
-    settings.evidence_dir = folder / "evidence"
+    settings = folder_settings(folder)
     notices = NoticeBoard()
     context = build_context(backend, lite_city(), notices, settings, "en")
     left_out = ("map", "video_wall", *without)

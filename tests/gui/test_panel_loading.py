@@ -7,18 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from core.local_backend import LocalBackend
 from core.notices import NoticeBoard, NoticeLevel
 from panels import all_panels
-from tests.gui.conftest import lite_city
+from tests.gui.conftest import folder_settings, lite_city
 from ui.app import RunningWorkstation, open_workstation
 from ui.context import AppContext, PanelSpec
 from ui.panel_loading import PanelPlaceholder
-from ui.settings import Settings
 
 
 def _broken_panel(_context: AppContext) -> QWidget:
@@ -39,11 +38,7 @@ def starting_desk(
 ) -> Iterator[tuple[RunningWorkstation, NoticeBoard]]:
     """A workstation opened as the desk opens it (panels after the show), not shown yet."""
     backend = LocalBackend.open(folder / "events.db")
-    settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    settings.alert_sound = False
-    settings.recording_dir = folder / "recordings"
-    settings.mask_file = folder / "privacy-masks.json"
-    settings.evidence_dir = folder / "evidence"
+    settings = folder_settings(folder)
     notices = NoticeBoard()
     # The map's web engine costs a second and is not what this is about.
     panels = [p for p in all_panels() if p.id != "map"] + list(extra)
