@@ -184,9 +184,7 @@ def test_entering_replay_with_the_wall_hidden_reads_nothing_until_it_shows(
     wall.close_camera(0)
 
 
-def test_the_wall_in_replay_looks_right(
-    qtbot, wall_station: Workstation, tmp_path: Path
-) -> None:
+def test_the_wall_in_replay_looks_right(qtbot, wall_station: Workstation, tmp_path: Path) -> None:
     wall = wall_station.wall
     wall_station.window.resize(1920, 1080)
     city = wall_station.context.city
