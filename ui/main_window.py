@@ -17,7 +17,7 @@ from ui.context import AppContext, PanelSpec
 from ui.desk_layout import DeskLayout, DockPlace
 from ui.dispatch import install_dispatch_actions
 from ui.drill import install_drill_mode
-from ui.panel_loading import PanelLoader, PanelPlaceholder
+from ui.panel_loading import PanelLoader
 from ui.replay import install_replay_mode
 from ui.settings import SettingsDialog
 from ui.shift import ShiftActions, install_shift_actions
@@ -66,11 +66,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.shift_actions: ShiftActions = install_shift_actions(self, context)
         self.alert_bar = self._build_alert_bar()
-        for spec in panels:
-            self._add_panel(spec, placeholder=panels_after_show)
         self.panel_loader = PanelLoader(
             self, context, panels if panels_after_show else (), self._place_panel
         )
+        for spec in panels:
+            self._add_panel(spec, placeholder=panels_after_show)
         self._first_layout = True
         # Without a central panel the docks share the whole window (the map will take the
         # centre when it lands).
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
     def _add_panel(self, spec: PanelSpec, *, placeholder: bool) -> None:
         widget: QWidget
         if placeholder:
-            widget = PanelPlaceholder(spec.title())
+            widget = self.panel_loader.placeholder(spec)
         else:
             widget = spec.factory(self.context)
             self.panels[spec.id] = widget

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from core.notices import NoticeLevel
 from ui.context import AppContext, PanelSpec
@@ -50,7 +50,8 @@ class PanelPlaceholder(QLabel):
 
 class PanelLoader(QObject):
     """Builds the panels ``specs`` into ``window`` one at a time, from :meth:`start` on;
-    ``place`` puts a built panel where its placeholder was. ``finished`` once all are built."""
+    ``place`` puts a built panel where its placeholder (from :meth:`placeholder`) was.
+    ``finished`` once all are built."""
 
     finished = Signal()
 
@@ -66,7 +67,14 @@ class PanelLoader(QObject):
         self.context = context
         self._waiting = list(specs)
         self._place = place
+        self._placeholders: dict[str, PanelPlaceholder] = {}
         self._started = False
+
+    def placeholder(self, spec: PanelSpec) -> PanelPlaceholder:
+        """What the window shows for ``spec`` until its panel is built."""
+        holder = PanelPlaceholder(spec.title())
+        self._placeholders[spec.id] = holder
+        return holder
 
     @property
     def done(self) -> bool:
@@ -92,6 +100,7 @@ class PanelLoader(QObject):
             self._fail(spec, error)
         else:
             self._place(spec, widget)
+            self._placeholders.pop(spec.id, None)
         if self._waiting:
             QTimer.singleShot(0, self, self._build_next)
         else:
@@ -99,11 +108,8 @@ class PanelLoader(QObject):
 
     def _fail(self, spec: PanelSpec, error: Exception) -> None:
         title = spec.title()
-        holder = self.window.centralWidget()
-        if spec.area is not None:
-            dock = self.window.findChild(QDockWidget, f"dock-{spec.id}")
-            holder = dock.widget() if dock is not None else None
-        if isinstance(holder, PanelPlaceholder):
+        holder = self._placeholders.get(spec.id)
+        if holder is not None:
             holder.show_failure(title, error)
         self.context.notices.post(
             NoticeLevel.ERROR,
